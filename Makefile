@@ -1,0 +1,51 @@
+# Bulwark. Every target installs what it needs first, from PyPI and npm only, and skips what is
+# installed already. Quick start: `make demo` (the main job) and `make test`.
+
+SHELL  := /bin/bash
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+
+# Native anvil/forge and the pinned solc (.toolchain/bin, see bulwark/toolchain.py), and the virtual environment come first on PATH.
+export PATH := $(CURDIR)/.toolchain/bin:$(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
+# Hypothesis profile: ci (default, bounded) or deep (long campaigns); see README.
+export BULWARK_HYPOTHESIS_PROFILE ?= ci
+
+# Extra arguments for pytest, e.g. make test ARGS="-k pause -x"
+ARGS ?=
+
+.PHONY: install toolchain test demo lint bench clean
+
+install: toolchain
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	# Not `npm ci`: the registry these machines reach lacks the other platforms' optional Foundry
+	# binaries, which `npm ci` then reports as missing from the lock. This installs the locked versions.
+	npm install --no-save --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Always checked (it takes well under a second when everything is in place), so a removed
+# ~/.solcx or a moved checkout is repaired on the next run.
+toolchain: $(VENV)/.installed node_modules/.installed
+	@$(BIN)/python -m bulwark.toolchain
+
+test: toolchain
+	$(BIN)/ape test $(ARGS)
+
+demo: toolchain
+	$(BIN)/ape run demo
+
+lint: toolchain
+	$(BIN)/ruff check bulwark tests scripts
+	$(BIN)/ruff format --check bulwark tests scripts
+	forge build --quiet
+	$(BIN)/slither . --config-file slither.config.json
+
+clean:
+	rm -rf .build .toolchain crytic-export .hypothesis

@@ -1,0 +1,58 @@
+"""The invariants Bulwark promises, each with its stable ID (../shared/DESIGN.md, docs/INVARIANTS.md).
+
+This module is the one place their sentences live in code. Tests use them as assertion messages
+(``assert ok, GRD_04``), so a failure names the broken promise; the incident monitor reports with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Invariant:
+    id: str
+    statement: str
+
+    def __str__(self) -> str:
+        return f"{self.id}: {self.statement}"
+
+
+ENG_01 = Invariant("ENG-01", "the engine's token balance covers every account's collateral plus unpaid fees")
+ENG_02 = Invariant("ENG-02", "per market, the sum of all position sizes is zero")
+ENG_03 = Invariant("ENG-03", "an account with equity >= MM cannot be liquidated")
+ENG_04 = Invariant("ENG-04", "a partial liquidation never lowers the account's margin ratio")
+ENG_05 = Invariant(
+    "ENG-05",
+    "after any withdrawal or risk-increasing trade, equity >= IM (unrealised profit excluded)",
+)
+ENG_06 = Invariant(
+    "ENG-06", "with a stale, tripped or paused oracle, no trade, withdrawal or liquidation goes through"
+)
+ORA_01 = Invariant("ORA-01", "the accepted price lies between the lowest and highest report of its poke")
+ORA_02 = Invariant(
+    "ORA-02", "no accepted report is older than maxReportAge or further ahead than maxFutureSkew"
+)
+ORA_03 = Invariant("ORA-03", "a reporter counts at most once per poke, and no report is accepted twice")
+ORA_04 = Invariant("ORA-04", "read() never returns a price older than maxStaleness")
+GRD_01 = Invariant(
+    "GRD-01",
+    "no operation runs before its ETA, after its grace window, or with fewer than threshold distinct signers",
+)
+GRD_02 = Invariant(
+    "GRD-02", "signers, thresholds and delay change only through an executed operation; 1 <= t <= N always"
+)
+GRD_03 = Invariant("GRD-03", "no pause outlives its expiry unless extended by threshold signers")
+GRD_04 = Invariant("GRD-04", "only the guardian changes a parameter or a pause flag anywhere in the suite")
+FND_01 = Invariant("FND-01", "totalAssets() equals the fund's token balance")
+FND_02 = Invariant(
+    "FND-02", "only a registered engine can take assets out other than stakers' own redemptions"
+)
+FND_03 = Invariant(
+    "FND-03",
+    "no redemption happens before its cooldown ends; its price is never above the request-time price",
+)
+FND_04 = Invariant("FND-04", "outflows through cover stay within the per-window cap")
+
+ALL: tuple[Invariant, ...] = tuple(v for v in globals().values() if isinstance(v, Invariant))
+BY_ID: dict[str, Invariant] = {inv.id: inv for inv in ALL}

@@ -1,0 +1,69 @@
+"""Shared fixtures and Hypothesis profiles.
+
+Every test runs against an Anvil node that ape-foundry starts (ape-config.yaml) and stops at the end
+of the session; Ape reverts the chain to a snapshot around each test.
+
+Hypothesis profiles, chosen with BULWARK_HYPOTHESIS_PROFILE (default ``ci``):
+  ci    bounded so the whole suite stays well inside 15 minutes on a 2-core machine
+  deep  long campaigns for the scheduled CI job or a night on a workstation
+Outside CI (no ``CI`` variable) failing examples are stored in .hypothesis/ and replayed first on the
+next run; in CI the failing example is printed with a @reproduce_failure blob instead.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+from bulwark import PROJECT_ROOT
+
+PROFILE_VARIABLE = "BULWARK_HYPOTHESIS_PROFILE"
+
+_common = {
+    # A transaction on Anvil takes milliseconds, and timing is the node's business, not a property.
+    "deadline": None,
+    # Examples reuse Ape's fixtures; each stateful example restores its own chain snapshot.
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    "database": None
+    if os.environ.get("CI")
+    else DirectoryBasedExampleDatabase(PROJECT_ROOT / ".hypothesis" / "examples"),
+    "print_blob": True,
+}
+settings.register_profile("ci", max_examples=20, stateful_step_count=15, **_common)
+settings.register_profile("deep", max_examples=400, stateful_step_count=60, **_common)
+
+_profile = os.environ.get(PROFILE_VARIABLE, "ci")
+if _profile not in ("ci", "deep"):
+    raise pytest.UsageError(f"{PROFILE_VARIABLE}={_profile!r}: choose 'ci' or 'deep'")
+settings.load_profile(_profile)
+
+
+def pytest_report_header(config):
+    return f"hypothesis profile: {_profile} ({PROFILE_VARIABLE})"
+
+
+@pytest.fixture(scope="session")
+def guardian(accounts):
+    """The suite's admin. An EOA here; the PauseGuardian multisig once it exists (issue 3)."""
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def stranger(accounts):
+    """An account with no role anywhere."""
+    return accounts[9]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _roles_before_state(guardian, stranger):
+    """Create every role fixture first: Ape's isolation rebases (slowly) when a session fixture
+    is first requested after a module fixture has changed the chain."""
+
+
+@pytest.fixture(scope="module")
+def guarded(project, guardian):
+    """A GuardedMock administered by `guardian`."""
+    return guardian.deploy(project.GuardedMock, guardian)

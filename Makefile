@@ -8,6 +8,10 @@ BIN    := $(CURDIR)/$(VENV)/bin
 
 # Native anvil/forge and the pinned solc (.toolchain/bin, see bulwark/toolchain.py), and the virtual environment come first on PATH.
 export PATH := $(CURDIR)/.toolchain/bin:$(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
+# Ape treats a project inside the system temp dir as its own scratch copy: it compiles in place and
+# leaves dependency sources in contracts/.cache, after which it finds "nothing to compile". Clean
+# clones often live under /tmp, so Ape's scratch space is kept inside the project instead.
+export TMPDIR := $(CURDIR)/.toolchain/tmp
 # Hypothesis profile: ci (default, bounded) or deep (long campaigns); see README.
 export BULWARK_HYPOTHESIS_PROFILE ?= ci
 
@@ -33,6 +37,7 @@ node_modules/.installed: package.json package-lock.json
 # Always checked (it takes well under a second when everything is in place), so a removed
 # ~/.solcx or a moved checkout is repaired on the next run.
 toolchain: $(VENV)/.installed node_modules/.installed
+	@mkdir -p $(TMPDIR)
 	@$(BIN)/python -m bulwark.toolchain
 
 test: toolchain

@@ -80,3 +80,14 @@ def test_foundry_binaries_are_native_and_report_failure():
     assert forge.resolve().read_bytes()[:4] == b"\x7fELF"
     out = subprocess.run([str(forge), "--no-such-flag"], capture_output=True, timeout=60)
     assert out.returncode != 0
+
+
+def test_project_is_not_inside_apes_scratch_space():
+    """Ape compiles in place (and then finds "nothing to compile") in a project under the temp dir;
+    make points TMPDIR into the project so clean clones under /tmp build too."""
+    import tempfile
+    from pathlib import Path
+
+    scratch = Path(tempfile.gettempdir()).resolve()
+    assert scratch != PROJECT_ROOT and scratch not in PROJECT_ROOT.parents
+    assert not (PROJECT_ROOT / "contracts" / ".cache").exists()

@@ -12,6 +12,28 @@ from typing import Any
 
 from bulwark.params import SuiteParams
 
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class GuardianBounds:
+    """PauseGuardian's immutable time bounds, in seconds."""
+
+    min_delay: int
+    max_delay: int
+    grace_period: int
+    max_pause: int
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.min_delay, self.max_delay, self.grace_period, self.max_pause)
+
+
+def deploy_pause_guardian(project, deployer, signers, thresholds, delay, bounds: GuardianBounds):
+    """Deploy a PauseGuardian: `thresholds` is (threshold, cancelThreshold, pauseThreshold)."""
+    return deployer.deploy(
+        project.PauseGuardian, list(signers), list(thresholds), delay, list(bounds.as_tuple())
+    )
+
 
 @dataclass
 class Suite:

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from bulwark import PROJECT_ROOT
+from bulwark.deploy import DAY, GuardianBounds, deploy_pause_guardian
 
 PROFILE_VARIABLE = "BULWARK_HYPOTHESIS_PROFILE"
 
@@ -57,8 +58,14 @@ def stranger(accounts):
     return accounts[9]
 
 
+@pytest.fixture(scope="session")
+def guardian_signers(accounts):
+    """Five PauseGuardian signers (Anvil test accounts 1-5; their keys sign approvals)."""
+    return list(accounts[1:6])
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _roles_before_state(guardian, stranger):
+def _roles_before_state(guardian, stranger, guardian_signers):
     """Create every role fixture first: Ape's isolation rebases (slowly) when a session fixture
     is first requested after a module fixture has changed the chain."""
 
@@ -67,3 +74,38 @@ def _roles_before_state(guardian, stranger):
 def guarded(project, guardian):
     """A GuardedMock administered by `guardian`."""
     return guardian.deploy(project.GuardedMock, guardian)
+
+
+# PauseGuardian defaults for tests: 3-of-5, cancel 2, pause 1, 2-day delay.
+GUARDIAN_BOUNDS = GuardianBounds(min_delay=3600, max_delay=30 * DAY, grace_period=7 * DAY, max_pause=3 * DAY)
+
+
+@pytest.fixture(scope="module")
+def deploy_guardian(project, accounts):
+    """Factory: deploy a PauseGuardian with the given signers and settings."""
+
+    def deploy(
+        signers, threshold=3, cancel_threshold=2, pause_threshold=1, delay=2 * DAY, bounds=GUARDIAN_BOUNDS
+    ):
+        return deploy_pause_guardian(
+            project,
+            accounts[0],
+            [s.address for s in signers],
+            (threshold, cancel_threshold, pause_threshold),
+            delay,
+            bounds,
+        )
+
+    return deploy
+
+
+@pytest.fixture(scope="module")
+def pause_guardian(deploy_guardian, guardian_signers):
+    """A 3-of-5 PauseGuardian (cancel 2, pause 1) over `guardian_signers`."""
+    return deploy_guardian(guardian_signers)
+
+
+@pytest.fixture(scope="module")
+def guarded_by_multisig(project, accounts, pause_guardian):
+    """A GuardedMock whose guardian is `pause_guardian`."""
+    return accounts[0].deploy(project.GuardedMock, pause_guardian)

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IGuarded} from "../interfaces/IGuarded.sol";
+import {ScopeBits} from "../libraries/ScopeBits.sol";
 
 /// @title Guarded
 /// @notice Base for every Bulwark contract: an immutable guardian, guardian-only setters, and scoped
@@ -37,8 +38,8 @@ abstract contract Guarded is IGuarded {
     /// @inheritdoc IGuarded
     function isPaused(uint256 scopes) external view returns (bool) {
         for (uint256 remaining = scopes; remaining != 0; ) {
-            uint256 scope = _lowestBit(remaining);
-            remaining ^= scope;
+            uint256 scope;
+            (scope, remaining) = ScopeBits.popLowest(remaining);
             if (block.timestamp < pausedUntil[scope]) return true;
         }
         return false;
@@ -50,8 +51,8 @@ abstract contract Guarded is IGuarded {
         // every bit names a scope this contract enforces, so a pause can never be set on nothing
         if (scopes == 0 || scopes & ~known != 0) revert GuardedInvalidScopes(scopes, known);
         for (uint256 remaining = scopes; remaining != 0; ) {
-            uint256 scope = _lowestBit(remaining);
-            remaining ^= scope;
+            uint256 scope;
+            (scope, remaining) = ScopeBits.popLowest(remaining);
             uint64 previous = pausedUntil[scope];
             pausedUntil[scope] = until;
             emit PauseUpdated(scope, previous, until);
@@ -67,13 +68,5 @@ abstract contract Guarded is IGuarded {
     /// @dev Emits the suite-wide parameter event; call it right after storing `newValue`.
     function _emitParameterUpdated(bytes32 parameter, uint256 previousValue, uint256 newValue) internal {
         emit ParameterUpdated(parameter, previousValue, newValue);
-    }
-
-    /// @dev The lowest set bit of a non-zero `mask`, as a mask.
-    function _lowestBit(uint256 mask) private pure returns (uint256) {
-        // unchecked: two's complement negation; `mask` is non-zero, so `~mask + 1` cannot overflow
-        unchecked {
-            return mask & (~mask + 1);
-        }
     }
 }

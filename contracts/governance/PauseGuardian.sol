@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {IGuarded} from "../interfaces/IGuarded.sol";
+import {IPauseGuardian} from "../interfaces/IPauseGuardian.sol";
+import {ScopeBits} from "../libraries/ScopeBits.sol";
+import {SignerApprovals} from "./SignerApprovals.sol";
+
+/// @title PauseGuardian
+/// @notice The only admin of the Bulwark suite: a time-locked M-of-N multisig with fast scoped pauses.
+/// @dev See IPauseGuardian for the rules, the typed data and the assumptions.
+contract PauseGuardian is SignerApprovals {
+    bytes32 private constant CALL_TYPEHASH = keccak256("Call(address target,uint256 value,bytes data)");
+    bytes32 private constant SCHEDULE_TYPEHASH = keccak256(
+        "Schedule(Call[] calls,bytes32 salt,uint64 validUntil)Call(address target,uint256 value,bytes data)"
+    );
+    bytes32 private constant CANCEL_TYPEHASH = keccak256("Cancel(bytes32 id,uint64 validUntil)");
+    bytes32 private constant PAUSE_TYPEHASH =
+        keccak256("Pause(address target,uint256 scopes,uint64 until,uint64 validUntil)");
+    bytes32 private constant EXTEND_PAUSE_TYPEHASH =
+        keccak256("ExtendPause(address target,uint256 scopes,uint64 until,uint64 validUntil)");
+
+    uint256 private constant MAX_BOUND = 365 days; // every time bound below it keeps eta and until in uint64
+
+    /// @inheritdoc IPauseGuardian
+    uint256 public immutable MIN_DELAY; // [s]
+    /// @inheritdoc IPauseGuardian
+    uint256 public immutable MAX_DELAY; // [s]
+    /// @inheritdoc IPauseGuardian
+    uint256 public immutable GRACE_PERIOD; // [s] executable window after the ETA
+    /// @inheritdoc IPauseGuardian
+    uint256 public immutable MAX_PAUSE_DURATION; // [s] longest fast-path pause or extension, from now
+
+    struct Operation {
+        uint64 eta; // [unix s] first second it may run
+        OperationState state;
+    }
+
+    mapping(bytes32 id => Operation) private _operations;
+    /// @inheritdoc IPauseGuardian
+    mapping(bytes32 request => bool used) public pauseRequestUsed;
+
+    uint256 private _delay; // [s] delay in force until a pending cut takes effect
+    uint256 private _pendingDelay; // [s] a lowered delay waiting to apply
+    uint256 private _pendingDelayAt; // [unix s] when it applies; 0 if none
+
+    modifier onlySelf() {
+        if (msg.sender != address(this)) revert PauseGuardianOnlySelf(msg.sender);
+        _;
+    }
+
+    /// @param initialSigners 1..MAX_SIGNERS distinct non-zero addresses (EOAs or EIP-1271 contracts)
+    /// @param thresholds_ [threshold, cancelThreshold, pauseThreshold], each within [1, signers]
+    /// @param initialDelay [s] within [minDelay, maxDelay]
+    /// @param bounds [minDelay, maxDelay, gracePeriod, maxPauseDuration] in seconds, each at most 365 days
+    constructor(address[] memory initialSigners, uint8[3] memory thresholds_, uint256 initialDelay, uint256[4] memory bounds)
+        SignerApprovals(initialSigners, thresholds_[0], thresholds_[1], thresholds_[2])
+    {
+        (uint256 minDelay, uint256 maxDelay, uint256 grace, uint256 maxPause) = (bounds[0], bounds[1], bounds[2], bounds[3]);
+        if (minDelay > maxDelay || maxDelay > MAX_BOUND || grace == 0 || grace > MAX_BOUND || maxPause == 0 || maxPause > MAX_BOUND) {
+            revert PauseGuardianInvalidBounds(minDelay, maxDelay, grace, maxPause);
+        }
+        (MIN_DELAY, MAX_DELAY, GRACE_PERIOD, MAX_PAUSE_DURATION) = (minDelay, maxDelay, grace, maxPause);
+        _requireDelayInBounds(initialDelay);
+        _delay = initialDelay;
+        emit DelayUpdated(0, initialDelay, block.timestamp);
+    }
+
+    /// @notice Accepts ether so operations can carry value.
+    receive() external payable {}
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IPauseGuardian
+    function delay() public view returns (uint256) {
+        uint256 at = _pendingDelayAt;
+        return at != 0 && block.timestamp >= at ? _pendingDelay : _delay;
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function pendingDelay() external view returns (uint256 newDelay, uint256 effectiveAt) {
+        if (_pendingDelayAt > block.timestamp) return (_pendingDelay, _pendingDelayAt);
+        return (0, 0);
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function operation(bytes32 id) external view returns (OperationState state, uint64 eta) {
+        Operation storage op = _operations[id];
+        return (op.state, op.eta);
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function hashOperation(Call[] calldata calls, bytes32 salt) public pure returns (bytes32) {
+        return keccak256(abi.encode(_hashCalls(calls), salt));
+    }
+
+    // ---------------------------------------------------------------- the slow path
+
+    /// @inheritdoc IPauseGuardian
+    function schedule(Call[] calldata calls, bytes32 salt, Approval[] calldata approvals) external returns (bytes32 id) {
+        if (calls.length == 0) revert PauseGuardianEmptyOperation();
+        bytes32 callsHash = _hashCalls(calls);
+        id = keccak256(abi.encode(callsHash, salt));
+        Operation storage op = _operations[id];
+        // an id is scheduled at most once, so an executed or cancelled operation never comes back
+        if (op.state != OperationState.Unset) revert PauseGuardianUnexpectedState(id, op.state, OperationState.Unset);
+        address[] memory approvers = _requireApprovals(SCHEDULE_TYPEHASH, abi.encode(callsHash, salt), approvals, threshold);
+        uint256 eta = block.timestamp + delay();
+        // safe cast: delay <= MAX_DELAY <= 365 days
+        (op.eta, op.state) = (uint64(eta), OperationState.Scheduled);
+        emit OperationScheduled(id, eta, eta + GRACE_PERIOD, calls, salt, approvers);
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function execute(Call[] calldata calls, bytes32 salt) external payable {
+        bytes32 id = hashOperation(calls, salt);
+        Operation storage op = _operations[id];
+        if (op.state != OperationState.Scheduled) {
+            revert PauseGuardianUnexpectedState(id, op.state, OperationState.Scheduled);
+        }
+        // only inside [eta, eta + GRACE_PERIOD] (GRD-01)
+        if (block.timestamp < op.eta) revert PauseGuardianOperationNotReady(id, op.eta, block.timestamp);
+        uint256 expiresAt = op.eta + GRACE_PERIOD;
+        if (block.timestamp > expiresAt) revert PauseGuardianOperationExpired(id, expiresAt, block.timestamp);
+        // marked before the calls: a call that re-enters finds it executed; a revert undoes the mark
+        op.state = OperationState.Executed;
+        emit OperationExecuted(id, msg.sender);
+        for (uint256 i; i < calls.length; ++i) {
+            Call calldata c = calls[i];
+            if (c.data.length == 0) Address.sendValue(payable(c.target), c.value);
+            // the return data is not needed; a failing call bubbles its revert reason
+            // slither-disable-next-line unused-return
+            else Address.functionCallWithValue(c.target, c.data, c.value);
+        }
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function cancel(bytes32 id, Approval[] calldata approvals) external {
+        Operation storage op = _operations[id];
+        if (op.state != OperationState.Scheduled) {
+            revert PauseGuardianUnexpectedState(id, op.state, OperationState.Scheduled);
+        }
+        address[] memory approvers = _requireApprovals(CANCEL_TYPEHASH, abi.encode(id), approvals, cancelThreshold);
+        op.state = OperationState.Cancelled;
+        emit OperationCancelled(id, approvers);
+    }
+
+    // ---------------------------------------------------------------- the fast path
+
+    /// @inheritdoc IPauseGuardian
+    function pause(address target, uint256 scopes, uint64 until, Approval[] calldata approvals) external {
+        bytes32 request = _claimPauseRequest(PAUSE_TYPEHASH, target, scopes, until);
+        for (uint256 remaining = scopes; remaining != 0; ) {
+            uint256 scope;
+            (scope, remaining) = ScopeBits.popLowest(remaining);
+            // bounded by the target's scopes: setPause below rejects any bit it does not know
+            // slither-disable-next-line calls-loop
+            uint64 current = IGuarded(target).pausedUntil(scope);
+            // the fast path never touches a running pause: no shortening, no extension (GRD-03)
+            if (block.timestamp < current) revert PauseGuardianAlreadyPaused(target, scope, current);
+        }
+        address[] memory approvers =
+            _requireApprovals(PAUSE_TYPEHASH, abi.encode(target, scopes, until), approvals, pauseThreshold);
+        pauseRequestUsed[request] = true;
+        emit Paused(target, scopes, until, approvers);
+        IGuarded(target).setPause(scopes, until);
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function extendPause(address target, uint256 scopes, uint64 until, Approval[] calldata approvals) external {
+        bytes32 request = _claimPauseRequest(EXTEND_PAUSE_TYPEHASH, target, scopes, until);
+        for (uint256 remaining = scopes; remaining != 0; ) {
+            uint256 scope;
+            (scope, remaining) = ScopeBits.popLowest(remaining);
+            // slither-disable-next-line calls-loop
+            uint64 current = IGuarded(target).pausedUntil(scope);
+            // only a running pause, and only later
+            if (block.timestamp >= current || until <= current) {
+                revert PauseGuardianNotExtending(target, scope, current, until);
+            }
+        }
+        address[] memory approvers =
+            _requireApprovals(EXTEND_PAUSE_TYPEHASH, abi.encode(target, scopes, until), approvals, threshold);
+        pauseRequestUsed[request] = true;
+        emit PauseExtended(target, scopes, until, approvers);
+        IGuarded(target).setPause(scopes, until);
+    }
+
+    // ---------------------------------------------------------------- self-administration
+
+    /// @inheritdoc IPauseGuardian
+    function addSigner(address signer) external onlySelf {
+        _addSigner(signer);
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function removeSigner(address signer) external onlySelf {
+        _removeSigner(signer);
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function setThresholds(uint8 newThreshold, uint8 newCancelThreshold, uint8 newPauseThreshold) external onlySelf {
+        _setThresholds(newThreshold, newCancelThreshold, newPauseThreshold);
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function setDelay(uint256 newDelay) external onlySelf {
+        _requireDelayInBounds(newDelay);
+        uint256 current = delay();
+        (_delay, _pendingDelay, _pendingDelayAt) = (current, 0, 0);
+        uint256 effectiveAt = block.timestamp;
+        if (newDelay < current) {
+            // a cut waits out the delay it replaces, so nothing scheduled after it runs sooner than before
+            effectiveAt += current;
+            (_pendingDelay, _pendingDelayAt) = (newDelay, effectiveAt);
+        } else {
+            _delay = newDelay;
+        }
+        emit DelayUpdated(current, newDelay, effectiveAt);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _hashCalls(Call[] calldata calls) private pure returns (bytes32) {
+        bytes32[] memory hashes = new bytes32[](calls.length);
+        for (uint256 i; i < calls.length; ++i) {
+            Call calldata c = calls[i];
+            hashes[i] = keccak256(abi.encode(CALL_TYPEHASH, c.target, c.value, keccak256(c.data)));
+        }
+        return keccak256(abi.encodePacked(hashes));
+    }
+
+    /// @dev Checks the pause window and that this exact request never ran; returns its id.
+    function _claimPauseRequest(bytes32 typehash, address target, uint256 scopes, uint64 until)
+        private
+        view
+        returns (bytes32 request)
+    {
+        request = keccak256(abi.encode(typehash, target, scopes, until));
+        if (pauseRequestUsed[request]) revert PauseGuardianPauseReplayed(request);
+        if (until <= block.timestamp) revert PauseGuardianPauseInPast(until, block.timestamp);
+        uint256 maxUntil = block.timestamp + MAX_PAUSE_DURATION;
+        if (until > maxUntil) revert PauseGuardianPauseTooLong(until, maxUntil);
+    }
+
+    function _requireDelayInBounds(uint256 newDelay) private view {
+        if (newDelay < MIN_DELAY || newDelay > MAX_DELAY) {
+            revert PauseGuardianDelayOutOfBounds(newDelay, MIN_DELAY, MAX_DELAY);
+        }
+    }
+}

@@ -33,6 +33,37 @@ class CollateralParams(_Strict):
         return self
 
 
+class GuardianParams(_Strict):
+    """PauseGuardian: signers (addresses, or the first N Anvil test accounts after the deployer)."""
+
+    signers: list[str] | None = None
+    anvil_signers: int | None = Field(default=None, ge=1, le=9)
+    threshold: int = Field(ge=1, le=20)
+    cancel_threshold: int = Field(ge=1, le=20)
+    pause_threshold: int = Field(ge=1, le=20)
+    delay: int = Field(ge=0, description="[s]")
+    min_delay: int = Field(ge=0, description="[s]")
+    max_delay: int = Field(gt=0, le=365 * 86_400, description="[s]")
+    grace_period: int = Field(gt=0, le=365 * 86_400, description="[s]")
+    max_pause_duration: int = Field(gt=0, le=365 * 86_400, description="[s]")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if (self.signers is None) == (self.anvil_signers is None):
+            raise ValueError(
+                "give either signers (addresses) or anvil_signers (a count), not both or neither"
+            )
+        count = self.anvil_signers or len(self.signers or [])
+        for name in ("threshold", "cancel_threshold", "pause_threshold"):
+            if getattr(self, name) > count:
+                raise ValueError(f"{name} {getattr(self, name)} exceeds the {count} signers")
+        if not self.min_delay <= self.delay <= self.max_delay:
+            raise ValueError(
+                f"delay {self.delay} outside [min_delay {self.min_delay}, max_delay {self.max_delay}]"
+            )
+        return self
+
+
 class PauseParams(_Strict):
     demo_duration: int = Field(gt=0, le=7 * 24 * 3600, description="[s] pause shown in the demo")
 
@@ -40,6 +71,7 @@ class PauseParams(_Strict):
 class SuiteParams(_Strict):
     description: str = ""
     collateral: CollateralParams
+    guardian: GuardianParams
     pause: PauseParams
 
 

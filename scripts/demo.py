@@ -16,11 +16,13 @@ from rich.console import Console
 from rich.table import Table
 
 from bulwark import PROJECT_ROOT
+from bulwark.approvals import Call, pause_message, schedule_message, sign_all
 from bulwark.deploy import deploy_suite
 from bulwark.params import ParamsError, load_params
 
-console = Console()
+console = Console(width=120)
 ALPHA = 1 << 0
+SALT = b"\x00" * 32
 
 
 def _validated_params(ctx, param, path):
@@ -29,6 +31,15 @@ def _validated_params(ctx, param, path):
         return load_params(path)
     except ParamsError as err:
         raise click.BadParameter(str(err)) from None
+
+
+def _expect_revert(action, label):
+    try:
+        action()
+    except ContractLogicError as err:  # carries the decoded custom error and its values
+        console.print(f"  {label}: reverted [yellow]{err}[/]")
+    else:
+        raise click.ClickException(f"{label}: went through, but it must revert")
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy the suite on a local Anvil and demo it")
@@ -49,39 +60,66 @@ def cli(ecosystem, network, provider, params):
 
     from ape import accounts, chain
 
-    deployer = accounts.test_accounts[0]
-    user = accounts.test_accounts[1]
-    suite = deploy_suite(project, deployer, params)
+    local = accounts.test_accounts
+    deployer, keeper, user = local[0], local[8], local[9]
+    suite = deploy_suite(project, deployer, params, local_accounts=local)
+    guardian, target = suite.guardian, suite.guarded
+    _print_deployment(suite, chain, provider)
 
-    table = Table(title=f"Deployed on chain {chain.chain_id} (Anvil at {provider.uri})")
-    table.add_column("contract")
-    table.add_column("address")
-    table.add_column("key parameters")
-    c = suite.collateral
-    table.add_row("collateral", c.address, f"{c.symbol()} ({c.name()}), {c.decimals()} decimals")
-    g = suite.guarded
-    table.add_row(
-        "Guarded target",
-        g.address,
-        f"guardian {g.GUARDIAN()}, pause scopes mask {g.pauseScopes():#x}",
+    keys = [s.private_key for s in suite.signers]
+    now = chain.blocks.head.timestamp
+
+    console.rule("fast path: one signer pauses a scope at once")
+    until = now + params.pause.demo_duration
+    approvals = sign_all(
+        keys[:1], pause_message(target.address, ALPHA, until), chain.chain_id, guardian.address, until
     )
-    table.add_row("guardian", suite.guardian.address, "EOA admin until PauseGuardian lands (issue 3)")
-    console.print(table)
-
-    # A scoped pause, its effect, and its end by expiry without any transaction.
-    start = chain.blocks.head.timestamp
-    until = start + params.pause.demo_duration
-    g.setPause(ALPHA, until, sender=deployer)
-    console.print(f"paused scope {ALPHA:#x} until {until} ({params.pause.demo_duration}s from now)")
-    try:
-        g.alpha(sender=user)
-    except ContractLogicError as err:  # carries the decoded custom error and its values
-        console.print(f"  call in paused scope reverted: [yellow]{type(err).__name__}[/] {err}")
-    else:
-        raise click.ClickException("a call in a paused scope went through")
-    g.beta(sender=user)
-    console.print(f"  other scope still live: beta() calls = {g.betaCalls()}")
+    receipt = guardian.pause(target.address, ALPHA, until, approvals, sender=keeper)
+    console.print(
+        f"  keeper relayed signer {approvals[0].signer[:10]}'s approval: "
+        f"paused until {until} ({receipt.gas_used:,} gas)"
+    )
+    _expect_revert(lambda: target.alpha(sender=user), "call in the paused scope")
+    target.beta(sender=user)
+    console.print(f"  other scope still live: beta() calls = {target.betaCalls()}")
     chain.mine(timestamp=until)
-    g.alpha(sender=user)
-    console.print(f"  at expiry the scope is live again: alpha() calls = {g.alphaCalls()}")
+    target.alpha(sender=user)
+    console.print(f"  at {until} the pause has ended by itself: alpha() calls = {target.alphaCalls()}")
+
+    console.rule(f"slow path: {guardian.threshold()} signers change a parameter through the timelock")
+    calls = [Call(target.address, 0, target.setValue.encode_input(42))]
+    valid_until = chain.blocks.head.timestamp + 3600
+    approvals = sign_all(
+        keys[: guardian.threshold()],
+        schedule_message(calls, SALT),
+        chain.chain_id,
+        guardian.address,
+        valid_until,
+    )
+    receipt = guardian.schedule(calls, SALT, approvals, sender=keeper)
+    eta = receipt.events[0].eta
+    console.print(
+        f"  scheduled setValue(42) with {len(approvals)} approvals ({receipt.gas_used:,} gas); eta {eta}"
+    )
+    _expect_revert(lambda: guardian.execute(calls, SALT, sender=keeper), "execute before the eta")
+    chain.pending_timestamp = eta
+    receipt = guardian.execute(calls, SALT, sender=keeper)
+    console.print(f"  executed at the eta by the keeper ({receipt.gas_used:,} gas): value = {target.value()}")
     console.print("[green]demo finished[/]; ape-foundry stops the node now")
+
+
+def _print_deployment(suite, chain, provider):
+    g, c, t = suite.guardian, suite.collateral, suite.guarded
+    table = Table(title=f"Deployed on chain {chain.chain_id} (Anvil at {provider.uri})")
+    for column in ("contract", "address", "key parameters"):
+        table.add_column(column)
+    table.add_row(
+        "PauseGuardian",
+        g.address,
+        f"{g.threshold()}-of-{len(g.signers())} (cancel {g.cancelThreshold()}, pause {g.pauseThreshold()}); "
+        f"delay {g.delay()}s in [{g.MIN_DELAY()}, {g.MAX_DELAY()}]; grace {g.GRACE_PERIOD()}s; "
+        f"max pause {g.MAX_PAUSE_DURATION()}s",
+    )
+    table.add_row("collateral", c.address, f"{c.symbol()} ({c.name()}), {c.decimals()} decimals")
+    table.add_row("Guarded target", t.address, f"guardian {t.GUARDIAN()}, scopes mask {t.pauseScopes():#x}")
+    console.print(table)

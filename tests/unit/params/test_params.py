@@ -32,6 +32,12 @@ def test_the_shipped_local_parameters_load():
         (lambda p: p.update(surprise=1), "surprise: Extra inputs are not permitted"),
         (lambda p: p.pop("pause"), "pause: Field required"),
         (lambda p: p["pause"].update(demo_duration=0), "pause.demo_duration: Input should be greater"),
+        (
+            lambda p: p["guardian"].update(threshold=6),
+            "guardian: Value error, threshold 6 exceeds the 5 signers",
+        ),
+        (lambda p: p["guardian"].update(delay=60), "guardian: Value error, delay 60 outside [min_delay 3600"),
+        (lambda p: p["guardian"].update(signers=["0x" + "22" * 20]), "give either signers"),
     ],
 )
 def test_invalid_parameters_are_named_in_one_line(tmp_path, mutate, expected):

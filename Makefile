@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json .npmrc
 	# Not `npm ci`: the registry these machines reach lacks the other platforms' optional Foundry
 	# binaries, which `npm ci` then reports as missing from the lock. This installs the locked versions.
 	npm install --no-save --no-audit --no-fund --loglevel=error
@@ -45,6 +45,9 @@ test: toolchain
 
 demo: toolchain
 	$(BIN)/ape run demo
+
+bench: toolchain
+	$(BIN)/ape run bench_guardian
 
 lint: toolchain
 	$(BIN)/ruff check bulwark tests scripts

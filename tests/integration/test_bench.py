@@ -1,0 +1,13 @@
+"""bulwark.bench measures what it says: every path runs, and the figures order as the code implies."""
+
+from bulwark.bench import EXECUTE, PATHS, PAUSE_DIRECT, PAUSE_RELAYED, SCHEDULE, measure_guardian_gas
+
+
+def test_guardian_gas_figures_are_ordered(project, chain, accounts, guardian_signers, stranger):
+    """A direct pause skips a signature check, so it is cheaper than a relayed one; 3 signatures cost more."""
+    result = measure_guardian_gas(project, chain, accounts[0], stranger, guardian_signers, threshold=3)
+
+    assert (result.label, set(result.gas)) == ("3-of-5", set(PATHS))
+    assert all(gas > 21_000 for gas in result.gas.values())
+    assert result.gas[PAUSE_DIRECT] < result.gas[PAUSE_RELAYED] < result.gas[SCHEDULE]
+    assert result.gas[EXECUTE] < result.gas[SCHEDULE]

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from bulwark import PROJECT_ROOT
 from bulwark.approvals import Call, pause_message, schedule_message, sign_all
+from bulwark.cli import require_local
 from bulwark.deploy import deploy_suite
 from bulwark.params import ParamsError, load_params
 
@@ -53,10 +54,7 @@ def _expect_revert(action, label):
     help="Suite parameter file.",
 )
 def cli(ecosystem, network, provider, params):
-    if not network.is_local:
-        raise click.UsageError(
-            f"the demo moves the node's clock, so it runs only locally (got {network.name})"
-        )
+    require_local(network, "the demo")
 
     from ape import accounts, chain
 

@@ -150,39 +150,14 @@ contract PauseGuardian is SignerApprovals {
 
     /// @inheritdoc IPauseGuardian
     function pause(address target, uint256 scopes, uint64 until, Approval[] calldata approvals) external {
-        bytes32 request = _claimPauseRequest(PAUSE_TYPEHASH, target, scopes, until);
-        for (uint256 remaining = scopes; remaining != 0; ) {
-            uint256 scope;
-            (scope, remaining) = ScopeBits.popLowest(remaining);
-            // bounded by the target's scopes: setPause below rejects any bit it does not know
-            // slither-disable-next-line calls-loop
-            uint64 current = IGuarded(target).pausedUntil(scope);
-            // the fast path never touches a running pause: no shortening, no extension (GRD-03)
-            if (block.timestamp < current) revert PauseGuardianAlreadyPaused(target, scope, current);
-        }
-        address[] memory approvers =
-            _requireApprovals(PAUSE_TYPEHASH, abi.encode(target, scopes, until), approvals, pauseThreshold);
-        pauseRequestUsed[request] = true;
+        address[] memory approvers = _approveFastPause(PAUSE_TYPEHASH, target, scopes, until, approvals, pauseThreshold);
         emit Paused(target, scopes, until, approvers);
         IGuarded(target).setPause(scopes, until);
     }
 
     /// @inheritdoc IPauseGuardian
     function extendPause(address target, uint256 scopes, uint64 until, Approval[] calldata approvals) external {
-        bytes32 request = _claimPauseRequest(EXTEND_PAUSE_TYPEHASH, target, scopes, until);
-        for (uint256 remaining = scopes; remaining != 0; ) {
-            uint256 scope;
-            (scope, remaining) = ScopeBits.popLowest(remaining);
-            // slither-disable-next-line calls-loop
-            uint64 current = IGuarded(target).pausedUntil(scope);
-            // only a running pause, and only later
-            if (block.timestamp >= current || until <= current) {
-                revert PauseGuardianNotExtending(target, scope, current, until);
-            }
-        }
-        address[] memory approvers =
-            _requireApprovals(EXTEND_PAUSE_TYPEHASH, abi.encode(target, scopes, until), approvals, threshold);
-        pauseRequestUsed[request] = true;
+        address[] memory approvers = _approveFastPause(EXTEND_PAUSE_TYPEHASH, target, scopes, until, approvals, threshold);
         emit PauseExtended(target, scopes, until, approvers);
         IGuarded(target).setPause(scopes, until);
     }
@@ -231,17 +206,38 @@ contract PauseGuardian is SignerApprovals {
         return keccak256(abi.encodePacked(hashes));
     }
 
-    /// @dev Checks the pause window and that this exact request never ran; returns its id.
-    function _claimPauseRequest(bytes32 typehash, address target, uint256 scopes, uint64 until)
-        private
-        view
-        returns (bytes32 request)
-    {
-        request = keccak256(abi.encode(typehash, target, scopes, until));
+    /// @dev The rules shared by `pause` and `extendPause`: a request runs once, ends in
+    ///      (now, now + MAX_PAUSE_DURATION], and has `required` approvals. A pause (PAUSE_TYPEHASH) touches
+    ///      only live scopes, so the fast path never shortens or lengthens a running pause (GRD-03); an
+    ///      extension touches only running pauses, and only to end later.
+    function _approveFastPause(
+        bytes32 typehash,
+        address target,
+        uint256 scopes,
+        uint64 until,
+        Approval[] calldata approvals,
+        uint256 required
+    ) private returns (address[] memory approvers) {
+        bytes32 request = keccak256(abi.encode(typehash, target, scopes, until));
         if (pauseRequestUsed[request]) revert PauseGuardianPauseReplayed(request);
         if (until <= block.timestamp) revert PauseGuardianPauseInPast(until, block.timestamp);
         uint256 maxUntil = block.timestamp + MAX_PAUSE_DURATION;
         if (until > maxUntil) revert PauseGuardianPauseTooLong(until, maxUntil);
+        bool extending = typehash == EXTEND_PAUSE_TYPEHASH;
+        for (uint256 remaining = scopes; remaining != 0; ) {
+            uint256 scope;
+            (scope, remaining) = ScopeBits.popLowest(remaining);
+            // bounded by the target's scopes: setPause rejects any bit it does not know
+            // slither-disable-next-line calls-loop
+            uint64 current = IGuarded(target).pausedUntil(scope);
+            bool running = block.timestamp < current;
+            if (!extending && running) revert PauseGuardianAlreadyPaused(target, scope, current);
+            if (extending && (!running || until <= current)) {
+                revert PauseGuardianNotExtending(target, scope, current, until);
+            }
+        }
+        approvers = _requireApprovals(typehash, abi.encode(target, scopes, until), approvals, required);
+        pauseRequestUsed[request] = true;
     }
 
     function _requireDelayInBounds(uint256 newDelay) private view {

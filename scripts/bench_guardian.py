@@ -12,13 +12,14 @@ from ape.cli import ConnectedProviderCommand, network_option
 from rich.console import Console
 from rich.table import Table
 
-from bulwark.bench import (
+from bulwark.bench.guardian import (
     PATHS,
     SAFE_TWO_SIGNATURE_EXEC_GAS,
     measure_guardian_gas,
     measure_safe_gas,
     ratio_to_safe,
 )
+from bulwark.cli import require_local
 from bulwark.safe import SAFE_VERSION
 
 CONFIGS = ((3, 5), (5, 9))  # (threshold, signers)
@@ -28,10 +29,7 @@ console = Console()
 @click.command(cls=ConnectedProviderCommand, short_help="Measure PauseGuardian gas on a local Anvil")
 @network_option(default="ethereum:local:foundry")
 def cli(ecosystem, network, provider):
-    if not network.is_local:
-        raise click.UsageError(
-            f"the benchmark moves the node's clock, so it runs only locally (got {network.name})"
-        )
+    require_local(network, "the benchmark")
 
     from ape import accounts, chain
 

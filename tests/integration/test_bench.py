@@ -1,6 +1,6 @@
 """bulwark.bench measures what it says: every path runs, and the figures order as the code implies."""
 
-from bulwark.bench import EXECUTE, PATHS, PAUSE_DIRECT, PAUSE_RELAYED, SCHEDULE, measure_guardian_gas
+from bulwark.bench.guardian import EXECUTE, PATHS, PAUSE_DIRECT, PAUSE_RELAYED, SCHEDULE, measure_guardian_gas
 
 
 def test_guardian_gas_figures_are_ordered(project, chain, accounts, guardian_signers, stranger):

@@ -48,6 +48,7 @@ demo: toolchain
 
 bench: toolchain
 	$(BIN)/ape run bench_guardian
+	$(BIN)/ape run bench_oracle
 
 lint: toolchain
 	$(BIN)/ruff check bulwark tests scripts

@@ -1,8 +1,66 @@
 """Small helpers shared by tests of every contract."""
 
+from contextlib import contextmanager
+
+import ape
+from ape.exceptions import CustomError
+from eth_utils import keccak
+from web3.exceptions import ContractCustomError
+
 
 def event(receipt, name: str):
     """The one event called `name` in `receipt` (fails loudly if there is not exactly one)."""
     matches = [e for e in receipt.events if e.event_name == name]
     assert len(matches) == 1, f"expected one {name} event, got {len(matches)}"
     return matches[0]
+
+
+def decoded_error(error, data: bytes) -> dict:
+    """The inputs of custom error `error` decoded from raw revert `data`; fails on another error."""
+    selector = keccak(text=error.abi.selector)[:4]
+    assert data[:4] == selector, f"expected {error.abi.selector}, got revert data 0x{data.hex()}"
+    return dict(ape.chain.provider.network.ecosystem.decode_calldata(error.abi, data[4:]))
+
+
+def assert_error_inputs(error, actual: dict, inputs: dict):
+    expected = {**actual, **inputs}  # a misspelt input name fails too
+    assert actual == expected, f"{error.abi.name}: expected {inputs}, got {actual}"
+
+
+@contextmanager
+def reverts(error, **inputs):
+    """Like `ape.reverts(error, **inputs)` for a transaction or deployment, but strict.
+
+    ape.reverts passes on ANY revert it could not decode into a custom error (it then skips the type and
+    value checks); Ape does not decode a reverted deployment's error, for one. Here an undecoded revert is
+    decoded from its raw data with `error`'s ABI, so the error and every given input are always checked."""
+    with ape.reverts() as info:
+        yield info
+    failure = info.value
+    if isinstance(failure, CustomError):
+        assert failure.abi.selector == error.abi.selector, f"expected {error.abi.selector}, got {failure!r}"
+        actual = dict(failure.inputs)
+    else:
+        message = str(failure.revert_message)
+        assert message.startswith("0x"), f"expected {error.abi.selector}, got {failure!r}"
+        actual = decoded_error(error, bytes.fromhex(message.removeprefix("0x")))
+    assert_error_inputs(error, actual, inputs)
+
+
+def view_reverts(error, view, *args, **inputs) -> dict:
+    """Assert the view call `view(*args)` reverts with custom error `error` carrying `inputs`.
+
+    With Anvil 1.x, Ape 0.8 cannot decode a custom error from eth_call (Anvil moves it into the message
+    text, lossily), and ape.reverts would pass on any revert. So the call goes through web3, which keeps
+    the raw revert data, decoded with `error`'s own ABI. That also decodes an error a calling contract
+    bubbled up unchanged (e.g. the oracle's, through a Chainlink consumer)."""
+    call = {"to": view.contract.address, "data": view.encode_input(*args)}
+    try:
+        ape.chain.provider.web3.eth.call(call)
+    except ContractCustomError as failure:
+        data = bytes.fromhex(str(failure.data).removeprefix("0x"))
+    else:
+        raise AssertionError(f"the call did not revert; expected {error.abi.selector}")
+    actual = decoded_error(error, data)
+    assert_error_inputs(error, actual, inputs)
+    return actual

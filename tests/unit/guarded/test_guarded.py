@@ -4,6 +4,7 @@ import ape
 import pytest
 
 from bulwark.invariants import GRD_03, GRD_04
+from tests.helpers import reverts
 
 ALPHA = 1 << 0
 BETA = 1 << 1
@@ -21,7 +22,7 @@ def test_guardian_is_fixed_at_deployment(guarded, guardian):
 
 def test_deployment_with_zero_guardian_reverts(project, guardian):
     """A contract with no admin can never be paused or tuned, so the zero guardian is refused."""
-    with ape.reverts(project.GuardedMock.GuardedZeroGuardian):
+    with reverts(project.GuardedMock.GuardedZeroGuardian):
         guardian.deploy(project.GuardedMock, ape.utils.ZERO_ADDRESS)
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from bulwark.deploy import DAY, GuardianBounds
 from bulwark.invariants import GRD_02
-from tests.helpers import event
+from tests.helpers import event, reverts
 
 HOUR = 3600
 
@@ -141,16 +141,16 @@ def test_delay_outside_its_bounds_reverts(helper, pause_guardian, stranger, dela
 
 def test_constructor_rejects_bad_signer_lists(deploy_guardian, guardian_signers, project, accounts):
     """No signers, a zero address or a repeated signer are refused."""
-    with ape.reverts(project.PauseGuardian.PauseGuardianSignerCountOutOfBounds, count=0, maxSigners=20):
+    with reverts(project.PauseGuardian.PauseGuardianSignerCountOutOfBounds, count=0, maxSigners=20):
         deploy_guardian([], threshold=1, cancel_threshold=1, pause_threshold=1)
     repeated = [guardian_signers[0], guardian_signers[0]]
-    with ape.reverts(project.PauseGuardian.PauseGuardianInvalidSigner, signer=guardian_signers[0].address):
+    with reverts(project.PauseGuardian.PauseGuardianInvalidSigner, signer=guardian_signers[0].address):
         deploy_guardian(repeated, threshold=1, cancel_threshold=1, pause_threshold=1)
 
 
 def test_constructor_rejects_thresholds_above_the_signer_count(deploy_guardian, guardian_signers, project):
     """3-of-2 is refused."""
-    with ape.reverts(project.PauseGuardian.PauseGuardianInvalidThreshold, threshold=3, signerCount=2):
+    with reverts(project.PauseGuardian.PauseGuardianInvalidThreshold, threshold=3, signerCount=2):
         deploy_guardian(guardian_signers[:2], threshold=3, cancel_threshold=1, pause_threshold=1)
 
 
@@ -165,11 +165,11 @@ def test_constructor_rejects_thresholds_above_the_signer_count(deploy_guardian, 
 )
 def test_constructor_rejects_contradictory_bounds(deploy_guardian, guardian_signers, project, bounds):
     """min <= max, every bound at most a year, grace and pause non-zero."""
-    with ape.reverts(project.PauseGuardian.PauseGuardianInvalidBounds):
+    with reverts(project.PauseGuardian.PauseGuardianInvalidBounds):
         deploy_guardian(guardian_signers, delay=DAY, bounds=bounds)
 
 
 def test_constructor_rejects_a_delay_outside_its_bounds(deploy_guardian, guardian_signers, project):
     """The initial delay obeys the same bounds as later ones."""
-    with ape.reverts(project.PauseGuardian.PauseGuardianDelayOutOfBounds, delay=60):
+    with reverts(project.PauseGuardian.PauseGuardianDelayOutOfBounds, delay=60):
         deploy_guardian(guardian_signers, delay=60)

@@ -1,0 +1,120 @@
+"""MedianOracle fixtures: an ETH/USD oracle with five test reporters, and a helper that signs and pokes
+at explicit block times so every outcome is exact."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pytest
+from eth_account import Account
+
+from bulwark.reports import WAD, SignedReport, feed_id, reporter_test_keys, sign_report, sort_reports
+
+FEED_NAME = "ETH/USD"
+FEED = feed_id(FEED_NAME)
+DESCRIPTION = "ETH / USD"
+SCOPE_POKE, SCOPE_READ = 1 << 0, 1 << 1
+OK, EMPTY, STALE, TRIPPED, PAUSED = range(5)  # IMedianOracle.Status
+REPORTERS = 5
+
+
+class Config(NamedTuple):
+    """IMedianOracle.Config in field order."""
+
+    quorum: int = 3
+    maxReportAge: int = 3600
+    maxFutureSkew: int = 60
+    maxStaleness: int = 3600
+    confirmDelay: int = 600
+    volatilityTau: int = 86_400
+    maxDeviation: int = WAD // 10
+    minPrice: int = WAD
+    maxPrice: int = 10**6 * WAD
+
+
+CONFIG = Config()
+
+
+def usd(amount: int) -> int:
+    """A whole-dollar price in WAD, e.g. usd(2000) == 2000e18."""
+    return amount * WAD
+
+
+class OracleHelper:
+    """Signs reports with the test reporters' keys and pokes with explicit block times.
+
+    `keys` and `reporters` are sorted by address, so reporter i < reporter j for i < j and a batch of
+    reports for reporters in ascending index order is in the order poke requires.
+    """
+
+    def __init__(self, oracle, chain, keeper):
+        self.oracle = oracle
+        self.chain = chain
+        self.keeper = keeper  # anyone may poke; a no-role account does
+        keys = reporter_test_keys(REPORTERS)
+        self.keys = sorted(keys, key=lambda k: int(Account.from_key(k).address, 16))
+        self.reporters = [Account.from_key(k).address for k in self.keys]
+
+    @property
+    def now(self) -> int:
+        return self.chain.blocks.head.timestamp
+
+    def at(self, timestamp: int) -> int:
+        """The next transaction lands at `timestamp`."""
+        self.chain.pending_timestamp = timestamp
+        return timestamp
+
+    def mine_at(self, timestamp: int) -> int:
+        """Mine an empty block at `timestamp`, so calls (views) see that block time."""
+        self.chain.mine(timestamp=timestamp)
+        return timestamp
+
+    def sign(self, index: int, price: int, observed_at: int, **domain) -> SignedReport:
+        """Reporter `index`'s report; `chain_id`, `oracle` or `feed` override the signed domain/feed."""
+        return sign_report(
+            self.keys[index],
+            domain.get("chain_id", self.chain.chain_id),
+            domain.get("oracle", self.oracle.address),
+            domain.get("feed", FEED),
+            price,
+            observed_at,
+        )
+
+    def reports(self, prices, observed_at, indices=None) -> list[tuple]:
+        """Signed reports, sorted as poke takes them: `prices[k]` from reporter `indices[k]` (default
+        0, 1, 2, ...), observed at `observed_at` (one time for all, or one per report)."""
+        indices = list(range(len(prices))) if indices is None else list(indices)
+        times = observed_at if isinstance(observed_at, list | tuple) else [observed_at] * len(prices)
+        return sort_reports(self.sign(i, p, t) for i, p, t in zip(indices, prices, times, strict=True))
+
+    def poke(self, prices, at: int, observed_at=None, indices=None):
+        """Poke in a block at time `at` with reports observed at `observed_at` (default: `at`)."""
+        batch = self.reports(prices, at if observed_at is None else observed_at, indices)
+        self.at(at)
+        return self.oracle.poke(batch, sender=self.keeper)
+
+    def serve(self, price: int, at: int | None = None) -> int:
+        """Poke `price` from reporters 0-2, observed at the poke's block time `at` (default: 10 s after
+        the last block); returns `at`. Served, unless the breaker holds it."""
+        at = self.now + 10 if at is None else at
+        self.poke([price] * 3, at)
+        return at
+
+    def last_observed(self) -> list[int]:
+        return [self.oracle.lastObservedAt(r) for r in self.reporters]
+
+
+@pytest.fixture(scope="module")
+def oracle(project, guardian):
+    """A MedianOracle for ETH/USD (CONFIG) administered by the `guardian` EOA, with five registered
+    reporters. Registration sets a reporter's lastObservedAt to that block's time, so its reports must be
+    observed strictly later (tests poke at `helper.now` + something)."""
+    contract = guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG))
+    for key in reporter_test_keys(REPORTERS):
+        contract.setReporter(Account.from_key(key).address, True, sender=guardian)
+    return contract
+
+
+@pytest.fixture
+def helper(oracle, chain, stranger):
+    return OracleHelper(oracle, chain, stranger)

@@ -64,3 +64,25 @@ def view_reverts(error, view, *args, **inputs) -> dict:
     actual = decoded_error(error, data)
     assert_error_inputs(error, actual, inputs)
     return actual
+
+
+class ChainClock:
+    """Explicit block times: tests say when the next transaction lands, so outcomes are exact."""
+
+    def __init__(self, chain):
+        self.chain = chain
+
+    @property
+    def now(self) -> int:
+        """The latest block's time (what view calls see)."""
+        return self.chain.blocks.head.timestamp
+
+    def at(self, timestamp: int) -> int:
+        """The next transaction lands at `timestamp`."""
+        self.chain.pending_timestamp = timestamp
+        return timestamp
+
+    def mine_at(self, timestamp: int) -> int:
+        """Mine an empty block at `timestamp`, so calls (views) see that block time."""
+        self.chain.mine(timestamp=timestamp)
+        return timestamp

@@ -9,6 +9,7 @@ import pytest
 from eth_account import Account
 
 from bulwark.reports import WAD, SignedReport, feed_id, reporter_test_keys, sign_report, sort_reports
+from tests.helpers import ChainClock
 
 FEED_NAME = "ETH/USD"
 FEED = feed_id(FEED_NAME)
@@ -40,7 +41,7 @@ def usd(amount: int) -> int:
     return amount * WAD
 
 
-class OracleHelper:
+class OracleHelper(ChainClock):
     """Signs reports with the test reporters' keys and pokes with explicit block times.
 
     `keys` and `reporters` are sorted by address, so reporter i < reporter j for i < j and a batch of
@@ -48,26 +49,12 @@ class OracleHelper:
     """
 
     def __init__(self, oracle, chain, keeper):
+        super().__init__(chain)
         self.oracle = oracle
-        self.chain = chain
         self.keeper = keeper  # anyone may poke; a no-role account does
         keys = reporter_test_keys(REPORTERS)
         self.keys = sorted(keys, key=lambda k: int(Account.from_key(k).address, 16))
         self.reporters = [Account.from_key(k).address for k in self.keys]
-
-    @property
-    def now(self) -> int:
-        return self.chain.blocks.head.timestamp
-
-    def at(self, timestamp: int) -> int:
-        """The next transaction lands at `timestamp`."""
-        self.chain.pending_timestamp = timestamp
-        return timestamp
-
-    def mine_at(self, timestamp: int) -> int:
-        """Mine an empty block at `timestamp`, so calls (views) see that block time."""
-        self.chain.mine(timestamp=timestamp)
-        return timestamp
 
     def sign(self, index: int, price: int, observed_at: int, **domain) -> SignedReport:
         """Reporter `index`'s report; `chain_id`, `oracle` or `feed` override the signed domain/feed."""

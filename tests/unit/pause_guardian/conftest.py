@@ -3,29 +3,21 @@
 import pytest
 
 from bulwark.approvals import Call, schedule_message, sign, sign_all
+from tests.helpers import ChainClock
 
 SALT = b"\x00" * 32
 ALPHA, BETA = 1 << 0, 1 << 1
 APPROVAL_LIFETIME = 3600  # [s] validUntil = now + this
 
 
-class GuardianHelper:
+class GuardianHelper(ChainClock):
     """Signs with the fixture signers' keys and drives the timelock with explicit block times."""
 
     def __init__(self, guardian, signers, chain, relayer):
+        super().__init__(chain)
         self.guardian = guardian
         self.relayer = relayer  # a non-signer that submits approvals
         self.signers = signers
-        self.chain = chain
-
-    @property
-    def now(self) -> int:
-        return self.chain.blocks.head.timestamp
-
-    def at(self, timestamp: int) -> int:
-        """The next transaction lands at `timestamp`."""
-        self.chain.pending_timestamp = timestamp
-        return timestamp
 
     def approvals(self, message, signers=None, valid_until=None):
         signers = self.signers[:3] if signers is None else signers

@@ -30,6 +30,8 @@ def test_signer_added_and_removed_through_operations(helper, pause_guardian, acc
     assert (added.signer, added.signerCount) == (newcomer.address, 6)
     assert pause_guardian.isSigner(newcomer)
     receipt = helper.run([helper.call(pause_guardian, "removeSigner", newcomer.address)], salt=b"\x01" * 32)
+    removed = event(receipt, "SignerRemoved")
+    assert (removed.signer, removed.signerCount) == (newcomer.address, 5)
     assert not pause_guardian.isSigner(newcomer)
     assert len(pause_guardian.signers()) == 5
 

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {IGuarded} from "./IGuarded.sol";
+
+/// @title IInsuranceFund
+/// @notice A staked ERC4626 vault over the collateral token that absorbs the suite's bad debt.
+/// @dev Assumptions and rules:
+///      - Shares: OpenZeppelin ERC4626 with DECIMALS_OFFSET virtual-share decimals, so a first depositor
+///        cannot profitably inflate the share price against later ones. `totalAssets()` is the token
+///        balance (donations raise the share price; there is no separate book to drift from it).
+///        A deposit that would mint zero shares reverts instead of taking the assets.
+///      - Tokens that deliver less than asked (fee-on-transfer): `deposit` mints shares for what
+///        arrived, priced on the balance before the transfer, so no other staker is diluted; `mint`
+///        cannot deliver exact shares for a short transfer and reverts; `addRevenue` counts what
+///        arrived. Deposit and Withdraw events carry the assets that actually moved.
+///      - Withdrawals are two-step (asynchronous, in the manner of ERC-7540): `requestRedeem(shares)`
+///        records the shares and their value at the request, and locks them (no transfer, no second
+///        request) until the request is redeemed, cancelled or expires. After `cooldown`, the owner (or an
+///        account it approved for the shares) may `redeem` exactly the requested shares while the
+///        request's window is open, for min(value at request, value now): stakers cannot run from a
+///        loss they see coming, nor take gains that arrive while they are leaving (those stay with the
+///        fund). The plain ERC4626 `withdraw` always reverts, `redeem` without a matured request
+///        reverts, and `previewRedeem`/`previewWithdraw` revert (ERC-7540: the payout is only known at
+///        claim time). Cooldown and window lengths are fixed per request when it is made.
+///      - Cover: only engines registered by the guardian may call `cover(amount)`. It pays
+///        min(amount, balance, remaining outflow allowance) to the engine, returns what it paid, emits
+///        Covered, and emits Shortfall with the unpaid part when it pays less than asked.
+///      - Outflow cap: what `cover` pays in any interval of OUTFLOW_WINDOW seconds is at most
+///        `maxOutflow`. It is enforced over OUTFLOW_BUCKETS + 1 buckets of
+///        ceil(OUTFLOW_WINDOW / OUTFLOW_BUCKETS) seconds each, so the rule is conservative: a payout
+///        leaves the tally up to one bucket later than exactly OUTFLOW_WINDOW after it.
+///        OUTFLOW_WINDOW is fixed at deployment (re-bucketing live history is not worth its risk);
+///        `maxOutflow` is set by the guardian.
+///      - Pause scopes (set by the guardian): DEPOSIT (deposit, mint), REQUEST (requestRedeem),
+///        REDEEM (redeem), COVER (cover). Cancelling a request and paying revenue are never paused.
+interface IInsuranceFund is IERC4626, IGuarded {
+    /// @notice A staker's pending redemption.
+    struct RedeemRequest {
+        uint128 shares; // [shares] locked until redeemed, cancelled or expired
+        uint128 assets; // [assets] their value when requested: the most the redemption can pay
+        uint64 claimableAt; // [unix s] the cooldown ends
+        uint64 expiresAt; // [unix s] the window closes; the shares unlock
+    }
+
+    /// @notice The guardian-set parameters.
+    struct Params {
+        uint64 cooldown; // [s] from request to the opening of the redeem window
+        uint64 redeemWindow; // [s] how long a matured request can be redeemed
+        uint128 maxOutflow; // [assets] most `cover` may pay in any OUTFLOW_WINDOW
+    }
+
+    /// @notice Parameters out of bounds: cooldown or window outside its [min, max], or a zero maxOutflow.
+    error InsuranceFundInvalidParams(Params params);
+    /// @notice The outflow window given at deployment lies outside [minimum, maximum].
+    error InsuranceFundInvalidOutflowWindow(uint256 outflowWindow, uint256 minimum, uint256 maximum);
+    /// @notice The amount (of assets or shares) is zero.
+    error InsuranceFundZeroAmount();
+    /// @notice A deposit of `assets` (of which `received` arrived) would mint no shares.
+    error InsuranceFundZeroShares(uint256 assets, uint256 received);
+    /// @notice A transfer in delivered `received` of the `expected` assets (fee-on-transfer `mint`).
+    error InsuranceFundTransferShortfall(uint256 expected, uint256 received);
+    /// @notice `withdraw` is not offered: request, wait the cooldown, then `redeem`.
+    error InsuranceFundWithdrawUnsupported();
+    /// @notice The payout is known only when a request is redeemed (ERC-7540): no preview.
+    error InsuranceFundAsyncRedeem();
+    /// @notice `owner` has no request that has matured: call requestRedeem and wait the cooldown.
+    error InsuranceFundCooldownRequired(address owner);
+    /// @notice `owner`'s request matures at `claimableAt`; it is `timestamp` now.
+    error InsuranceFundCooldownActive(address owner, uint256 timestamp, uint256 claimableAt);
+    /// @notice `owner`'s request expired at `expiresAt`; request again.
+    error InsuranceFundRequestExpired(address owner, uint256 expiresAt);
+    /// @notice `owner` already has a live request for `shares` (until `expiresAt`).
+    error InsuranceFundRequestPending(address owner, uint256 shares, uint256 expiresAt);
+    /// @notice A redemption must take exactly the requested shares: asked `shares`, requested `requested`.
+    error InsuranceFundRedeemMismatch(address owner, uint256 shares, uint256 requested);
+    /// @notice `owner` holds `balance` shares, of which `locked` are under request: `shares` is too many.
+    error InsuranceFundSharesLocked(address owner, uint256 shares, uint256 balance, uint256 locked);
+    /// @notice `caller` is not a registered engine.
+    error InsuranceFundNotEngine(address caller);
+    /// @notice Registering `engine` as `registered` changes nothing (or it is the zero address).
+    error InsuranceFundEngineMembership(address engine, bool registered);
+
+    /// @notice `owner` asked to redeem `shares`, worth `assets` now; claimable in [claimableAt, expiresAt).
+    event RedeemRequested(address indexed owner, uint256 shares, uint256 assets, uint64 claimableAt, uint64 expiresAt);
+    /// @notice `owner` withdrew its request for `shares`; they are unlocked.
+    event RedeemCancelled(address indexed owner, uint256 shares);
+    /// @notice `owner` redeemed `shares` requested at `requestedAssets` for `paid` assets (the lower value).
+    event RedeemClaimed(address indexed owner, uint256 shares, uint256 requestedAssets, uint256 paid);
+    /// @notice `engine` asked for `requested` and was paid `paid`.
+    event Covered(address indexed engine, uint256 requested, uint256 paid);
+    /// @notice `engine` was paid `unpaid` less than it asked; the fund held `balance` and the outflow
+    ///         cap allowed `allowance` before the payout.
+    event Shortfall(address indexed engine, uint256 unpaid, uint256 balance, uint256 allowance);
+    /// @notice `payer` paid in revenue: `amount` asked, `received` arrived (raising the share price).
+    event RevenueReceived(address indexed payer, uint256 amount, uint256 received);
+    /// @notice The guardian (de)registered `engine`.
+    event EngineUpdated(address indexed engine, bool registered);
+    /// @notice The guardian changed the parameters.
+    event ParamsUpdated(Params previous, Params current);
+
+    /// @notice Virtual-share decimals: shares have the asset's decimals plus this.
+    function DECIMALS_OFFSET() external view returns (uint8);
+
+    /// @notice The outflow cap's window length in seconds, fixed at deployment.
+    function OUTFLOW_WINDOW() external view returns (uint256);
+
+    /// @notice Lock `shares` of the caller for redemption at min(their value now, their value when redeemed).
+    /// @dev Paused with REQUEST. Reverts with InsuranceFundZeroAmount, InsuranceFundRequestPending while a
+    ///      request is live, and InsuranceFundSharesLocked when `shares` exceeds the balance.
+    ///      Emits RedeemRequested.
+    /// @return assets The value of `shares` now: the most the redemption will pay.
+    function requestRedeem(uint256 shares) external returns (uint256 assets);
+
+    /// @notice Withdraw the caller's live request, unlocking its shares. Never paused.
+    /// @dev Reverts with InsuranceFundCooldownRequired if there is no live request. Emits RedeemCancelled.
+    function cancelRedeem() external;
+
+    /// @notice Pay bad debt: send min(amount, balance, outflow allowance) to the calling engine.
+    /// @dev Only registered engines; paused with COVER. Emits Covered, and Shortfall when short.
+    /// @return paid What was transferred to the engine.
+    function cover(uint256 amount) external returns (uint256 paid);
+
+    /// @notice Pay `amount` of the asset into the fund as revenue for stakers (pulled from the caller).
+    /// @dev Anyone may pay; never paused. Emits RevenueReceived.
+    /// @return received What arrived (less than `amount` for a fee-on-transfer token).
+    function addRevenue(uint256 amount) external returns (uint256 received);
+
+    /// @notice Register or deregister an engine allowed to call `cover`. Only the guardian.
+    /// @dev Reverts with InsuranceFundEngineMembership if nothing would change. Emits EngineUpdated.
+    function setEngine(address engine, bool registered) external;
+
+    /// @notice Replace the parameters. Only the guardian; bounds in InsuranceFundInvalidParams.
+    /// @dev Live requests keep the cooldown and window they were made with. Emits ParamsUpdated.
+    function setParams(Params calldata newParams) external;
+
+    /// @notice The current parameters.
+    function params() external view returns (Params memory);
+
+    /// @notice `owner`'s request (zero if none; it may have expired: compare `expiresAt` with now).
+    function redeemRequest(address owner) external view returns (RedeemRequest memory);
+
+    /// @notice Shares of `owner` that cannot move now because they are under a live request.
+    function lockedShares(address owner) external view returns (uint256);
+
+    /// @notice What `owner`'s request would pay if redeemed now (zero unless it can be redeemed now).
+    function claimableAssets(address owner) external view returns (uint256);
+
+    /// @notice Whether `engine` may call `cover`.
+    function isEngine(address engine) external view returns (bool);
+
+    /// @notice What `cover` has paid within the current outflow tally (the last OUTFLOW_BUCKETS + 1 buckets).
+    function outflowUsed() external view returns (uint256);
+
+    /// @notice What `cover` may still pay now under the outflow cap.
+    function outflowAllowance() external view returns (uint256);
+}

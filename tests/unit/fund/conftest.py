@@ -1,0 +1,107 @@
+"""InsuranceFund fixtures: a fund over a 6- or 18-decimal collateral token (every test runs with both),
+one registered engine, stakers with minted balances, and a helper that acts at explicit block times."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pytest
+
+from tests.helpers import ChainClock
+
+DAY, HOUR = 86_400, 3_600
+SCOPE_DEPOSIT, SCOPE_REQUEST, SCOPE_REDEEM, SCOPE_COVER = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+DECIMALS_OFFSET = 6
+OUTFLOW_WINDOW = DAY
+OUTFLOW_BUCKETS = 8
+BUCKET_SECONDS = -(-OUTFLOW_WINDOW // OUTFLOW_BUCKETS)
+
+
+class Params(NamedTuple):
+    """IInsuranceFund.Params in field order; maxOutflow in whole tokens (see `FundHelper.params`)."""
+
+    cooldown: int = 7 * DAY
+    redeemWindow: int = 2 * DAY
+    maxOutflow: int = 1_000
+
+
+PARAMS = Params()
+
+
+@pytest.fixture(scope="module", params=[6, 18], ids=["6dec", "18dec"])
+def decimals(request) -> int:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def token(project, guardian, decimals):
+    return guardian.deploy(project.MockERC20, "USD Coin", "USDC", decimals)
+
+
+@pytest.fixture(scope="module")
+def engine(accounts):
+    """The registered engine (a plain account stands in for a MarginEngine)."""
+    return accounts[7]
+
+
+@pytest.fixture(scope="module")
+def stakers(accounts):
+    return accounts[1:4]
+
+
+def deploy_fund(project, guardian, token, params: Params = PARAMS, outflow_window: int = OUTFLOW_WINDOW):
+    unit = 10 ** token.decimals()
+    on_chain = (params.cooldown, params.redeemWindow, params.maxOutflow * unit)
+    return guardian.deploy(
+        project.InsuranceFund, guardian, token, "Bulwark Insurance", "bINS", outflow_window, on_chain
+    )
+
+
+@pytest.fixture(scope="module")
+def fund(project, guardian, token, engine, stakers):
+    fund = deploy_fund(project, guardian, token)
+    fund.setEngine(engine, True, sender=guardian)
+    unit = 10 ** token.decimals()
+    for account in [*stakers, engine]:
+        token.mint(account, 1_000_000 * unit, sender=account)
+        token.approve(fund, 2**256 - 1, sender=account)
+    return fund
+
+
+class FundHelper(ChainClock):
+    """Amounts in whole tokens (`units`) and actions at explicit, increasing block times."""
+
+    def __init__(self, fund, token, chain):
+        super().__init__(chain)
+        self.fund = fund
+        self.token = token
+        self.unit = 10 ** token.decimals()
+
+    def units(self, tokens: float) -> int:
+        return int(tokens * self.unit)
+
+    def deposit(self, staker, tokens: float, at: int | None = None):
+        self.at(self.now + 1 if at is None else at)
+        return self.fund.deposit(self.units(tokens), staker, sender=staker)
+
+    def request(self, staker, shares: int, at: int | None = None):
+        self.at(self.now + 1 if at is None else at)
+        return self.fund.requestRedeem(shares, sender=staker)
+
+    def redeem(self, staker, shares: int, at: int | None = None, receiver=None):
+        self.at(self.now + 1 if at is None else at)
+        return self.fund.redeem(shares, receiver or staker, staker, sender=staker)
+
+    def cover(self, engine, tokens: float, at: int | None = None):
+        self.at(self.now + 1 if at is None else at)
+        return self.fund.cover(self.units(tokens), sender=engine)
+
+    def value(self, shares: int) -> int:
+        """ERC4626 convertToAssets, recomputed in Python from the fund's balance and supply."""
+        assets, supply = self.token.balanceOf(self.fund), self.fund.totalSupply()
+        return shares * (assets + 1) // (supply + 10**DECIMALS_OFFSET)
+
+
+@pytest.fixture
+def helper(fund, token, chain) -> FundHelper:
+    return FundHelper(fund, token, chain)

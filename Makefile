@@ -49,6 +49,7 @@ demo: toolchain
 bench: toolchain
 	$(BIN)/ape run bench_guardian
 	$(BIN)/ape run bench_oracle
+	$(BIN)/ape run bench_fund
 
 lint: toolchain
 	$(BIN)/ruff check bulwark tests scripts

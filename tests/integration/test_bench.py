@@ -1,5 +1,7 @@
 """bulwark.bench measures what it says: every path runs, and the figures order as the code implies."""
 
+from bulwark.bench.fund import COVER, COVER_SHORT, DEPOSIT, measure_fund_gas
+from bulwark.bench.fund import PATHS as FUND_PATHS
 from bulwark.bench.guardian import EXECUTE, PATHS, PAUSE_DIRECT, PAUSE_RELAYED, SCHEDULE, measure_guardian_gas
 
 
@@ -11,3 +13,14 @@ def test_guardian_gas_figures_are_ordered(project, chain, accounts, guardian_sig
     assert all(gas > 21_000 for gas in result.gas.values())
     assert result.gas[PAUSE_DIRECT] < result.gas[PAUSE_RELAYED] < result.gas[SCHEDULE]
     assert result.gas[EXECUTE] < result.gas[SCHEDULE]
+
+
+def test_fund_gas_figures_cover_every_path_and_compare_with_plain_erc4626(project, chain, accounts):
+    """Every path runs and pays; the fund's deposit costs more than a plain vault's (pause check,
+    re-entrancy guard, balance-delta pricing) but stays within 2x of it."""
+    result = measure_fund_gas(project, chain, accounts[0], accounts[1], accounts[2], accounts[3])
+
+    assert set(result.gas) == set(FUND_PATHS)
+    assert all(gas > 21_000 for gas in result.gas.values())
+    assert result.gas[COVER_SHORT] > result.gas[COVER]  # the Shortfall event
+    assert 1.0 < result.ratios()[DEPOSIT] < 2.0

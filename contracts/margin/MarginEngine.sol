@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
+import {Guarded} from "../governance/Guarded.sol";
+import {IGuarded} from "../interfaces/IGuarded.sol";
+import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
+import {IMarginEngine} from "../interfaces/IMarginEngine.sol";
+import {IMedianOracle} from "../interfaces/IMedianOracle.sol";
+
+/// @title MarginEngine
+/// @notice Cross-margined perpetuals over one collateral token: deposits, operator-submitted fills,
+///         volatility-adjusted margin, partial liquidations, bad debt to the InsuranceFund, breakers.
+/// @dev See IMarginEngine for every rule and formula. Prices are read once per market per transaction
+///      into a memory cache; an account's markets are a bitmask, so its margin walks only what it holds.
+contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
+    using SafeCast for uint256;
+    using SafeCast for int256;
+
+    uint256 public constant SCOPE_TRADE = 1 << 0; // fill
+    uint256 public constant SCOPE_LIQUIDATE = 1 << 1; // liquidate
+    uint256 public constant SCOPE_DEPOSIT = 1 << 2; // deposit
+    uint256 public constant SCOPE_WITHDRAW = 1 << 3; // withdraw
+
+    uint256 public constant MAX_MARKETS = 16; // bits of an account's market mask we walk
+    uint256 public constant LIQUIDATION_BUFFER = 0.1e18; // [wad] a partial liquidation aims at MM * 1.1
+    uint256 public constant MIN_BASE_MMR = 0.001e18;
+    uint256 public constant MAX_BASE_MMR = 0.5e18;
+    uint256 public constant MAX_VOL_MULTIPLIER = 10e18;
+    uint256 public constant MAX_IM_FACTOR = 10e18;
+    uint256 public constant MAX_TRADE_DEVIATION = 0.2e18;
+    uint256 public constant MIN_HORIZON = 1 hours;
+    uint256 public constant MAX_HORIZON = 30 days;
+    uint256 private constant WAD = 1e18;
+    uint256 private constant YEAR = 365 days;
+
+    /// @inheritdoc IMarginEngine
+    IInsuranceFund public immutable FUND;
+    /// @inheritdoc IMarginEngine
+    address public immutable COLLATERAL;
+    /// @inheritdoc IMarginEngine
+    uint256 public immutable SCALE;
+
+    struct Position {
+        int128 size; // [wad base] + long, - short
+        int128 openNotional; // [wad] signed cost basis of the open size
+    }
+
+    /// @dev Index prices and maintenance rates read in this transaction (0 = not read yet).
+    struct Prices {
+        uint256[] index;
+        uint256[] rate;
+    }
+
+    MarketState[] private _markets;
+    /// @inheritdoc IMarginEngine
+    mapping(address account => int256) public cash; // [wad]
+    mapping(address account => uint256 mask) private _held; // bit m set while a market-m position is open
+    mapping(address account => mapping(uint256 market => Position)) private _positions;
+    /// @inheritdoc IMarginEngine
+    mapping(address account => mapping(address operator => bool)) public isOperator;
+    /// @inheritdoc IMarginEngine
+    uint256 public fees; // [wad] insurance shares (and rounding surplus) owed to the fund
+
+    constructor(address guardian, IInsuranceFund fund) Guarded(guardian) {
+        if (address(fund) == address(0)) revert MarginEngineZeroAddress();
+        address collateral = fund.asset();
+        if (collateral == address(0)) revert MarginEngineZeroAddress();
+        uint8 decimals = IERC20Metadata(collateral).decimals();
+        if (decimals > 18) revert MarginEngineInvalidCollateral(decimals);
+        (FUND, COLLATERAL, SCALE) = (fund, collateral, 10 ** (18 - decimals));
+        SafeERC20.forceApprove(IERC20(collateral), address(fund), type(uint256).max); // sweepFees pays in
+    }
+
+    // ---------------------------------------------------------------- collateral
+
+    /// @inheritdoc IMarginEngine
+    function deposit(uint256 amount) external whenNotPaused(SCOPE_DEPOSIT) nonReentrant {
+        if (amount == 0) revert MarginEngineZeroAmount();
+        uint256 received = _pull(amount);
+        cash[msg.sender] += (received * SCALE).toInt256();
+        emit Deposited(msg.sender, amount, received);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function withdraw(uint256 amount, address receiver) external whenNotPaused(SCOPE_WITHDRAW) nonReentrant {
+        if (amount == 0) revert MarginEngineZeroAmount();
+        if (receiver == address(0)) revert MarginEngineZeroAddress();
+        cash[msg.sender] -= (amount * SCALE).toInt256();
+        // unrealised profit is not withdrawable (ENG-05); a halted price reverts here (ENG-06)
+        _requireInitialMargin(msg.sender, _newPrices());
+        SafeERC20.safeTransfer(IERC20(COLLATERAL), receiver, amount);
+        emit Withdrawn(msg.sender, receiver, amount);
+    }
+
+    // ---------------------------------------------------------------- trading
+
+    /// @inheritdoc IMarginEngine
+    function setOperator(address operator, bool approved) external {
+        isOperator[msg.sender][operator] = approved;
+        emit OperatorUpdated(msg.sender, operator, approved);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function fill(Fill calldata f) external whenNotPaused(SCOPE_TRADE) nonReentrant {
+        MarketState storage s = _market(f.market);
+        if (f.maker == f.taker) revert MarginEngineSelfTrade(f.maker);
+        if (!isOperator[f.maker][msg.sender]) revert MarginEngineNotOperator(f.maker, msg.sender);
+        if (!isOperator[f.taker][msg.sender]) revert MarginEngineNotOperator(f.taker, msg.sender);
+        if (f.size == 0) revert MarginEngineZeroAmount();
+        Prices memory prices = _newPrices();
+        _requireInBand(f.market, f.price, s.risk.maxTradeDeviation, prices); // a halted price reverts (ENG-06)
+        uint256 openInterest = s.openInterest;
+        // one cash amount moves from taker to maker: sizes and cash stay zero-sum (ENG-01, ENG-02)
+        int256 value = _value(f.size, f.price);
+        (int256 takerBefore, int256 takerAfter) = _move(f.taker, f.market, f.size, -value);
+        (int256 makerBefore, int256 makerAfter) = _move(f.maker, f.market, -f.size, value);
+        if (s.openInterest > openInterest && s.openInterest > s.risk.openInterestCap) {
+            revert MarginEngineOpenInterestCap(f.market, s.openInterest, s.risk.openInterestCap);
+        }
+        _checkFill(f.taker, f.market, takerBefore, takerAfter, s, prices);
+        _checkFill(f.maker, f.market, makerBefore, makerAfter, s, prices);
+        emit Filled(f.market, f.maker, f.taker, f.size, f.price, msg.sender);
+    }
+
+    /// @dev The fill price lies within maxDeviation of the index (relative, rounded against the fill).
+    function _requireInBand(uint256 marketId, uint256 price, uint256 maxDeviation, Prices memory prices) private view {
+        (uint256 index,) = _price(prices, marketId);
+        uint256 distance = price > index ? price - index : index - price;
+        if (Math.mulDiv(distance, WAD, index, Math.Rounding.Ceil) > maxDeviation) {
+            revert MarginEnginePriceOutOfBand(marketId, price, index, maxDeviation);
+        }
+    }
+
+    // ---------------------------------------------------------------- liquidation
+
+    /// @inheritdoc IMarginEngine
+    function liquidate(address account, uint256 marketId, uint256 amount)
+        external
+        whenNotPaused(SCOPE_LIQUIDATE)
+        nonReentrant
+    {
+        RiskParams memory risk = _market(marketId).risk;
+        if (account == msg.sender) revert MarginEngineSelfLiquidation(account);
+        if (amount == 0) revert MarginEngineZeroAmount();
+        Prices memory prices = _newPrices();
+        AccountState memory before = _requireLiquidatable(account, marketId, amount, risk, prices);
+        (int256 taken, uint256 index) = _takeOver(account, marketId, amount, risk.dustSize, prices);
+        (uint256 bonus, uint256 share) = _penalty(account, before, amount * index / WAD, risk, prices);
+        cash[account] -= (bonus + share).toInt256();
+        cash[msg.sender] += bonus.toInt256();
+        fees += share;
+        _requireInitialMargin(msg.sender, prices);
+        emit Liquidated(marketId, account, msg.sender, taken, index, bonus, share);
+        if (_held[account] == 0 && cash[account] < 0) _settleBadDebt(account, marketId);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function sweepFees() external nonReentrant returns (uint256 amount) {
+        // whole token units leave; the sub-unit rest stays accrued
+        // slither-disable-next-line divide-before-multiply
+        amount = fees / SCALE;
+        if (amount == 0) revert MarginEngineZeroAmount();
+        fees -= amount * SCALE;
+        // slither-disable-next-line unused-return
+        FUND.addRevenue(amount);
+        emit FeesSwept(amount);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function repayDeficit(uint256 marketId, uint256 amount) external nonReentrant {
+        MarketState storage s = _market(marketId);
+        if (amount == 0) revert MarginEngineZeroAmount();
+        uint256 paid = _pull(amount) * SCALE;
+        uint256 repaid = Math.min(paid, s.deficit);
+        s.deficit -= repaid;
+        fees += paid - repaid; // an overpayment goes to the fund
+        emit DeficitRepaid(marketId, msg.sender, repaid, s.deficit);
+    }
+
+    // ---------------------------------------------------------------- guardian
+
+    /// @inheritdoc IMarginEngine
+    function addMarket(IMedianOracle oracle, RiskParams calldata risk) external onlyGuardian returns (uint256 marketId) {
+        if (address(oracle) == address(0)) revert MarginEngineZeroAddress();
+        marketId = _markets.length;
+        if (marketId == MAX_MARKETS) revert MarginEngineTooManyMarkets(MAX_MARKETS);
+        _validate(risk);
+        _markets.push(MarketState(oracle, false, 0, 0, risk));
+        emit MarketAdded(marketId, oracle, risk);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function setRiskParams(uint256 marketId, RiskParams calldata risk) external onlyGuardian {
+        MarketState storage s = _market(marketId);
+        _validate(risk);
+        emit RiskParamsUpdated(marketId, s.risk, risk);
+        s.risk = risk;
+    }
+
+    /// @inheritdoc IMarginEngine
+    function setReduceOnly(uint256 marketId, bool reduceOnly) external onlyGuardian {
+        _market(marketId).reduceOnly = reduceOnly;
+        emit ReduceOnlyUpdated(marketId, reduceOnly);
+    }
+
+    /// @inheritdoc Guarded
+    function pauseScopes() public pure override(Guarded, IGuarded) returns (uint256) {
+        return SCOPE_TRADE | SCOPE_LIQUIDATE | SCOPE_DEPOSIT | SCOPE_WITHDRAW;
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IMarginEngine
+    function marketCount() external view returns (uint256) {
+        return _markets.length;
+    }
+
+    /// @inheritdoc IMarginEngine
+    function market(uint256 marketId) external view returns (MarketState memory) {
+        return _market(marketId);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function position(address account, uint256 marketId) external view returns (int256 size, int256 openNotional) {
+        Position memory p = _positions[account][marketId];
+        return (p.size, p.openNotional);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function mmr(uint256 marketId) external view returns (uint256 rate) {
+        _market(marketId);
+        (, rate) = _price(_newPrices(), marketId);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function accountState(address account) external view returns (AccountState memory) {
+        return _state(account, _newPrices());
+    }
+
+    /// @inheritdoc IMarginEngine
+    function marginRatio(address account) external view returns (int256) {
+        AccountState memory st = _state(account, _newPrices());
+        // slither-disable-next-line incorrect-equality
+        if (st.maintenanceMargin == 0) return type(int256).max;
+        return st.equity * int256(WAD) / st.maintenanceMargin.toInt256();
+    }
+
+    /// @inheritdoc IMarginEngine
+    function liquidationPrice(address account, uint256 marketId) external view returns (uint256) {
+        _market(marketId);
+        int256 size = _positions[account][marketId].size;
+        if (size == 0) return 0;
+        Prices memory prices = _newPrices();
+        AccountState memory st = _state(account, prices);
+        (uint256 index, uint256 rate) = _price(prices, marketId);
+        (uint256 mm,) = _margins(size, index, rate, 0);
+        // equity and MM without this position; solve other + size * p = otherMm + |size| * p * rate
+        int256 gap = (st.maintenanceMargin - mm).toInt256() - (st.equity - _value(size, index));
+        int256 slope = size - (SignedMath.abs(size) * rate / WAD).toInt256(); // [wad base]
+        // slither-disable-next-line incorrect-equality
+        if (slope == 0) return 0;
+        int256 price = gap * int256(WAD) / slope;
+        return price > 0 ? uint256(price) : 0;
+    }
+
+    /// @inheritdoc IMarginEngine
+    function maxLiquidation(address account, uint256 marketId) external view returns (uint256) {
+        MarketState storage s = _market(marketId);
+        int256 size = _positions[account][marketId].size;
+        if (size == 0) return 0;
+        Prices memory prices = _newPrices();
+        AccountState memory st = _state(account, prices);
+        if (st.equity >= st.maintenanceMargin.toInt256()) return 0;
+        if (st.equity <= 0) return SignedMath.abs(size);
+        (uint256 index, uint256 rate) = _price(prices, marketId);
+        return _liquidationLimit(st, SignedMath.abs(size), index, rate, s.risk);
+    }
+
+    // ---------------------------------------------------------------- internals: positions
+
+    /// @dev Change `account`'s position in `marketId` by `delta` and its cash by `cashDelta`; keep the open
+    ///      notional (cost basis), the held-market mask and the long open interest in step.
+    function _move(address account, uint256 marketId, int256 delta, int256 cashDelta)
+        private
+        returns (int256 before, int256 after_)
+    {
+        Position storage p = _positions[account][marketId];
+        before = p.size;
+        after_ = before + delta;
+        int256 open = p.openNotional;
+        int256 cost = -cashDelta; // what the account paid for `delta`
+        if (after_ == 0) {
+            open = 0;
+        } else if (before == 0 || (before > 0) == (delta > 0)) {
+            open += cost; // opening or adding
+        } else if (SignedMath.abs(delta) <= SignedMath.abs(before)) {
+            // reducing: release the closed share of the basis (one rounding, toward zero)
+            // slither-disable-next-line divide-before-multiply
+            open -= open * delta / -before;
+        } else {
+            open = cost * after_ / delta; // flipping: the new side's share of this trade's cost
+        }
+        (p.size, p.openNotional) = (after_.toInt128(), open.toInt128());
+        cash[account] += cashDelta;
+        if (after_ == 0) _held[account] &= ~(1 << marketId);
+        else _held[account] |= 1 << marketId;
+        MarketState storage s = _markets[marketId];
+        s.openInterest = s.openInterest + _long(after_) - _long(before);
+    }
+
+    /// @dev After a fill: reduce-only, dust, then IM for a risk-increasing change (ENG-05), MM otherwise.
+    function _checkFill(address account, uint256 marketId, int256 before, int256 after_, MarketState storage s, Prices memory prices)
+        private
+        view
+    {
+        bool increases = SignedMath.abs(after_) > SignedMath.abs(before) || (before != 0 && after_ != 0 && (before > 0) != (after_ > 0));
+        if (increases && s.reduceOnly) revert MarginEngineReduceOnly(marketId, account);
+        _requireNoDust(account, marketId, after_, s.risk.dustSize);
+        if (increases) return _requireInitialMargin(account, prices);
+        AccountState memory st = _state(account, prices);
+        if (st.equity < st.maintenanceMargin.toInt256()) {
+            revert MarginEngineUnhealthy(account, st.equity, st.maintenanceMargin);
+        }
+    }
+
+    function _requireNoDust(address account, uint256 marketId, int256 size, uint256 dustSize) private pure {
+        if (size != 0 && SignedMath.abs(size) < dustSize) revert MarginEngineDustPosition(account, marketId, size, dustSize);
+    }
+
+    /// @dev min(equity, collateral) >= IM: unrealised profit excluded (ENG-05).
+    function _requireInitialMargin(address account, Prices memory prices) private view {
+        AccountState memory st = _state(account, prices);
+        int256 withoutProfit = SignedMath.min(st.equity, st.collateral);
+        if (withoutProfit < st.initialMargin.toInt256()) {
+            revert MarginEngineInsufficientMargin(account, withoutProfit, st.initialMargin);
+        }
+    }
+
+    // ---------------------------------------------------------------- internals: liquidation
+
+    /// @dev ENG-03 and the size rules; returns the account's state before the liquidation.
+    function _requireLiquidatable(address account, uint256 marketId, uint256 amount, RiskParams memory risk, Prices memory prices)
+        private
+        view
+        returns (AccountState memory before)
+    {
+        int256 size = _positions[account][marketId].size;
+        if (size == 0) revert MarginEngineNoPosition(account, marketId);
+        before = _state(account, prices); // a halted price reverts here (ENG-06)
+        // only below maintenance (ENG-03)
+        if (before.equity >= before.maintenanceMargin.toInt256()) {
+            revert MarginEngineNotLiquidatable(account, before.equity, before.maintenanceMargin);
+        }
+        uint256 held = SignedMath.abs(size);
+        if (before.equity <= 0) {
+            if (amount != held) revert MarginEngineMustCloseWhole(account, marketId, amount, held);
+            return before;
+        }
+        (uint256 index, uint256 rate) = _price(prices, marketId);
+        uint256 maximum = _liquidationLimit(before, held, index, rate, risk);
+        if (amount > maximum) revert MarginEngineLiquidationTooLarge(account, marketId, amount, maximum);
+    }
+
+    /// @dev The caller takes `amount` of the account's position over at the index price, paying the cash
+    ///      the position's own valuation gives, so the account's equity is unchanged by the transfer.
+    function _takeOver(address account, uint256 marketId, uint256 amount, uint256 dustSize, Prices memory prices)
+        private
+        returns (int256 taken, uint256 index)
+    {
+        (index,) = _price(prices, marketId);
+        int256 size = _positions[account][marketId].size;
+        taken = size > 0 ? amount.toInt256() : -amount.toInt256();
+        int256 proceeds = _value(size, index) - _value(size - taken, index);
+        _move(account, marketId, -taken, proceeds);
+        (, int256 liquidatorAfter) = _move(msg.sender, marketId, taken, -proceeds);
+        _requireNoDust(account, marketId, size - taken, dustSize);
+        _requireNoDust(msg.sender, marketId, liquidatorAfter, dustSize);
+    }
+
+    /// @dev The most a liquidation of an account with equity > 0 may take: what brings it to
+    ///      MM * (1 + buffer) before the penalty cap, or the whole position if the rest would be dust.
+    function _liquidationLimit(AccountState memory st, uint256 held, uint256 index, uint256 rate, RiskParams memory risk)
+        private
+        pure
+        returns (uint256)
+    {
+        uint256 target = Math.mulDiv(st.maintenanceMargin, WAD + LIQUIDATION_BUFFER, WAD, Math.Rounding.Ceil);
+        uint256 need = target - uint256(st.equity); // equity < MM <= target
+        // > 0: rate >= baseMmr > bonus + share (validated)
+        uint256 relief = rate * (WAD + LIQUIDATION_BUFFER) / WAD - risk.liquidationBonus - risk.insuranceShare;
+        uint256 notional = Math.mulDiv(need, WAD, relief, Math.Rounding.Ceil);
+        uint256 amount = Math.mulDiv(notional, WAD, index, Math.Rounding.Ceil);
+        return amount >= held || held - amount < risk.dustSize ? held : amount;
+    }
+
+    /// @dev Bonus and insurance share for closing `notional`, capped so the account's margin ratio does
+    ///      not fall (ENG-04) and its equity does not go below zero; split pro rata.
+    function _penalty(address account, AccountState memory before, uint256 notional, RiskParams memory risk, Prices memory prices)
+        private
+        view
+        returns (uint256 bonus, uint256 share)
+    {
+        uint256 rates = uint256(risk.liquidationBonus) + risk.insuranceShare;
+        uint256 nominal = notional * rates / WAD;
+        AccountState memory afterClose = _state(account, prices);
+        if (nominal == 0 || before.equity <= 0 || afterClose.equity <= 0) return (0, 0);
+        uint256 equity = uint256(afterClose.equity);
+        // equity' / MM' >= equity / MM  <=>  equity' >= ceil(equity * MM' / MM)
+        uint256 floor = Math.mulDiv(uint256(before.equity), afterClose.maintenanceMargin, before.maintenanceMargin, Math.Rounding.Ceil);
+        uint256 cap = equity > floor ? equity - floor : 0;
+        uint256 penalty = Math.min(nominal, cap);
+        bonus = penalty * risk.liquidationBonus / rates;
+        share = penalty - bonus;
+    }
+
+    /// @dev The fund covers what it can; the rest becomes the market's deficit and halts new risk there.
+    // slither-disable-next-line reentrancy-benign
+    function _settleBadDebt(address account, uint256 marketId) private {
+        uint256 debt = uint256(-cash[account]);
+        IERC20 token = IERC20(COLLATERAL);
+        uint256 balance = token.balanceOf(address(this));
+        // a paused or failing fund pays nothing: the debt is then recorded, never absorbed silently.
+        // State written after the call: every entry point is nonReentrant, and what arrived is only
+        // known after it. The fund is immutable and set at deployment.
+        // slither-disable-next-line unused-return,reentrancy-no-eth
+        try FUND.cover(Math.ceilDiv(debt, SCALE)) {} catch {}
+        uint256 arrived = (token.balanceOf(address(this)) - balance) * SCALE;
+        uint256 covered = Math.min(arrived, debt);
+        fees += arrived - covered; // rounding up to whole tokens: the surplus goes back to the fund
+        cash[account] = 0;
+        MarketState storage s = _markets[marketId];
+        if (covered < debt) {
+            s.deficit += debt - covered;
+            if (!s.reduceOnly) {
+                s.reduceOnly = true;
+                emit ReduceOnlyUpdated(marketId, true);
+            }
+        }
+        emit BadDebt(marketId, account, debt, covered, s.deficit);
+    }
+
+    // ---------------------------------------------------------------- internals: margin
+
+    function _newPrices() private view returns (Prices memory) {
+        uint256 n = _markets.length;
+        return Prices(new uint256[](n), new uint256[](n));
+    }
+
+    /// @dev The index price (oracle `read()`, which reverts when stale, tripped or paused: ENG-06) and the
+    ///      maintenance rate of `marketId`, read once per transaction.
+    function _price(Prices memory prices, uint256 marketId) private view returns (uint256 index, uint256 rate) {
+        index = prices.index[marketId];
+        if (index != 0) return (index, prices.rate[marketId]);
+        MarketState storage s = _markets[marketId];
+        // one read per market per transaction, for the markets the accounts involved hold (<= MAX_MARKETS)
+        // slither-disable-next-line unused-return,calls-loop
+        (index,) = s.oracle.read();
+        RiskParams memory r = s.risk;
+        // slither-disable-next-line calls-loop
+        uint256 horizonVol = Math.mulDiv(s.oracle.annualisedVolatility(), Math.sqrt(uint256(r.horizon) * WAD * WAD / YEAR), WAD);
+        rate = Math.min(r.maxMmr, r.baseMmr + Math.mulDiv(r.volMultiplier, horizonVol, WAD));
+        (prices.index[marketId], prices.rate[marketId]) = (index, rate);
+    }
+
+    /// @dev Equity, collateral, MM and IM of `account` (see IMarginEngine for the formulas).
+    function _state(address account, Prices memory prices) private view returns (AccountState memory st) {
+        int256 c = cash[account];
+        (st.equity, st.collateral) = (c, c);
+        uint256 held = _held[account];
+        for (uint256 m; held >> m != 0; ++m) {
+            if ((held >> m) & 1 == 0) continue;
+            Position memory p = _positions[account][m];
+            (uint256 index, uint256 rate) = _price(prices, m);
+            st.equity += _value(p.size, index);
+            st.collateral += p.openNotional;
+            (uint256 mm, uint256 im) = _margins(p.size, index, rate, _markets[m].risk.imFactor);
+            st.maintenanceMargin += mm;
+            st.initialMargin += im;
+        }
+    }
+
+    /// @dev MM and IM of one position, rounded up.
+    function _margins(int256 size, uint256 index, uint256 rate, uint256 imFactor) private pure returns (uint256 mm, uint256 im) {
+        uint256 notional = Math.mulDiv(SignedMath.abs(size), index, WAD, Math.Rounding.Ceil);
+        mm = Math.mulDiv(notional, rate, WAD, Math.Rounding.Ceil);
+        im = Math.mulDiv(mm, imFactor, WAD, Math.Rounding.Ceil);
+    }
+
+    /// @dev size * price in WAD, rounded down (toward negative infinity): never in the holder's favour.
+    function _value(int256 size, uint256 price) private pure returns (int256) {
+        uint256 magnitude = SignedMath.abs(size);
+        if (size >= 0) return Math.mulDiv(magnitude, price, WAD).toInt256();
+        return -Math.mulDiv(magnitude, price, WAD, Math.Rounding.Ceil).toInt256();
+    }
+
+    function _long(int256 size) private pure returns (uint256) {
+        return size > 0 ? uint256(size) : 0;
+    }
+
+    function _market(uint256 marketId) private view returns (MarketState storage) {
+        if (marketId >= _markets.length) revert MarginEngineUnknownMarket(marketId, _markets.length);
+        return _markets[marketId];
+    }
+
+    /// @dev Pull `amount` of collateral from the caller; return what arrived (token units).
+    function _pull(uint256 amount) private returns (uint256 received) {
+        IERC20 token = IERC20(COLLATERAL);
+        uint256 before = token.balanceOf(address(this));
+        SafeERC20.safeTransferFrom(token, msg.sender, address(this), amount);
+        received = token.balanceOf(address(this)) - before;
+    }
+
+    function _validate(RiskParams calldata r) private pure {
+        bool valid = r.baseMmr >= MIN_BASE_MMR && r.baseMmr <= MAX_BASE_MMR && r.maxMmr >= r.baseMmr && r.maxMmr <= WAD
+            && r.volMultiplier <= MAX_VOL_MULTIPLIER && r.horizon >= MIN_HORIZON && r.horizon <= MAX_HORIZON
+            && r.imFactor >= WAD && r.imFactor <= MAX_IM_FACTOR
+            && uint256(r.liquidationBonus) + r.insuranceShare < r.baseMmr && r.maxTradeDeviation > 0
+            && r.maxTradeDeviation <= MAX_TRADE_DEVIATION && r.openInterestCap > 0 && r.dustSize < r.openInterestCap;
+        if (!valid) revert MarginEngineInvalidRiskParams(r);
+    }
+}

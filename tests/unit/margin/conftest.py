@@ -1,0 +1,139 @@
+"""MarginEngine fixtures: two markets (ETH and BTC) priced by real MedianOracles that reporters poke
+with signed reports, an InsuranceFund registered to the engine, traders with deposits approved for one
+operator, and a helper that acts at explicit block times. Collateral has 6 or 18 decimals (every test
+runs with both)."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+
+from bulwark.margin import WAD, AccountState, RiskParams
+from bulwark.reports import feed_id, reporter_test_keys, sign_report, sort_reports
+from tests.helpers import ChainClock
+from tests.unit.fund.conftest import deploy_fund
+
+ETH, BTC = 0, 1
+SCOPE_TRADE, SCOPE_LIQUIDATE, SCOPE_DEPOSIT, SCOPE_WITHDRAW = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+RISK = RiskParams()
+REPORTERS = 3
+# quorum, maxReportAge, maxFutureSkew, maxStaleness, confirmDelay, volatilityTau, maxDeviation, min, max
+ORACLE_CONFIG = (3, 3600, 60, 3600, 600, 86_400, WAD // 2, WAD, 10**6 * WAD)
+START_PRICES = {ETH: 2_000 * WAD, BTC: 30_000 * WAD}
+
+
+def units(amount: float) -> int:
+    """A size or price in WAD, e.g. units(1.5) == 1.5e18."""
+    return int(amount * 10**6) * 10**12
+
+
+def deploy_oracle(project, guardian, name: str):
+    oracle = guardian.deploy(project.MedianOracle, guardian, feed_id(name), name, ORACLE_CONFIG)
+    for key in reporter_test_keys(REPORTERS):
+        oracle.setReporter(Account.from_key(key).address, True, sender=guardian)
+    return oracle
+
+
+@pytest.fixture(scope="module", params=[6, 18], ids=["6dec", "18dec"])
+def decimals(request) -> int:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def token(project, guardian, decimals):
+    return guardian.deploy(project.MockERC20, "USD Coin", "USDC", decimals)
+
+
+@pytest.fixture(scope="module")
+def traders(accounts):
+    return accounts[1:4]
+
+
+@pytest.fixture(scope="module")
+def liquidator(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="module")
+def operator(accounts):
+    return accounts[6]
+
+
+@pytest.fixture(scope="module")
+def oracles(project, guardian):
+    return [deploy_oracle(project, guardian, "ETH/USD"), deploy_oracle(project, guardian, "BTC/USD")]
+
+
+@pytest.fixture(scope="module")
+def fund(project, guardian, token, accounts):
+    fund = deploy_fund(project, guardian, token)
+    staker = accounts[5]
+    token.mint(staker, 10**6 * 10 ** token.decimals(), sender=staker)
+    token.approve(fund, 2**256 - 1, sender=staker)
+    fund.deposit(10_000 * 10 ** token.decimals(), staker, sender=staker)
+    return fund
+
+
+@pytest.fixture(scope="module")
+def engine(project, guardian, token, fund, oracles, traders, liquidator, operator, chain):
+    engine = guardian.deploy(project.MarginEngine, guardian, fund)
+    fund.setEngine(engine, True, sender=guardian)
+    for oracle in oracles:
+        engine.addMarket(oracle, RISK.as_tuple(), sender=guardian)
+    for account in [*traders, liquidator]:
+        token.mint(account, 10**7 * 10 ** token.decimals(), sender=account)
+        token.approve(engine, 2**256 - 1, sender=account)
+        engine.setOperator(operator, True, sender=account)
+    helper = MarginHelper(engine, token, oracles, operator, chain)
+    helper.set_prices(START_PRICES)
+    return engine
+
+
+class MarginHelper(ChainClock):
+    """Prices through signed pokes, deposits in whole tokens, fills through the operator, all at
+    explicit, increasing block times."""
+
+    def __init__(self, engine, token, oracles, operator, chain):
+        super().__init__(chain)
+        self.engine = engine
+        self.token = token
+        self.oracles = oracles
+        self.operator = operator
+        self.unit = 10 ** token.decimals()
+        self.keys = reporter_test_keys(REPORTERS)
+
+    def next(self, at: int | None = None) -> int:
+        return self.at(self.now + 1 if at is None else at)
+
+    def set_price(self, market: int, price: int, at: int | None = None):
+        """Three reporters report `price`, observed at the poke's block time."""
+        t = self.next(at)
+        oracle = self.oracles[market]
+        reports = sort_reports(
+            sign_report(k, self.chain.chain_id, oracle.address, feed_id(oracle.description()), price, t)
+            for k in self.keys
+        )
+        return oracle.poke(reports, sender=self.operator)
+
+    def set_prices(self, prices: dict[int, int]):
+        for market, price in prices.items():
+            self.set_price(market, price)
+
+    def deposit(self, account, tokens: float):
+        self.next()
+        return self.engine.deposit(int(tokens * self.unit), sender=account)
+
+    def fill(self, maker, taker, market: int, size: int, price: int, at: int | None = None):
+        self.next(at)
+        return self.engine.fill((maker, taker, market, size, price), sender=self.operator)
+
+    def state(self, account) -> AccountState:
+        return AccountState(*self.engine.accountState(account))
+
+    def index(self, market: int) -> int:
+        return self.oracles[market].read()[0]
+
+
+@pytest.fixture
+def helper(engine, token, oracles, operator, chain) -> MarginHelper:
+    return MarginHelper(engine, token, oracles, operator, chain)

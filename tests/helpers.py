@@ -66,6 +66,23 @@ def view_reverts(error, view, *args, **inputs) -> dict:
     return actual
 
 
+def deploy_reverts(error, container, *args, **inputs) -> dict:
+    """Assert that deploying `container` with `args` reverts with custom error `error` carrying `inputs`.
+
+    For constructors whose revert Ape cannot decode at all (with struct-array arguments it raises an ABI
+    decoding error instead of a revert): the deployment is simulated with eth_call, as in view_reverts."""
+    call = {"data": container.constructor.serialize_transaction(*args).data}  # init code + arguments
+    try:
+        ape.chain.provider.web3.eth.call(call)
+    except ContractCustomError as failure:
+        data = bytes.fromhex(str(failure.data).removeprefix("0x"))
+    else:
+        raise AssertionError(f"the deployment did not revert; expected {error.abi.selector}")
+    actual = decoded_error(error, data)
+    assert_error_inputs(error, actual, inputs)
+    return actual
+
+
 class ChainClock:
     """Explicit block times: tests say when the next transaction lands, so outcomes are exact."""
 

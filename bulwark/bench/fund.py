@@ -44,7 +44,9 @@ class FundGas:
 def measure_fund_gas(project, chain, deployer, staker, other, engine) -> FundGas:
     token = deployer.deploy(project.MockERC20, "USD Coin", "USDC", DECIMALS)
     params = (COOLDOWN, REDEEM_WINDOW, 1_000 * UNIT)
-    fund = deployer.deploy(project.InsuranceFund, deployer, token, "Insurance", "INS", OUTFLOW_WINDOW, params)
+    fund = deployer.deploy(
+        project.InsuranceFund, deployer, token, "Insurance", "INS", OUTFLOW_WINDOW, params, []
+    )
     plain = deployer.deploy(project.PlainERC4626, token)
     fund.setEngine(engine, True, sender=deployer)
     for account in (staker, other, engine):

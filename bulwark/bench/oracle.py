@@ -37,7 +37,7 @@ def measure_poke_gas(project, chain, deployer, sizes: Sequence[int] = SIZES) -> 
     keys = reporter_test_keys(max(sizes))
     gas = {}
     for n in sizes:
-        oracle = deployer.deploy(project.MedianOracle, deployer, FEED, "ETH / USD", BENCH_CONFIG)
+        oracle = deployer.deploy(project.MedianOracle, deployer, FEED, "ETH / USD", BENCH_CONFIG, [])
         for key in keys[:n]:
             oracle.setReporter(Account.from_key(key).address, True, sender=deployer)
         for round_ in range(2):

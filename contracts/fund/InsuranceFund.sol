@@ -49,7 +49,17 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
     // cover paid per bucket (block.timestamp / BUCKET_SECONDS), two uint128 buckets to a slot by id >> 1
     mapping(uint256 pair => uint256 amounts) private _outflowPairs;
 
-    constructor(address guardian, IERC20 asset_, string memory name_, string memory symbol_, uint256 outflowWindow, Params memory initialParams)
+    /// @param initialEngines Engines registered at deployment (as `setEngine` would), so a suite is wired
+    ///        without a timelocked operation; the deployer predicts the engine's address.
+    constructor(
+        address guardian,
+        IERC20 asset_,
+        string memory name_,
+        string memory symbol_,
+        uint256 outflowWindow,
+        Params memory initialParams,
+        address[] memory initialEngines
+    )
         ERC4626(asset_)
         ERC20(name_, symbol_)
         Guarded(guardian)
@@ -60,6 +70,7 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
         OUTFLOW_WINDOW = outflowWindow;
         BUCKET_SECONDS = outflowWindow.ceilDiv(OUTFLOW_BUCKETS);
         _setParams(initialParams);
+        for (uint256 i; i < initialEngines.length; ++i) _setEngine(initialEngines[i], true);
     }
 
     // ---------------------------------------------------------------- staking in
@@ -191,6 +202,10 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
 
     /// @inheritdoc IInsuranceFund
     function setEngine(address engine, bool registered) external onlyGuardian {
+        _setEngine(engine, registered);
+    }
+
+    function _setEngine(address engine, bool registered) private {
         if (engine == address(0) || isEngine[engine] == registered) revert InsuranceFundEngineMembership(engine, registered);
         isEngine[engine] = registered;
         emit EngineUpdated(engine, registered);

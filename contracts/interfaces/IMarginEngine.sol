@@ -101,6 +101,8 @@ interface IMarginEngine is IGuarded {
     error MarginEngineZeroAmount();
     error MarginEngineInvalidRiskParams(RiskParams params);
     error MarginEngineTooManyMarkets(uint256 maximum);
+    /// @notice The deployment lists `oracles` oracles but `risks` risk parameter sets.
+    error MarginEngineMarketsMismatch(uint256 oracles, uint256 risks);
     error MarginEngineUnknownMarket(uint256 market, uint256 markets);
     error MarginEngineNotOperator(address account, address operator);
     error MarginEngineSelfTrade(address account);

@@ -68,7 +68,11 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     /// @inheritdoc IMarginEngine
     uint256 public fees; // [wad] insurance shares (and rounding surplus) owed to the fund
 
-    constructor(address guardian, IInsuranceFund fund) Guarded(guardian) {
+    /// @param oracles, risks Markets added at deployment (as `addMarket` would), so a suite is wired without
+    ///        a timelocked operation.
+    constructor(address guardian, IInsuranceFund fund, IMedianOracle[] memory oracles, RiskParams[] memory risks)
+        Guarded(guardian)
+    {
         if (address(fund) == address(0)) revert MarginEngineZeroAddress();
         address collateral = fund.asset();
         if (collateral == address(0)) revert MarginEngineZeroAddress();
@@ -76,6 +80,8 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         if (decimals > 18) revert MarginEngineInvalidCollateral(decimals);
         (FUND, COLLATERAL, SCALE) = (fund, collateral, 10 ** (18 - decimals));
         SafeERC20.forceApprove(IERC20(collateral), address(fund), type(uint256).max); // sweepFees pays in
+        if (oracles.length != risks.length) revert MarginEngineMarketsMismatch(oracles.length, risks.length);
+        for (uint256 i; i < oracles.length; ++i) _addMarket(oracles[i], risks[i]);
     }
 
     // ---------------------------------------------------------------- collateral
@@ -188,6 +194,10 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
 
     /// @inheritdoc IMarginEngine
     function addMarket(IMedianOracle oracle, RiskParams calldata risk) external onlyGuardian returns (uint256 marketId) {
+        return _addMarket(oracle, risk);
+    }
+
+    function _addMarket(IMedianOracle oracle, RiskParams memory risk) private returns (uint256 marketId) {
         if (address(oracle) == address(0)) revert MarginEngineZeroAddress();
         marketId = _markets.length;
         if (marketId == MAX_MARKETS) revert MarginEngineTooManyMarkets(MAX_MARKETS);
@@ -517,7 +527,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         received = token.balanceOf(address(this)) - before;
     }
 
-    function _validate(RiskParams calldata r) private pure {
+    function _validate(RiskParams memory r) private pure {
         bool valid = r.baseMmr >= MIN_BASE_MMR && r.baseMmr <= MAX_BASE_MMR && r.maxMmr >= r.baseMmr && r.maxMmr <= WAD
             && r.volMultiplier <= MAX_VOL_MULTIPLIER && r.horizon >= MIN_HORIZON && r.horizon <= MAX_HORIZON
             && r.imFactor >= WAD && r.imFactor <= MAX_IM_FACTOR

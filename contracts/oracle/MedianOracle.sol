@@ -52,13 +52,32 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
     uint96 private _reporterCount; // [count] entries in the table
     uint32[MAX_REPORTERS] private _lastObservedAt; // [unix s] per table position, packed
 
-    constructor(address guardian, bytes32 feedId, string memory description_, Config memory initialConfig)
-        Guarded(guardian)
-        EIP712("Bulwark MedianOracle", "1")
-    {
+    /// @param initialReporters Reporters authorised at deployment (as `setReporter` would), strictly
+    ///        ascending, so a suite is wired without a timelocked operation.
+    constructor(
+        address guardian,
+        bytes32 feedId,
+        string memory description_,
+        Config memory initialConfig,
+        address[] memory initialReporters
+    ) Guarded(guardian) EIP712("Bulwark MedianOracle", "1") {
         FEED_ID = feedId;
         _description = description_;
         _setConfig(initialConfig);
+        uint256 count = initialReporters.length;
+        if (count > MAX_REPORTERS) revert MedianOracleTooManyReporters(MAX_REPORTERS);
+        for (uint256 i; i < count; ++i) {
+            address reporter = initialReporters[i];
+            if (reporter == address(0)) revert MedianOracleReporterMembership(reporter, false);
+            if (i > 0 && reporter <= initialReporters[i - 1]) {
+                revert MedianOracleReportersNotAscending(initialReporters[i - 1], reporter);
+            }
+            // reports observed before authorisation never count
+            _lastObservedAt[i] = uint32(block.timestamp);
+            emit ReporterUpdated(reporter, true, i);
+        }
+        // safe cast: at most MAX_REPORTERS entries
+        (_reporterTable, _reporterCount) = (AddressTable.write(initialReporters), uint96(count));
     }
 
     // ---------------------------------------------------------------- poke

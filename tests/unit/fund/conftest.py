@@ -49,11 +49,20 @@ def stakers(accounts):
     return accounts[1:4]
 
 
-def deploy_fund(project, guardian, token, params: Params = PARAMS, outflow_window: int = OUTFLOW_WINDOW):
+def fund_args(
+    guardian, token, params: Params = PARAMS, outflow_window: int = OUTFLOW_WINDOW, engines=()
+) -> tuple:
+    """InsuranceFund constructor arguments; `params.maxOutflow` in whole tokens."""
     unit = 10 ** token.decimals()
     on_chain = (params.cooldown, params.redeemWindow, params.maxOutflow * unit)
+    return (guardian, token, "Bulwark Insurance", "bINS", outflow_window, on_chain, list(engines))
+
+
+def deploy_fund(
+    project, guardian, token, params: Params = PARAMS, outflow_window: int = OUTFLOW_WINDOW, engines=()
+):
     return guardian.deploy(
-        project.InsuranceFund, guardian, token, "Bulwark Insurance", "bINS", outflow_window, on_chain
+        project.InsuranceFund, *fund_args(guardian, token, params, outflow_window, engines)
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bulwark.invariants import GRD_04
-from tests.helpers import event, reverts
+from tests.helpers import deploy_reverts, event, reverts
 from tests.unit.fund.conftest import (
     DAY,
     HOUR,
@@ -16,6 +16,7 @@ from tests.unit.fund.conftest import (
     SCOPE_REDEEM,
     SCOPE_REQUEST,
     deploy_fund,
+    fund_args,
 )
 
 ALL_SCOPES = SCOPE_DEPOSIT | SCOPE_REQUEST | SCOPE_REDEEM | SCOPE_COVER
@@ -36,13 +37,9 @@ def test_deployment_stores_the_guardian_window_and_params(fund, token, guardian,
 
 @pytest.mark.parametrize("window", [HOUR - 1, 30 * DAY + 1])
 def test_deployment_with_an_outflow_window_out_of_bounds_reverts(project, guardian, token, window):
-    with reverts(
-        project.InsuranceFund.InsuranceFundInvalidOutflowWindow,
-        outflowWindow=window,
-        minimum=HOUR,
-        maximum=30 * DAY,
-    ):
-        deploy_fund(project, guardian, token, outflow_window=window)
+    error = project.InsuranceFund.InsuranceFundInvalidOutflowWindow
+    args = fund_args(guardian, token, outflow_window=window)
+    deploy_reverts(error, project.InsuranceFund, *args, outflowWindow=window, minimum=HOUR, maximum=30 * DAY)
 
 
 @pytest.mark.parametrize(
@@ -98,3 +95,10 @@ def test_registering_an_engine_twice_or_the_zero_address_reverts(fund, engine, g
 def test_an_unknown_pause_scope_reverts(fund, guardian):
     with reverts(fund.GuardedInvalidScopes, scopes=1 << 4, knownScopes=ALL_SCOPES):
         fund.setPause(1 << 4, 2**40, sender=guardian)
+
+
+def test_engines_given_at_deployment_are_registered(project, guardian, token, accounts):
+    fund = deploy_fund(project, guardian, token, engines=[accounts[7], accounts[8]])
+    assert fund.isEngine(accounts[7]) and fund.isEngine(accounts[8])
+    with reverts(project.InsuranceFund.InsuranceFundEngineMembership, engine=accounts[7], registered=True):
+        deploy_fund(project, guardian, token, engines=[accounts[7], accounts[7]])

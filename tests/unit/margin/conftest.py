@@ -28,10 +28,10 @@ def units(amount: float) -> int:
 
 
 def deploy_oracle(project, guardian, name: str):
-    oracle = guardian.deploy(project.MedianOracle, guardian, feed_id(name), name, ORACLE_CONFIG)
-    for key in reporter_test_keys(REPORTERS):
-        oracle.setReporter(Account.from_key(key).address, True, sender=guardian)
-    return oracle
+    reporters = sorted(
+        (Account.from_key(k).address for k in reporter_test_keys(REPORTERS)), key=lambda a: int(a, 16)
+    )
+    return guardian.deploy(project.MedianOracle, guardian, feed_id(name), name, ORACLE_CONFIG, reporters)
 
 
 @pytest.fixture(scope="module", params=[6, 18], ids=["6dec", "18dec"])
@@ -76,10 +76,8 @@ def fund(project, guardian, token, accounts):
 
 @pytest.fixture(scope="module")
 def engine(project, guardian, token, fund, oracles, traders, liquidator, operator, chain):
-    engine = guardian.deploy(project.MarginEngine, guardian, fund)
+    engine = guardian.deploy(project.MarginEngine, guardian, fund, oracles, [RISK.as_tuple()] * len(oracles))
     fund.setEngine(engine, True, sender=guardian)
-    for oracle in oracles:
-        engine.addMarket(oracle, RISK.as_tuple(), sender=guardian)
     for account in [*traders, liquidator]:
         token.mint(account, 10**7 * 10 ** token.decimals(), sender=account)
         token.approve(engine, 2**256 - 1, sender=account)

@@ -96,7 +96,7 @@ def oracle(project, guardian):
     """A MedianOracle for ETH/USD (CONFIG) administered by the `guardian` EOA, with five registered
     reporters. Registration sets a reporter's lastObservedAt to that block's time, so its reports must be
     observed strictly later (tests poke at `helper.now` + something)."""
-    contract = guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG))
+    contract = guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG), [])
     for key in reporter_test_keys(REPORTERS):
         contract.setReporter(Account.from_key(key).address, True, sender=guardian)
     return contract

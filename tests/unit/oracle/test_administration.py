@@ -200,7 +200,7 @@ def test_invalid_config_at_deployment_reverts(project, guardian):
     """The constructor applies the same validation."""
     bad = CONFIG._replace(quorum=0)
     with reverts(project.MedianOracle.MedianOracleInvalidConfig):
-        guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(bad))
+        guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(bad), [])
 
 
 def test_guardian_sets_a_valid_config_at_the_edges(helper, oracle, guardian):
@@ -213,3 +213,23 @@ def test_guardian_sets_a_valid_config_at_the_edges(helper, oracle, guardian):
     assert oracle.config() == tuple(edge)
     with reverts(oracle.MedianOracleQuorumNotMet, reports=5, quorum=32):
         helper.poke([usd(2000)] * 5, helper.now + 10)
+
+
+def test_reporters_given_at_deployment_are_registered_and_stamped(project, guardian, chain):
+    """Deployment wiring: the constructor registers a sorted reporter list as setReporter would."""
+    reporters = sorted((Account.from_key(k).address for k in reporter_test_keys(3)), key=lambda a: int(a, 16))
+    oracle = guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG), reporters)
+    assert list(oracle.reporters()) == reporters
+    stamped = chain.blocks.head.timestamp
+    assert [oracle.lastObservedAt(r) for r in reporters] == [stamped] * 3
+
+
+def test_unsorted_or_zero_reporters_at_deployment_revert(project, guardian):
+    reporters = sorted((Account.from_key(k).address for k in reporter_test_keys(2)), key=lambda a: int(a, 16))
+    with reverts(
+        project.MedianOracle.MedianOracleReportersNotAscending, previous=reporters[1], reporter=reporters[0]
+    ):
+        guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG), reporters[::-1])
+    zero = "0x" + "00" * 20
+    with reverts(project.MedianOracle.MedianOracleReporterMembership, reporter=zero, isReporter=False):
+        guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG), [zero])

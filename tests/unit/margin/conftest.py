@@ -135,3 +135,16 @@ class MarginHelper(ChainClock):
 @pytest.fixture
 def helper(engine, token, oracles, operator, chain) -> MarginHelper:
     return MarginHelper(engine, token, oracles, operator, chain)
+
+
+def books(engine, token, accounts) -> tuple[int, int]:
+    """ENG-01's two sides: (token balance * SCALE, sum of `accounts`' cash + fees - sum of deficits).
+    `accounts` must be every account that ever touched the engine."""
+    deficits = sum(engine.market(m).deficit for m in range(engine.marketCount()))
+    claims = sum(engine.cash(a) for a in accounts) + engine.fees() - deficits
+    return token.balanceOf(engine) * engine.SCALE(), claims
+
+
+def open_interest_sum(engine, accounts, market: int) -> int:
+    """ENG-02: the sum of every account's size in `market` (must be zero)."""
+    return sum(engine.position(a, market)[0] for a in accounts)

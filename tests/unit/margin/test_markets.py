@@ -120,3 +120,29 @@ def test_only_the_guardian_administers_markets(engine, oracles, stranger, guardi
 def test_unknown_market_reverts(engine, guardian):
     with reverts(engine.MarginEngineUnknownMarket, market=2, markets=2):
         engine.setReduceOnly(2, True, sender=guardian)
+
+
+def test_maintenance_rate_rises_with_oracle_volatility_and_is_capped(
+    helper, engine, oracles, guardian, traders
+):
+    """mmr = min(maxMmr, baseMmr + volMultiplier * sigma * sqrt(horizon / year)), sigma from the oracle."""
+    from bulwark.margin import mmr as expected_mmr
+
+    risk = RISK.__class__(**{**RISK.__dict__, "volMultiplier": 3 * WAD, "maxMmr": WAD // 5})
+    engine.setRiskParams(ETH, risk.as_tuple(), sender=guardian)
+    for price in (2_100, 1_950, 2_150, 1_900):  # a choppy hour: the EWMA variance climbs
+        helper.set_price(ETH, price * WAD, at=helper.now + 600)
+    sigma = oracles[ETH].annualisedVolatility()
+    assert sigma > 0
+    rate = engine.mmr(ETH)
+    assert rate == expected_mmr(risk, sigma)
+    assert RISK.baseMmr < rate <= risk.maxMmr
+    # the requirement uses it: MM of a 1 ETH position is 1,900 * rate
+    helper.deposit(traders[0], 10_000)
+    helper.deposit(traders[1], 10_000)
+    helper.fill(traders[1], traders[0], ETH, 10**18, 1_900 * WAD)
+    assert helper.state(traders[0]).maintenance_margin == 1_900 * rate
+    # a large multiplier hits the cap
+    capped = RISK.__class__(**{**risk.__dict__, "volMultiplier": 10 * WAD, "maxMmr": RISK.baseMmr + 1})
+    engine.setRiskParams(ETH, capped.as_tuple(), sender=guardian)
+    assert engine.mmr(ETH) == RISK.baseMmr + 1

@@ -50,6 +50,7 @@ bench: toolchain
 	$(BIN)/ape run bench_guardian
 	$(BIN)/ape run bench_oracle
 	$(BIN)/ape run bench_fund
+	$(BIN)/ape run bench_engine
 
 lint: toolchain
 	$(BIN)/ruff check bulwark tests scripts

@@ -100,5 +100,6 @@ def test_an_unknown_pause_scope_reverts(fund, guardian):
 def test_engines_given_at_deployment_are_registered(project, guardian, token, accounts):
     fund = deploy_fund(project, guardian, token, engines=[accounts[7], accounts[8]])
     assert fund.isEngine(accounts[7]) and fund.isEngine(accounts[8])
-    with reverts(project.InsuranceFund.InsuranceFundEngineMembership, engine=accounts[7], registered=True):
-        deploy_fund(project, guardian, token, engines=[accounts[7], accounts[7]])
+    args = fund_args(guardian, token, engines=[accounts[7], accounts[7]])
+    error = project.InsuranceFund.InsuranceFundEngineMembership
+    deploy_reverts(error, project.InsuranceFund, *args, engine=accounts[7], registered=True)

@@ -3,7 +3,7 @@ min(equity, collateral) >= IM afterwards (ENG-05), the accounting identity holds
 
 from __future__ import annotations
 
-from bulwark.invariants import ENG_01, ENG_05
+from bulwark.invariants import ENG_01, ENG_05, ENG_06
 from bulwark.margin import WAD
 from tests.helpers import event, reverts
 from tests.unit.margin.conftest import ETH, SCOPE_DEPOSIT, SCOPE_WITHDRAW, units
@@ -110,3 +110,22 @@ def test_fee_on_transfer_collateral_credits_what_arrived(project, guardian, deci
     assert event(receipt, "Deposited").received == arrived
     assert engine.cash(trader) == arrived * engine.SCALE()
     assert token.balanceOf(engine) * engine.SCALE() == engine.cash(trader), ENG_01
+
+
+def test_withdrawals_halt_while_a_held_markets_oracle_is_paused_and_resume_after(
+    helper, engine, oracles, traders, guardian
+):
+    """A paused (or stale, or tripped) price halts withdrawals of accounts that hold the market; an
+    account without positions still withdraws (ENG-06)."""
+    helper.deposit(traders[0], 1_000)
+    helper.deposit(traders[1], 1_000)
+    helper.deposit(traders[2], 1_000)
+    helper.fill(traders[1], traders[0], ETH, units(1), 2_000 * WAD)
+    until = helper.now + 600
+    oracles[ETH].setPause(2, until, sender=guardian)  # MedianOracle SCOPE_READ
+    with reverts(oracles[ETH].GuardedPaused, scope=2, pausedUntil=until):
+        engine.withdraw(helper.unit, traders[0], sender=traders[0])
+    assert engine.cash(traders[0]) == (1_000 - 2_000) * WAD, ENG_06
+    engine.withdraw(helper.unit, traders[2], sender=traders[2])  # no position: no price needed
+    helper.set_price(ETH, 2_000 * WAD, at=until)
+    engine.withdraw(helper.unit, traders[0], sender=traders[0])

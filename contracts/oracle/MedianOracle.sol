@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Guarded} from "../governance/Guarded.sol";
@@ -17,7 +16,8 @@ import {Median} from "../libraries/Median.sol";
 /// @dev See IMedianOracle for every rule. Gas: the reporter set lives sorted in a data contract's code
 ///      (AddressTable), read once per poke and walked alongside the sorted reports; reporter timestamps
 ///      are uint32 (valid until 2106), eight to a storage slot, indexed by table position. A report so
-///      costs one ecrecover and a fraction of a slot write, with no cold slot of its own.
+///      costs one ecrecover and a fraction of a slot write, with no cold slot of its own: poke's loop
+///      (assembly) hashes into one scratch frame and reads and writes each packed slot once.
 contract MedianOracle is Guarded, EIP712, IMedianOracle {
     uint256 public constant SCOPE_POKE = 1 << 0; // pauses poke
     uint256 public constant SCOPE_READ = 1 << 1; // pauses read() and latestRoundData()
@@ -87,49 +87,178 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
         Config memory c = _config;
         uint256 n = reports.length;
         if (n < c.quorum) revert MedianOracleQuorumNotMet(n, c.quorum);
-        uint256 count = _reporterCount;
-        bytes memory table = AddressTable.load(_reporterTable, count);
         uint256[] memory prices = new uint256[](n);
-        uint256 updatedAt = block.timestamp; // the oldest observedAt, never later than now
-        uint256 slot = 0; // table cursor: reports and table are both ascending
-        address previous = address(0);
-        for (uint256 i; i < n; ++i) {
-            Report calldata report = reports[i];
-            // a malformed signature recovers zero or a stranger: either fails the reporter check below
-            // slither-disable-next-line unused-return
-            (address reporter,,) = ECDSA.tryRecover(reportDigest(report.price, report.observedAt), report.r, report.vs);
-            // strictly ascending, so each reporter counts once (ORA-03)
-            if (i > 0 && reporter <= previous) {
-                if (reporter == previous) revert MedianOracleDuplicateReporter(reporter);
-                revert MedianOracleReportersNotAscending(previous, reporter);
-            }
-            while (slot < count && AddressTable.at(table, slot) < reporter) ++slot;
-            if (slot == count || AddressTable.at(table, slot) != reporter) revert MedianOracleNotReporter(reporter);
-            _acceptReport(slot, reporter, report, c);
-            (prices[i], previous) = (report.price, reporter);
-            if (report.observedAt < updatedAt) updatedAt = report.observedAt;
-            ++slot; // the next report's reporter is strictly greater
-        }
+        uint256 updatedAt = _acceptReports(_pokeFrame(c, reports, prices));
         // the median lies between the lowest and highest report (ORA-01)
         _settle(Median.ofInPlace(prices), updatedAt, n, c);
     }
 
-    /// @dev One report's rules, then its timestamp becomes the reporter's last accepted one.
-    function _acceptReport(uint256 slot, address reporter, Report calldata report, Config memory c) private {
-        uint64 observedAt = report.observedAt;
+    /// @dev Memory for _acceptReports, written once per poke (offsets in bytes):
+    ///      0x000 PRICE_TYPEHASH, 0x020 FEED_ID, 0x040 price, 0x060 observedAt: a report's struct hash
+    ///      0x080 0x1901 ‖ domain separator ‖ struct hash (0x42 bytes): its digest
+    ///      0x0e0 digest, v, r, s: ecrecover's input
+    ///      0x160 oldest and 0x180 newest observedAt accepted, 0x1a0 minPrice, 0x1c0 maxPrice
+    ///      0x1e0 the reporter table (AddressTable.load), sorted ascending
+    ///      0x200 the reports (calldata offset), 0x220 their end, 0x240 prices, as many words as reports
+    function _pokeFrame(Config memory c, Report[] calldata reports, uint256[] memory prices)
+        private
+        view
+        returns (uint256 frame)
+    {
+        (bytes32 typehash, bytes32 feed, bytes32 domain) = (PRICE_TYPEHASH, FEED_ID, _domainSeparatorV4());
         uint256 oldest = block.timestamp > c.maxReportAge ? block.timestamp - c.maxReportAge : 0;
         uint256 newest = block.timestamp + c.maxFutureSkew;
-        // inside the latency window (ORA-02)
-        if (observedAt < oldest) revert MedianOracleReportTooOld(reporter, observedAt, oldest);
-        if (observedAt > newest) revert MedianOracleReportFromFuture(reporter, observedAt, newest);
-        uint32 last = _lastObservedAt[slot];
-        // newer than this reporter's last accepted report, so no report is accepted twice (ORA-03)
-        if (observedAt <= last) revert MedianOracleReportReplayed(reporter, observedAt, last);
-        if (report.price < c.minPrice || report.price > c.maxPrice) {
-            revert MedianOraclePriceOutOfBounds(reporter, report.price, c.minPrice, c.maxPrice);
+        (uint256 minPrice, uint256 maxPrice) = (c.minPrice, c.maxPrice);
+        bytes memory table = AddressTable.load(_reporterTable, _reporterCount);
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            frame := mload(0x40)
+            mstore(0x40, add(frame, 0x260))
+            mstore(frame, typehash)
+            mstore(add(frame, 0x20), feed)
+            mstore(add(frame, 0x80), shl(240, 0x1901))
+            mstore(add(frame, 0x82), domain)
+            mstore(add(frame, 0x160), oldest)
+            mstore(add(frame, 0x180), newest)
+            mstore(add(frame, 0x1a0), minPrice)
+            mstore(add(frame, 0x1c0), maxPrice)
+            mstore(add(frame, 0x1e0), table)
+            mstore(add(frame, 0x200), reports.offset)
+            mstore(add(frame, 0x220), add(reports.offset, shl(7, reports.length)))
+            mstore(add(frame, 0x240), prices)
         }
-        // safe cast: observedAt <= now + maxFutureSkew < 2^32 until 2106
-        _lastObservedAt[slot] = uint32(observedAt);
+    }
+
+    /// @dev Each report's rules in turn, in this order: signer, strictly ascending, membership, latency
+    ///      window, replay, price bounds; each violation reverts with its error. Fills `prices` (one per
+    ///      report) and returns the oldest observedAt, never later than now. Reporter timestamps are
+    ///      packed eight to a storage slot: each slot the batch touches is read once and written once.
+    // one pass per report through every rule in order: a call per rule would cost gas per report
+    // slither-disable-next-line cyclomatic-complexity
+    function _acceptReports(uint256 frame) private returns (uint256 updatedAt) {
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            // revert with custom error `selector` and its 1, 2, 3 or 4 arguments, ABI-encoded; the selectors
+            // below are IMedianOracle's, named beside each use
+            // slither-disable-next-line assembly
+            function fail1(selector, a) {
+                mstore(0x00, shl(224, selector))
+                mstore(0x04, a)
+                revert(0x00, 0x24)
+            }
+            // slither-disable-next-line assembly
+            function fail2(selector, a, b) {
+                let m := mload(0x40)
+                mstore(m, shl(224, selector))
+                mstore(add(m, 0x04), a)
+                mstore(add(m, 0x24), b)
+                revert(m, 0x44)
+            }
+            // slither-disable-next-line assembly
+            function fail3(selector, a, b, c) {
+                let m := mload(0x40)
+                mstore(m, shl(224, selector))
+                mstore(add(m, 0x04), a)
+                mstore(add(m, 0x24), b)
+                mstore(add(m, 0x44), c)
+                revert(m, 0x64)
+            }
+            // slither-disable-next-line assembly
+            function fail4(selector, a, b, c, d) {
+                let m := mload(0x40)
+                mstore(m, shl(224, selector))
+                mstore(add(m, 0x04), a)
+                mstore(add(m, 0x24), b)
+                mstore(add(m, 0x44), c)
+                mstore(add(m, 0x64), d)
+                revert(m, 0x84)
+            }
+
+            updatedAt := timestamp()
+            let previous := 0 // the last accepted reporter; zero only before the first (the table never holds it)
+            let slot := 0 // table cursor: reports and table are both ascending
+            // the packed timestamps of position slot - 1 (the previous report's), this batch's included:
+            // position 8 k + j is in bits 32 j .. 32 j + 31 of _lastObservedAt's slot k
+            let word := 0
+            let out := add(mload(add(frame, 0x240)), 0x20)
+            let end := mload(add(frame, 0x220))
+            // a Report is four words of calldata: price, observedAt, r, vs
+            for { let report := mload(add(frame, 0x200)) } lt(report, end) { report := add(report, 0x80) } {
+                // the signer is what ECDSA.tryRecover(reportDigest(price, observedAt), r, vs) returns: zero for
+                // s above secp256k1n / 2 (OZ rejects that half) or when ecrecover recovers nothing. A malformed
+                // signature so recovers zero or a stranger: either fails the checks below.
+                let observedAt := calldataload(add(report, 0x20))
+                // as reading report.observedAt does: no data on a word wider than uint64
+                if gt(observedAt, 0xffffffffffffffff) { revert(0, 0) }
+                calldatacopy(add(frame, 0x40), report, 0x40) // price, observedAt
+                mstore(add(frame, 0xa2), keccak256(frame, 0x80))
+                let reporter := 0
+                {
+                    let vs := calldataload(add(report, 0x60))
+                    let s := shr(1, shl(1, vs))
+                    if iszero(gt(s, 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0)) {
+                        mstore(add(frame, 0xe0), keccak256(add(frame, 0x80), 0x42))
+                        mstore(add(frame, 0x100), add(27, shr(255, vs)))
+                        mstore(add(frame, 0x120), calldataload(add(report, 0x40)))
+                        mstore(add(frame, 0x140), s)
+                        mstore(0x00, 0) // the precompile returns nothing when it recovers nothing
+                        if iszero(staticcall(gas(), 0x01, add(frame, 0xe0), 0x80, 0x00, 0x20)) { revert(0, 0) }
+                        reporter := mload(0x00)
+                    }
+                }
+                // strictly ascending, so each reporter counts once (ORA-03)
+                if and(gt(previous, 0), iszero(gt(reporter, previous))) {
+                    if eq(reporter, previous) { fail1(0x4a0462d8, reporter) } // MedianOracleDuplicateReporter
+                    fail2(0x84ecc97f, previous, reporter) // MedianOracleReportersNotAscending
+                }
+                {
+                    // a reporter: the table from the cursor on holds it (both ascending)
+                    let table := mload(add(frame, 0x1e0))
+                    let count := div(mload(table), 20)
+                    let next := slot
+                    for {} 1 { next := add(next, 1) } {
+                        if eq(next, count) { fail1(0x9948512b, reporter) } // MedianOracleNotReporter
+                        let entry := shr(96, mload(add(add(table, 0x20), mul(next, 20))))
+                        if eq(entry, reporter) { break }
+                        if gt(entry, reporter) { fail1(0x9948512b, reporter) } // MedianOracleNotReporter
+                    }
+                    // a new packed slot: store the held one (none before the first report, when slot - 1
+                    // wraps to a slot index no position has) and load this one
+                    if iszero(eq(shr(3, next), shr(3, sub(slot, 1)))) {
+                        if previous { sstore(add(_lastObservedAt.slot, shr(3, sub(slot, 1))), word) }
+                        word := sload(add(_lastObservedAt.slot, shr(3, next)))
+                    }
+                    slot := next
+                }
+                // inside the latency window (ORA-02)
+                if lt(observedAt, mload(add(frame, 0x160))) {
+                    fail3(0x8d00f509, reporter, observedAt, mload(add(frame, 0x160))) // MedianOracleReportTooOld
+                }
+                if gt(observedAt, mload(add(frame, 0x180))) {
+                    fail3(0x7f548850, reporter, observedAt, mload(add(frame, 0x180))) // MedianOracleReportFromFuture
+                }
+                let shift := shl(5, and(slot, 7))
+                let last := and(shr(shift, word), 0xffffffff)
+                // newer than this reporter's last accepted report, so no report is accepted twice (ORA-03)
+                if iszero(gt(observedAt, last)) {
+                    fail3(0x4228e519, reporter, observedAt, last) // MedianOracleReportReplayed
+                }
+                let price := calldataload(report)
+                // MedianOraclePriceOutOfBounds
+                if or(lt(price, mload(add(frame, 0x1a0))), gt(price, mload(add(frame, 0x1c0)))) {
+                    fail4(0x96942141, reporter, price, mload(add(frame, 0x1a0)), mload(add(frame, 0x1c0)))
+                }
+                mstore(out, price)
+                // the position's 32 bits become observedAt's, truncated to uint32 as before (observedAt <=
+                // now + maxFutureSkew < 2^32 until 2106): xor-ing in last ^ new changes only those bits
+                word := xor(word, shl(shift, xor(last, and(observedAt, 0xffffffff))))
+                if lt(observedAt, updatedAt) { updatedAt := observedAt }
+                previous := reporter
+                slot := add(slot, 1) // the next report's reporter is strictly greater
+                out := add(out, 0x20)
+            }
+            if previous { sstore(add(_lastObservedAt.slot, shr(3, sub(slot, 1))), word) }
+        }
     }
 
     /// @dev Serve the median, or hold it behind the breaker.

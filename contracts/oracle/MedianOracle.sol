@@ -244,9 +244,8 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
                     fail3(0x4228e519, reporter, observedAt, last) // MedianOracleReportReplayed
                 }
                 let price := calldataload(report)
-                // MedianOraclePriceOutOfBounds
                 if or(lt(price, mload(add(frame, 0x1a0))), gt(price, mload(add(frame, 0x1c0)))) {
-                    fail4(0x96942141, reporter, price, mload(add(frame, 0x1a0)), mload(add(frame, 0x1c0)))
+                    fail4(0x96942141, reporter, price, mload(add(frame, 0x1a0)), mload(add(frame, 0x1c0))) // MedianOraclePriceOutOfBounds
                 }
                 mstore(out, price)
                 // the position's 32 bits become observedAt's, truncated to uint32 as before (observedAt <=

@@ -1,18 +1,34 @@
-"""Deploy and wire the Bulwark suite from a parameter file (bulwark.params).
+"""Deploy and wire the whole Bulwark suite from a parameter file (bulwark.params).
 
-The suite grows with each contract: today the PauseGuardian (the admin of everything), the collateral
-token and a Guarded demonstration target; MedianOracle, InsuranceFund and MarginEngine join as they land
-(issues 4-6). Scripts and tests share this one function.
+    suite = deploy_suite(project, deployer, params, local_accounts=accounts.test_accounts)
+
+Every contract's admin is the PauseGuardian, fixed in its constructor, and the initial wiring is done in
+constructors too, so nothing waits for the timelock: each MedianOracle gets its reporters, the
+InsuranceFund lists the MarginEngine as its engine, and the engine gets its markets (oracle + risk
+parameters). The fund must name the engine before the engine exists, so it is given the engine's CREATE
+address predicted from the deployer's nonce; `deploy_suite` fails loudly if the engine lands elsewhere.
+
+`plan_suite` turns parameters into the exact constructor arguments; the same plan is what
+`bulwark.deployments.verify_suite` compares the chain with.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
-from bulwark.params import SuiteParams
+from eth_account import Account
+from web3.utils.address import get_create_address
+
+from bulwark.margin import RiskParams
+from bulwark.params import SuiteParams, token_units, wad
+from bulwark.reports import feed_id, reporter_test_keys
 
 DAY = 86_400
+
+
+class DeploymentError(RuntimeError):
+    """The deployment cannot go on or went wrong; the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -35,34 +51,233 @@ def deploy_pause_guardian(project, deployer, signers, thresholds, delay, bounds:
     )
 
 
+class OracleConfig(NamedTuple):
+    """IMedianOracle.Config in field order (prices and deviation in WAD)."""
+
+    quorum: int
+    maxReportAge: int
+    maxFutureSkew: int
+    maxStaleness: int
+    confirmDelay: int
+    volatilityTau: int
+    maxDeviation: int
+    minPrice: int
+    maxPrice: int
+
+
+class FundConfig(NamedTuple):
+    """IInsuranceFund.Params in field order (maxOutflow in token units)."""
+
+    cooldown: int
+    redeemWindow: int
+    maxOutflow: int
+
+
+@dataclass(frozen=True)
+class MarketPlan:
+    name: str
+    feed_id: bytes
+    config: OracleConfig
+    reporters: list[str]  # sorted ascending, as the constructor requires
+    risk: RiskParams
+    reporter_keys: list[bytes] = field(default_factory=list, repr=False)  # only for test reporters
+
+
+@dataclass(frozen=True)
+class SuitePlan:
+    """Every constructor argument of the suite, resolved from the parameters."""
+
+    signers: list[str]
+    thresholds: tuple[int, int, int]
+    delay: int
+    bounds: GuardianBounds
+    decimals: int
+    fund_name: str
+    fund_symbol: str
+    outflow_window: int
+    fund_config: FundConfig
+    markets: list[MarketPlan]
+
+
+def plan_suite(params: SuiteParams, decimals: int, local_accounts=None) -> SuitePlan:
+    """Resolve `params` into constructor arguments. `decimals` is the collateral's (a mock's come from
+    the file). `local_accounts` (Anvil test accounts) are needed when the file names `anvil_signers`."""
+    g = params.guardian
+    if g.anvil_signers is not None:
+        if local_accounts is None or len(local_accounts) < 1 + g.anvil_signers:
+            raise DeploymentError("guardian.anvil_signers needs the local test accounts")
+        signers = [a.address for a in local_accounts[1 : 1 + g.anvil_signers]]
+    else:
+        signers = list(g.signers or [])
+    f = params.fund
+    return SuitePlan(
+        signers=signers,
+        thresholds=(g.threshold, g.cancel_threshold, g.pause_threshold),
+        delay=g.delay,
+        bounds=GuardianBounds(g.min_delay, g.max_delay, g.grace_period, g.max_pause_duration),
+        decimals=decimals,
+        fund_name=f.name,
+        fund_symbol=f.symbol,
+        outflow_window=f.outflow_window,
+        fund_config=FundConfig(
+            f.cooldown, f.redeem_window, token_units(f.max_outflow, decimals, "fund.max_outflow")
+        ),
+        markets=[_plan_market(m) for m in params.markets],
+    )
+
+
+def _plan_market(m) -> MarketPlan:
+    o, r = m.oracle, m.risk
+    keys = reporter_test_keys(o.test_reporters) if o.test_reporters else []
+    reporters = [Account.from_key(k).address for k in keys] if keys else list(o.reporters or [])
+    config = OracleConfig(
+        o.quorum,
+        o.max_report_age,
+        o.max_future_skew,
+        o.max_staleness,
+        o.confirm_delay,
+        o.volatility_tau,
+        wad(o.max_deviation),
+        wad(o.min_price),
+        wad(o.max_price),
+    )
+    risk = RiskParams(
+        baseMmr=wad(r.base_mmr),
+        maxMmr=wad(r.max_mmr),
+        volMultiplier=wad(r.vol_multiplier),
+        horizon=r.horizon,
+        imFactor=wad(r.im_factor),
+        liquidationBonus=wad(r.liquidation_bonus),
+        insuranceShare=wad(r.insurance_share),
+        maxTradeDeviation=wad(r.max_trade_deviation),
+        openInterestCap=wad(r.open_interest_cap),
+        dustSize=wad(r.dust_size),
+    )
+    return MarketPlan(
+        name=m.name,
+        feed_id=feed_id(m.name),
+        config=config,
+        reporters=sorted(reporters, key=lambda a: int(a, 16)),
+        risk=risk,
+        reporter_keys=keys,
+    )
+
+
 @dataclass
 class Suite:
-    guardian: Any  # PauseGuardian contract: the only admin
+    guardian: Any  # PauseGuardian: the admin of everything below
     signers: list  # the guardian's signer accounts when they are local (Anvil) accounts, else []
-    collateral: Any  # ERC20 contract instance
-    guarded: Any  # GuardedMock: a stand-in pause target until the real contracts exist
+    collateral: Any  # ERC20
+    fund: Any  # InsuranceFund, with the engine registered
+    engine: Any  # MarginEngine
+    oracles: list  # MedianOracle per market, in market order
+    plan: SuitePlan
+    deployer: str
+    first_block: int  # block of the first deployment transaction
+    last_block: int  # block of the last one
+
+    def addresses(self) -> SuiteAddresses:
+        return SuiteAddresses(
+            guardian=self.guardian.address,
+            collateral=self.collateral.address,
+            fund=self.fund.address,
+            engine=self.engine.address,
+            oracles={m.name: o.address for m, o in zip(self.plan.markets, self.oracles, strict=True)},
+        )
+
+
+@dataclass(frozen=True)
+class SuiteAddresses:
+    guardian: str
+    collateral: str
+    fund: str
+    engine: str
+    oracles: dict[str, str]  # market name -> oracle, in market order
+
+    def as_dict(self) -> dict:
+        return {
+            "PauseGuardian": self.guardian,
+            "collateral": self.collateral,
+            "InsuranceFund": self.fund,
+            "MarginEngine": self.engine,
+            "MedianOracle": dict(self.oracles),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SuiteAddresses:
+        return cls(
+            guardian=data["PauseGuardian"],
+            collateral=data["collateral"],
+            fund=data["InsuranceFund"],
+            engine=data["MarginEngine"],
+            oracles=dict(data["MedianOracle"]),
+        )
+
+
+def predicted_address(deployer: str, nonce: int) -> str:
+    """The CREATE address of `deployer`'s transaction with `nonce`."""
+    return get_create_address(deployer, nonce)
 
 
 def deploy_suite(project, deployer, params: SuiteParams, local_accounts=None) -> Suite:
-    """Deploy every contract the parameters describe and make the PauseGuardian their admin.
+    """Deploy every contract the parameters describe, wired, with the PauseGuardian as their admin.
 
     `local_accounts` (Anvil test accounts) are needed when the parameters name `anvil_signers`.
-    """
-    g = params.guardian
-    if g.anvil_signers is not None:
-        if local_accounts is None:
-            raise ValueError("anvil_signers needs local test accounts")
-        signers = list(local_accounts[1 : 1 + g.anvil_signers])
-        signer_addresses = [s.address for s in signers]
+    Nothing else may send transactions from `deployer` meanwhile (the engine's address is predicted)."""
+    c = params.collateral
+    if not c.deploy_mock and len(deployer.provider.get_code(c.address)) == 0:
+        raise DeploymentError(f"collateral.address {c.address} has no code on this chain")
+    collateral_type = project.MockERC20  # any ERC20 ABI serves an existing token
+    decimals = c.decimals if c.deploy_mock else project.MockERC20.at(c.address).decimals()
+    plan = plan_suite(params, decimals, local_accounts)
+
+    guardian = deploy_pause_guardian(
+        project, deployer, plan.signers, plan.thresholds, plan.delay, plan.bounds
+    )
+    first_block = guardian.creation_metadata.block
+    if c.deploy_mock:
+        collateral = deployer.deploy(collateral_type, c.name, c.symbol, c.decimals)
     else:
-        signers, signer_addresses = [], list(g.signers or [])
-    bounds = GuardianBounds(g.min_delay, g.max_delay, g.grace_period, g.max_pause_duration)
-    thresholds = (g.threshold, g.cancel_threshold, g.pause_threshold)
-    guardian = deploy_pause_guardian(project, deployer, signer_addresses, thresholds, g.delay, bounds)
-    if params.collateral.deploy_mock:
-        c = params.collateral
-        collateral = deployer.deploy(project.MockERC20, c.name, c.symbol, c.decimals)
-    else:
-        collateral = project.MockERC20.at(params.collateral.address)  # any ERC20 ABI will do
-    guarded = deployer.deploy(project.GuardedMock, guardian)
-    return Suite(guardian=guardian, signers=signers, collateral=collateral, guarded=guarded)
+        collateral = collateral_type.at(c.address)
+    oracles = [
+        deployer.deploy(project.MedianOracle, guardian, m.feed_id, m.name, tuple(m.config), list(m.reporters))
+        for m in plan.markets
+    ]
+    fund_nonce = deployer.nonce
+    expected_engine = predicted_address(deployer.address, fund_nonce + 1)
+    fund = deployer.deploy(
+        project.InsuranceFund,
+        guardian,
+        collateral,
+        plan.fund_name,
+        plan.fund_symbol,
+        plan.outflow_window,
+        tuple(plan.fund_config),
+        [expected_engine],
+    )
+    engine = deployer.deploy(
+        project.MarginEngine,
+        guardian,
+        fund,
+        list(oracles),
+        [m.risk.as_tuple() for m in plan.markets],
+    )
+    if engine.address != expected_engine:
+        raise DeploymentError(
+            f"MarginEngine landed at {engine.address}, not at the predicted {expected_engine} the fund "
+            f"{fund.address} registered (did {deployer.address} send another transaction after nonce "
+            f"{fund_nonce}?): redeploy the fund and the engine"
+        )
+    anvil = params.guardian.anvil_signers
+    return Suite(
+        guardian=guardian,
+        signers=list(local_accounts[1 : 1 + anvil]) if anvil else [],
+        collateral=collateral,
+        fund=fund,
+        engine=engine,
+        oracles=oracles,
+        plan=plan,
+        deployer=deployer.address,
+        first_block=first_block,
+        last_block=engine.creation_metadata.block,
+    )

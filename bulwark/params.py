@@ -1,18 +1,56 @@
 """Suite parameter files: parsed and validated before anything is deployed.
 
 A bad file is reported in one line naming the file, the field and the problem (``ParamsError``).
+
+Units in the file are human ones: rates, prices and sizes are decimal numbers (``0.05``, ``"2000.5"``)
+that `wad` turns into the contracts' WAD integers exactly (JSON numbers are read as decimals, never as
+binary floats); times are seconds; `fund.max_outflow` is in whole collateral tokens. The bounds below
+mirror the contracts' own checks, so a file that loads is one the constructors accept.
 """
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from eth_utils import is_address, to_checksum_address
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+WAD = 10**18
+DAY = 86_400
+MAX_REPORTERS = 32  # MedianOracle.MAX_REPORTERS
+MAX_MARKETS = 16  # MarginEngine.MAX_MARKETS
 
 
 class ParamsError(ValueError):
     """A parameter file that cannot be used; the message is one line."""
+
+
+def _address(value: str) -> str:
+    if not is_address(value):
+        raise ValueError(f"{value!r} is not an address (0x and 40 hex digits, valid checksum if mixed case)")
+    return to_checksum_address(value)
+
+
+Address = Annotated[str, AfterValidator(_address)]
+# A decimal with at most 18 places, so that value * 1e18 is exact.
+Dec = Annotated[Decimal, Field(allow_inf_nan=False, decimal_places=18)]
+Seconds = Annotated[int, Field(ge=0, lt=2**32)]
+
+
+def wad(value: Decimal) -> int:
+    """A decimal from the file as a WAD integer (exact: fields allow at most 18 places)."""
+    return int(value * WAD)
+
+
+def token_units(value: Decimal, decimals: int, field: str) -> int:
+    """Whole tokens as the token's smallest units; ParamsError if finer than `decimals` allows."""
+    units = value * 10**decimals
+    if units != units.to_integral_value():
+        raise ParamsError(f"{field}: {value:f} is finer than the collateral's {decimals} decimals")
+    return int(units)
 
 
 class _Strict(BaseModel):
@@ -21,7 +59,7 @@ class _Strict(BaseModel):
 
 class CollateralParams(_Strict):
     deploy_mock: bool = Field(description="deploy a MockERC20 (local networks only)")
-    address: str | None = Field(default=None, description="an existing token, when not a mock")
+    address: Address | None = Field(default=None, description="an existing token, when not a mock")
     name: str = "Mock USD"
     symbol: str = "mUSD"
     decimals: int = Field(default=6, ge=0, le=18)
@@ -36,16 +74,16 @@ class CollateralParams(_Strict):
 class GuardianParams(_Strict):
     """PauseGuardian: signers (addresses, or the first N Anvil test accounts after the deployer)."""
 
-    signers: list[str] | None = None
+    signers: list[Address] | None = Field(default=None, min_length=1, max_length=20)
     anvil_signers: int | None = Field(default=None, ge=1, le=9)
     threshold: int = Field(ge=1, le=20)
     cancel_threshold: int = Field(ge=1, le=20)
     pause_threshold: int = Field(ge=1, le=20)
     delay: int = Field(ge=0, description="[s]")
     min_delay: int = Field(ge=0, description="[s]")
-    max_delay: int = Field(gt=0, le=365 * 86_400, description="[s]")
-    grace_period: int = Field(gt=0, le=365 * 86_400, description="[s]")
-    max_pause_duration: int = Field(gt=0, le=365 * 86_400, description="[s]")
+    max_delay: int = Field(gt=0, le=365 * DAY, description="[s]")
+    grace_period: int = Field(gt=0, le=365 * DAY, description="[s]")
+    max_pause_duration: int = Field(gt=0, le=365 * DAY, description="[s]")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -53,6 +91,8 @@ class GuardianParams(_Strict):
             raise ValueError(
                 "give either signers (addresses) or anvil_signers (a count), not both or neither"
             )
+        if self.signers is not None and len(set(self.signers)) != len(self.signers):
+            raise ValueError("signers lists an address twice")
         count = self.anvil_signers or len(self.signers or [])
         for name in ("threshold", "cancel_threshold", "pause_threshold"):
             if getattr(self, name) > count:
@@ -64,6 +104,86 @@ class GuardianParams(_Strict):
         return self
 
 
+class FundParams(_Strict):
+    """InsuranceFund: share token, the outflow cap's window (fixed at deployment) and its Params."""
+
+    name: str = Field(min_length=1)
+    symbol: str = Field(min_length=1)
+    outflow_window: int = Field(ge=3600, le=30 * DAY, description="[s]")
+    cooldown: int = Field(ge=3600, le=90 * DAY, description="[s] request to redeem window")
+    redeem_window: int = Field(ge=3600, le=30 * DAY, description="[s]")
+    max_outflow: Dec = Field(gt=0, le=10**20, description="[whole tokens] most cover pays per outflow window")
+
+
+class OracleParams(_Strict):
+    """MedianOracle: reporters (addresses, or N bulwark.reports test keys) and its Config."""
+
+    reporters: list[Address] | None = Field(default=None, min_length=1, max_length=MAX_REPORTERS)
+    test_reporters: int | None = Field(
+        default=None, ge=1, le=MAX_REPORTERS, description="public test keys: local networks only"
+    )
+    quorum: int = Field(ge=1, le=MAX_REPORTERS)
+    max_report_age: Seconds = Field(gt=0)
+    max_future_skew: Seconds
+    max_staleness: Seconds = Field(gt=0)
+    confirm_delay: Seconds
+    volatility_tau: Seconds = Field(gt=0)
+    max_deviation: Dec = Field(gt=0, le=18, description="[fraction] largest move served untripped")
+    min_price: Dec = Field(gt=0, le=10**20)
+    max_price: Dec = Field(gt=0, le=10**20)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if (self.reporters is None) == (self.test_reporters is None):
+            raise ValueError(
+                "give either reporters (addresses) or test_reporters (a count), not both or neither"
+            )
+        if self.reporters is not None and len(set(self.reporters)) != len(self.reporters):
+            raise ValueError("reporters lists an address twice")
+        count = self.test_reporters or len(self.reporters or [])
+        if self.quorum > count:
+            raise ValueError(f"quorum {self.quorum} exceeds the {count} reporters")
+        if self.min_price > self.max_price:
+            raise ValueError(f"min_price {self.min_price} above max_price {self.max_price}")
+        return self
+
+
+class RiskParams(_Strict):
+    """MarginEngine.RiskParams, with the engine's bounds."""
+
+    base_mmr: Dec = Field(ge=Decimal("0.001"), le=Decimal("0.5"), description="[fraction]")
+    max_mmr: Dec = Field(le=1, description="[fraction] cap of the volatility-adjusted rate")
+    vol_multiplier: Dec = Field(ge=0, le=10)
+    horizon: int = Field(ge=3600, le=30 * DAY, description="[s] volatility horizon")
+    im_factor: Dec = Field(ge=1, le=10, description="IM / MM")
+    liquidation_bonus: Dec = Field(ge=0, le=Decimal("0.5"), description="[fraction] to the liquidator")
+    insurance_share: Dec = Field(ge=0, le=Decimal("0.5"), description="[fraction] to the fund")
+    max_trade_deviation: Dec = Field(gt=0, le=Decimal("0.2"), description="[fraction] fill vs index")
+    open_interest_cap: Dec = Field(gt=0, le=10**20, description="[base units] long open interest")
+    dust_size: Dec = Field(ge=0, description="[base units] smallest position kept open")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.max_mmr < self.base_mmr:
+            raise ValueError(f"max_mmr {self.max_mmr} below base_mmr {self.base_mmr}")
+        if self.liquidation_bonus + self.insurance_share >= self.base_mmr:
+            raise ValueError(
+                f"liquidation_bonus + insurance_share ({self.liquidation_bonus + self.insurance_share}) "
+                f"must be below base_mmr {self.base_mmr}"
+            )
+        if self.dust_size >= self.open_interest_cap:
+            raise ValueError(
+                f"dust_size {self.dust_size} must be below open_interest_cap {self.open_interest_cap}"
+            )
+        return self
+
+
+class MarketParams(_Strict):
+    name: str = Field(min_length=1, max_length=64, description="the feed, e.g. ETH/USD")
+    oracle: OracleParams
+    risk: RiskParams
+
+
 class PauseParams(_Strict):
     demo_duration: int = Field(gt=0, le=7 * 24 * 3600, description="[s] pause shown in the demo")
 
@@ -72,22 +192,63 @@ class SuiteParams(_Strict):
     description: str = ""
     collateral: CollateralParams
     guardian: GuardianParams
+    fund: FundParams
+    markets: list[MarketParams] = Field(min_length=1, max_length=MAX_MARKETS)
     pause: PauseParams
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        names = [m.name for m in self.markets]
+        if len(set(names)) != len(names):
+            raise ValueError(f"market names repeat: {names}")
+        if self.pause.demo_duration > self.guardian.max_pause_duration:
+            raise ValueError(
+                f"pause.demo_duration {self.pause.demo_duration} exceeds guardian.max_pause_duration "
+                f"{self.guardian.max_pause_duration}"
+            )
+        return self
+
+    def local_only(self) -> list[str]:
+        """The fields that make sense only on a local network (mock token, test accounts and keys)."""
+        found = ["collateral.deploy_mock"] if self.collateral.deploy_mock else []
+        if self.guardian.anvil_signers is not None:
+            found.append("guardian.anvil_signers")
+        found += [
+            f"markets.{i}.oracle.test_reporters"
+            for i, m in enumerate(self.markets)
+            if m.oracle.test_reporters is not None
+        ]
+        return found
+
+
+def read_params(path: Path | str) -> tuple[SuiteParams, bytes]:
+    """The validated parameters and the file's exact bytes (for its hash in a deployment record)."""
+    path = Path(path)
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: no such file") from None
+    except OSError as err:
+        raise ParamsError(f"{path}: cannot read ({err.strerror})") from None
+    try:
+        raw = json.loads(text, parse_float=Decimal)  # 0.05 stays exactly 0.05
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        where = f"line {err.lineno}: {err.msg}" if isinstance(err, json.JSONDecodeError) else str(err)
+        raise ParamsError(f"{path}: not valid JSON ({where})") from None
+    return validate_params(raw, path), text
 
 
 def load_params(path: Path | str) -> SuiteParams:
     """Read and validate a parameter file; raises ParamsError with a one-line reason."""
-    path = Path(path)
-    try:
-        raw = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ParamsError(f"{path}: no such file") from None
-    except json.JSONDecodeError as err:
-        raise ParamsError(f"{path}: not valid JSON (line {err.lineno}: {err.msg})") from None
+    return read_params(path)[0]
+
+
+def validate_params(raw, source: Path | str = "<params>") -> SuiteParams:
     try:
         return SuiteParams.model_validate(raw)
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        message = " ".join(first["msg"].split())  # one line whatever the validator wrote
         more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-        raise ParamsError(f"{path}: {where}: {first['msg']}{more}") from None
+        raise ParamsError(f"{source}: {where}: {message}{more}") from None

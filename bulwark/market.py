@@ -1,0 +1,123 @@
+"""Acting on a local suite at explicit block times: signed price pokes, deposits, fills, account reads.
+
+Used by the crash demo; every transaction lands at a time the caller chose (`Clock`), and every price
+comes from the suite's reporters signing EIP-712 reports that anyone relays with `poke`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bulwark.dryrun import Revert, view
+from bulwark.margin import WAD, AccountState
+from bulwark.reports import sign_report, sort_reports
+
+BREAKER_EVENTS = ("BreakerCleared", "BreakerTripped", "BreakerCandidateUpdated")
+
+
+class Clock:
+    """Explicit block times, shown relative to the start of the walk."""
+
+    def __init__(self, chain):
+        self.chain = chain
+        self.start = chain.blocks.head.timestamp
+        self.next_at = self.start
+
+    @property
+    def now(self) -> int:
+        return self.chain.blocks.head.timestamp
+
+    def tick(self, seconds: int = 1) -> int:
+        """The next transaction lands `seconds` after the latest block (or the last planned time)."""
+        self.next_at = max(self.next_at, self.now) + seconds
+        self.chain.pending_timestamp = self.next_at
+        return self.next_at
+
+    def mine_at(self, timestamp: int) -> None:
+        """Mine an empty block at `timestamp`, so views see that time."""
+        self.chain.mine(timestamp=timestamp)
+        self.next_at = timestamp
+
+    def label(self, timestamp: int | None = None) -> str:
+        elapsed = (self.now if timestamp is None else timestamp) - self.start
+        days, rest = divmod(elapsed, 86_400)
+        hours, rest = divmod(rest, 3600)
+        text = f"T+{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+        return f"T+{days}d {text[2:]}" if days else text
+
+
+@dataclass
+class Poke:
+    market: str
+    reports: list[int]  # the reported prices, ascending
+    served: int | None  # the price served now (None while the breaker holds a candidate)
+    event: str  # PriceUpdated, BreakerTripped, BreakerCandidateUpdated or BreakerCleared
+    receipt: object
+
+
+def reported_prices(price: int, count: int) -> list[int]:
+    """`count` prices spread 5 bps apart, symmetric around `price`, so their median is exactly `price`."""
+    return [price + (2 * i - (count - 1)) * price // 4000 for i in range(count)]
+
+
+@dataclass
+class Venue:
+    """The suite as its users see it: reporters, an operator that relays fills and pokes, a clock."""
+
+    project: object
+    suite: object
+    chain: object
+    operator: object
+    clock: Clock
+
+    @property
+    def engine(self):
+        return self.suite.engine
+
+    @property
+    def unit(self) -> int:
+        return 10**self.suite.plan.decimals
+
+    def name(self, market: int) -> str:
+        return self.suite.plan.markets[market].name
+
+    def poke(self, market: int, price: int) -> Poke:
+        """Every reporter signs `price` (with a small spread), observed at the poke's block time."""
+        plan = self.suite.plan.markets[market]
+        oracle = self.suite.oracles[market]
+        at = self.clock.tick()
+        prices = reported_prices(price, len(plan.reporter_keys))
+        signed = [
+            sign_report(key, self.chain.chain_id, oracle.address, plan.feed_id, p, at)
+            for key, p in zip(plan.reporter_keys, prices, strict=True)
+        ]
+        receipt = oracle.poke(sort_reports(signed), sender=self.operator)
+        names = {e.event_name for e in receipt.events}
+        event = next((n for n in BREAKER_EVENTS if n in names), "PriceUpdated")
+        served = oracle.latest()[0] if event in ("PriceUpdated", "BreakerCleared") else None
+        return Poke(plan.name, sorted(prices), served, event, receipt)
+
+    def deposit(self, account, tokens: int):
+        self.clock.tick()
+        return self.engine.deposit(tokens * self.unit, sender=account)
+
+    def fill(self, maker, taker, market: int, size: int, price: int):
+        """`taker` buys `size` (WAD base; negative sells) from `maker` at `price`, through the operator."""
+        self.clock.tick()
+        return self.engine.fill((maker, taker, market, size, price), sender=self.operator)
+
+    def state(self, account) -> AccountState | None:
+        """Equity, collateral, MM, IM at index prices; None while a price it needs is halted."""
+        result = view(self.project, self.engine.accountState, account)
+        return None if isinstance(result, Revert) else AccountState(*result)
+
+    def index(self, market: int) -> int:
+        return self.suite.oracles[market].latest()[0]
+
+
+def units(amount: float) -> int:
+    """A human size or price as WAD, e.g. units(1.5) == 1.5e18 (six decimal places are kept)."""
+    return round(amount * 10**6) * 10**12
+
+
+__all__ = ["WAD", "Clock", "Poke", "Venue", "reported_prices", "units"]

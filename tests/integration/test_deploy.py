@@ -1,0 +1,180 @@
+"""deploy_suite builds the whole suite on Anvil; verify_suite reads it back and names every wrong wire;
+`ape run deploy` records and verifies a deployment end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+import bulwark.deploy
+from bulwark import PROJECT_ROOT
+from bulwark.deploy import DeploymentError, SuiteAddresses, deploy_suite, plan_suite
+from bulwark.deployments import deployment_record, read_record, verify_suite, write_record
+from bulwark.params import load_params, read_params
+
+LOCAL = PROJECT_ROOT / "params" / "local.json"
+PARAMS = load_params(LOCAL)
+
+
+def changed(params, **fields):
+    """`params` with nested fields replaced, e.g. changed(p, **{"markets.0.risk.base_mmr": "0.06"})."""
+    data = params.model_dump()
+    for dotted, value in fields.items():
+        *path, last = dotted.split(".")
+        target = data
+        for key in path:
+            target = target[int(key)] if key.isdigit() else target[key]
+        target[last] = value
+    return type(params).model_validate(data)
+
+
+@pytest.fixture(scope="module")
+def suite(project, accounts):
+    return deploy_suite(project, accounts[0], PARAMS, local_accounts=accounts)
+
+
+def test_the_deployed_suite_verifies(project, suite):
+    """Every wire read back from the chain matches the plan."""
+    verification = verify_suite(project, suite.addresses(), suite.plan)
+    assert verification.mismatches == []
+    assert verification.ok
+    assert len(verification.checks) == 72  # guardian 9, collateral 1, fund 9, engine 5, 24 per market
+
+
+def test_the_guardian_is_the_admin_of_everything_and_the_fund_knows_the_engine(suite):
+    contracts = [suite.fund, suite.engine, *suite.oracles]
+    assert {c.GUARDIAN() for c in contracts} == {suite.guardian.address}
+    assert suite.fund.isEngine(suite.engine)
+    assert suite.engine.FUND() == suite.fund.address
+    assert suite.engine.COLLATERAL() == suite.fund.asset() == suite.collateral.address
+    assert [suite.engine.market(i).oracle for i in range(2)] == [o.address for o in suite.oracles]
+    assert [s.address for s in suite.signers] == suite.plan.signers
+
+
+def test_a_different_risk_parameter_is_reported_as_a_mismatch(project, suite, accounts):
+    """Verifying against parameters the chain does not have names the field, with both values."""
+    other = plan_suite(changed(PARAMS, **{"markets.0.risk.base_mmr": Decimal("0.06")}), 6, accounts)
+    verification = verify_suite(project, suite.addresses(), other)
+    assert not verification.ok
+    [mismatch] = verification.mismatches
+    assert (mismatch.wire, mismatch.expected, mismatch.actual) == (
+        "markets.0.risk.base_mmr",
+        6 * 10**16,
+        5 * 10**16,
+    )
+
+
+def test_every_mismatch_is_reported_not_just_the_first(project, suite, accounts):
+    other = changed(
+        PARAMS,
+        **{
+            "guardian.threshold": 2,
+            "fund.max_outflow": Decimal("1"),
+            "markets.1.oracle.quorum": 4,
+            "markets.1.name": "SOL/USD",
+        },
+    )
+    plan = plan_suite(other, 6, accounts)
+    plan = replace(
+        plan, markets=[plan.markets[0], replace(plan.markets[1], reporters=plan.markets[1].reporters[:4])]
+    )
+    wires = [c.wire for c in verify_suite(project, suite.addresses(), plan).mismatches]
+    assert wires == [
+        "guardian.threshold",
+        "fund.max_outflow",
+        "markets.1.name (FEED_ID)",
+        "markets.1.name (description)",
+        "markets.1.oracle.reporters",
+        "markets.1.oracle.quorum",
+    ]
+
+
+def test_contracts_at_the_wrong_addresses_are_mismatches_not_crashes(project, suite, accounts):
+    """A record that points the engine at the fund, and an oracle at an empty address."""
+    good = suite.addresses()
+    bad = replace(
+        good, engine=good.fund, oracles={"ETH/USD": good.oracles["ETH/USD"], "BTC/USD": accounts[9].address}
+    )
+    verification = verify_suite(project, bad, suite.plan)
+    wires = {c.wire for c in verification.mismatches}
+    assert "fund.isEngine(MarginEngine)" in wires
+    assert "engine.FUND" in wires  # the fund has no FUND(): the read fails and says so
+    assert "markets.1.oracle has code" in wires
+    failed = next(c for c in verification.mismatches if c.wire == "engine.FUND")
+    assert str(failed.actual).startswith("read failed: ")
+
+
+def test_the_engine_must_land_at_the_address_the_fund_registered(project, accounts, monkeypatch):
+    """If anything moves the deployer's nonce between the prediction and the engine, deploy fails loudly."""
+    real = bulwark.deploy.predicted_address
+    monkeypatch.setattr(bulwark.deploy, "predicted_address", lambda who, nonce: real(who, nonce + 1))
+    with pytest.raises(DeploymentError, match=r"MarginEngine landed at 0x\w+, not at the predicted 0x\w+"):
+        deploy_suite(project, accounts[0], PARAMS, local_accounts=accounts)
+
+
+def test_an_existing_collateral_without_code_is_refused(project, accounts):
+    params = changed(PARAMS, **{"collateral.deploy_mock": False, "collateral.address": accounts[9].address})
+    with pytest.raises(DeploymentError, match=r"^collateral.address 0x\w+ has no code on this chain$"):
+        deploy_suite(project, accounts[0], params, local_accounts=accounts)
+
+
+def test_an_existing_collateral_is_used_with_its_own_decimals(project, accounts):
+    token = accounts[0].deploy(project.MockERC20, "USD Coin", "USDC", 18)
+    params = changed(PARAMS, **{"collateral.deploy_mock": False, "collateral.address": token.address})
+    suite = deploy_suite(project, accounts[0], params, local_accounts=accounts)
+    assert suite.collateral.address == token.address
+    assert suite.fund.params().maxOutflow == 50_000 * 10**18
+    assert suite.engine.SCALE() == 1
+    assert verify_suite(project, suite.addresses(), suite.plan).ok
+
+
+def test_the_record_round_trips(tmp_path, project, suite, chain):
+    _, raw = read_params(LOCAL)
+    verification = verify_suite(project, suite.addresses(), suite.plan)
+    record = deployment_record(
+        suite.addresses(),
+        chain_id=chain.chain_id,
+        network="ethereum:local:foundry",
+        deployer=suite.deployer,
+        first_block=suite.first_block,
+        last_block=suite.last_block,
+        params_path=LOCAL,
+        params_bytes=raw,
+        verification=verification,
+    )
+    path = write_record(tmp_path, record)
+    assert path == tmp_path / f"{chain.chain_id}.json"
+    loaded, addresses = read_record(path)
+    assert addresses == suite.addresses()
+    assert loaded["params_file"] == "params/local.json"
+    assert loaded["verification"] == {"ok": True, "checks": 72, "mismatches": []}
+    assert loaded["first_block"] < loaded["block_number"]
+    assert isinstance(addresses, SuiteAddresses)
+
+
+def test_ape_run_deploy_writes_a_verified_record(tmp_path):
+    """The script end to end on its own Anvil: exit 0, a record with every address and a passed check."""
+    out = subprocess.run(
+        ["ape", "run", "deploy", "--out", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    record = json.loads((tmp_path / "31337.json").read_text())
+    assert record["verification"] == {"ok": True, "checks": 72, "mismatches": []}
+    assert set(record["contracts"]) == {
+        "PauseGuardian",
+        "collateral",
+        "InsuranceFund",
+        "MarginEngine",
+        "MedianOracle",
+    }
+    assert list(record["contracts"]["MedianOracle"]) == ["ETH/USD", "BTC/USD"]
+    assert record["params"] == json.loads(LOCAL.read_text())
+    assert "verified: 72 wires match" in out.stdout

@@ -2,7 +2,6 @@
 
 import re
 import subprocess
-import time
 
 from bulwark import PROJECT_ROOT
 
@@ -23,11 +22,9 @@ CHECKED = ["ENG-01", "ENG-02", "ENG-03", "ENG-04", "ENG-05", "ENG-06", "FND-01",
 
 
 def test_the_crash_demo_runs_end_to_end():
-    started = time.monotonic()
     out = subprocess.run(
         ["ape", "run", "demo"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
     )
-    elapsed = time.monotonic() - started
     text = " ".join((out.stdout + out.stderr).split())  # rich wraps long lines
     assert out.returncode == 0, out.stderr[-3000:]
     for beat in BEATS:
@@ -37,4 +34,3 @@ def test_the_crash_demo_runs_end_to_end():
     for invariant in CHECKED:
         assert re.search(rf"{invariant} │[^│]+│ \d+ +│ held", text), invariant
     assert "demo finished" in text
-    assert elapsed < 60

@@ -1,0 +1,75 @@
+"""The deployed suite end to end (bulwark.deploy from params/local.json, the PauseGuardian as the admin):
+bad debt larger than the fund becomes a deficit that makes the market reduce-only, and the guardian's
+timelocked operation lifts it; the books reconcile exactly throughout (ENG-01, FND-01). The crash demo
+(tests/integration/test_demo.py) walks the other flows: open, signed pokes, partial liquidation, the
+breaker halting and resuming, bad debt covered."""
+
+from __future__ import annotations
+
+import pytest
+
+from bulwark import PROJECT_ROOT
+from bulwark.deploy import deploy_suite
+from bulwark.invariants import ENG_01, ENG_02, FND_01
+from bulwark.margin import WAD
+from bulwark.market import Clock, Venue, units
+from bulwark.params import load_params
+from tests.helpers import event, reverts
+from tests.unit.pause_guardian.conftest import GuardianHelper
+
+ETH = 0
+
+
+@pytest.fixture(scope="module")
+def venue(project, accounts, chain):
+    params = load_params(PROJECT_ROOT / "params" / "local.json")
+    suite = deploy_suite(project, accounts[0], params, local_accounts=accounts)
+    return Venue(project, suite, chain, accounts[6], Clock(chain))
+
+
+def test_bad_debt_beyond_the_fund_halts_new_risk_until_the_guardian_acts(venue, accounts, chain):
+    suite, engine, token, fund = venue.suite, venue.engine, venue.suite.collateral, venue.suite.fund
+    staker, alice, maker, keeper = accounts[0], accounts[7], accounts[8], accounts[9]
+    unit = venue.unit
+    for account in (staker, alice, maker, keeper):
+        token.mint(account, 10**7 * unit, sender=account)
+        token.approve(engine, 2**256 - 1, sender=account)
+        engine.setOperator(venue.operator, True, sender=account)
+    token.approve(fund, 2**256 - 1, sender=staker)
+    fund.deposit(100 * unit, staker, sender=staker)  # a thin fund
+    venue.poke(ETH, 2_000 * WAD)
+    venue.deposit(alice, 2_500)
+    venue.deposit(maker, 100_000)
+    venue.deposit(keeper, 100_000)
+    venue.fill(maker, alice, ETH, units(10), 2_000 * WAD)
+    for price in (1_850, 1_700, 1_560):  # within the oracle's 10% step: served, not held
+        venue.poke(ETH, price * WAD)
+    debt = 10 * 1_560 * WAD - (10 * 2_000 - 2_500) * WAD  # cash -17,500 + 15,600: equity -1,900
+    assert venue.state(alice).equity == debt
+
+    venue.clock.tick()
+    receipt = engine.liquidate(alice, ETH, units(10), sender=keeper)
+    bad = event(receipt, "BadDebt")
+    assert (bad.debt, bad.covered, bad.deficit) == (-debt, 100 * WAD, -debt - 100 * WAD)
+    assert fund.totalAssets() == token.balanceOf(fund) == 0, FND_01
+    accounts_used = [alice, maker, keeper]
+    deficit = engine.market(ETH).deficit
+    claims = sum(engine.cash(a) for a in accounts_used) + engine.fees() - deficit
+    assert token.balanceOf(engine) * engine.SCALE() == claims, ENG_01
+    assert sum(engine.position(a, ETH)[0] for a in accounts_used) == 0, ENG_02
+    assert engine.market(ETH).reduceOnly
+
+    venue.clock.tick()
+    with reverts(engine.MarginEngineReduceOnly, market=ETH, account=alice):
+        engine.fill((maker, alice, ETH, units(1), 1_560 * WAD), sender=venue.operator)
+
+    # the guardian acts: three signers schedule lifting reduce-only; it runs after the delay
+    guardian = GuardianHelper(suite.guardian, suite.signers, chain, keeper)
+    calls = [guardian.call(engine, "setReduceOnly", ETH, False)]
+    venue.clock.tick()
+    guardian.run(calls)
+    assert not engine.market(ETH).reduceOnly
+    venue.poke(ETH, 1_560 * WAD)  # two days passed: a fresh price first
+    venue.deposit(alice, 1_000)
+    venue.fill(maker, alice, ETH, units(1), 1_560 * WAD)
+    assert engine.position(alice, ETH)[0] == units(1)

@@ -241,9 +241,10 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
 
     /// @inheritdoc IInsuranceFund
     function claimableAssets(address owner) external view returns (uint256) {
-        RedeemRequest memory r = _requests[owner];
-        if (block.timestamp < r.claimableAt || block.timestamp >= r.expiresAt) return 0;
-        return Math.min(r.assets, _convertToAssets(r.shares, Math.Rounding.Floor));
+        uint256 shares = maxRedeem(owner); // zero unless the window is open and REDEEM is live
+        // slither-disable-next-line incorrect-equality
+        if (shares == 0) return 0;
+        return Math.min(_requests[owner].assets, _convertToAssets(shares, Math.Rounding.Floor));
     }
 
     /// @inheritdoc IInsuranceFund

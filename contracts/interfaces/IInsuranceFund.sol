@@ -65,7 +65,8 @@ interface IInsuranceFund is IERC4626, IGuarded {
     error InsuranceFundWithdrawUnsupported();
     /// @notice The payout is known only when a request is redeemed (ERC-7540): no preview.
     error InsuranceFundAsyncRedeem();
-    /// @notice `owner` has no request that has matured: call requestRedeem and wait the cooldown.
+    /// @notice `owner` has no request to act on (`redeem`: none at all, so call requestRedeem and wait the
+    ///         cooldown; `cancelRedeem`: no live one).
     error InsuranceFundCooldownRequired(address owner);
     /// @notice `owner`'s request matures at `claimableAt`; it is `timestamp` now.
     error InsuranceFundCooldownActive(address owner, uint256 timestamp, uint256 claimableAt);
@@ -144,7 +145,8 @@ interface IInsuranceFund is IERC4626, IGuarded {
     /// @notice Shares of `owner` that cannot move now because they are under a live request.
     function lockedShares(address owner) external view returns (uint256);
 
-    /// @notice What `owner`'s request would pay if redeemed now (zero unless it can be redeemed now).
+    /// @notice What `owner`'s request would pay if redeemed now: zero unless its window is open and REDEEM
+    ///         is live (the same condition as `maxRedeem`).
     function claimableAssets(address owner) external view returns (uint256);
 
     /// @notice Whether `engine` may call `cover`.

@@ -217,8 +217,9 @@ def test_request_and_redeem_revert_while_their_scopes_are_paused(helper, fund, s
     fund.setPause(SCOPE_REQUEST, 0, sender=guardian)
     helper.request(stakers[0], staked)
     fund.setPause(SCOPE_REDEEM, until, sender=guardian)
-    helper.at(helper.now + PARAMS.cooldown)
+    helper.mine_at(helper.now + PARAMS.cooldown)  # the window is open; views see it
     assert fund.maxRedeem(stakers[0]) == 0
+    assert fund.claimableAssets(stakers[0]) == 0  # nothing can be claimed while REDEEM is paused
     with reverts(fund.GuardedPaused, scope=SCOPE_REDEEM, pausedUntil=until):
         fund.redeem(staked, stakers[0], stakers[0], sender=stakers[0])
     fund.cancelRedeem(sender=stakers[0])  # leaving the queue is never paused

@@ -70,6 +70,18 @@ def _roles_before_state(guardian, stranger, guardian_signers):
     is first requested after a module fixture has changed the chain."""
 
 
+@pytest.fixture(scope="module", params=[6, 18], ids=["6dec", "18dec"])
+def decimals(request) -> int:
+    """Collateral decimals: fund and engine tests run with both."""
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def token(project, guardian, decimals):
+    """A collateral token (MockERC20) with `decimals`."""
+    return guardian.deploy(project.MockERC20, "USD Coin", "USDC", decimals)
+
+
 @pytest.fixture(scope="module")
 def guarded(project, guardian):
     """A GuardedMock administered by `guardian`."""

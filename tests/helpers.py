@@ -47,14 +47,10 @@ def reverts(error, **inputs):
     assert_error_inputs(error, actual, inputs)
 
 
-def view_reverts(error, view, *args, **inputs) -> dict:
-    """Assert the view call `view(*args)` reverts with custom error `error` carrying `inputs`.
+def call_reverts(error, call: dict, **inputs) -> dict:
+    """Assert the eth_call `call` reverts with custom error `error` carrying `inputs`; return its inputs.
 
-    With Anvil 1.x, Ape 0.8 cannot decode a custom error from eth_call (Anvil moves it into the message
-    text, lossily), and ape.reverts would pass on any revert. So the call goes through web3, which keeps
-    the raw revert data, decoded with `error`'s own ABI. That also decodes an error a calling contract
-    bubbled up unchanged (e.g. the oracle's, through a Chainlink consumer)."""
-    call = {"to": view.contract.address, "data": view.encode_input(*args)}
+    The call goes through web3, which keeps the raw revert data, decoded with `error`'s own ABI."""
     try:
         ape.chain.provider.web3.eth.call(call)
     except ContractCustomError as failure:
@@ -66,21 +62,22 @@ def view_reverts(error, view, *args, **inputs) -> dict:
     return actual
 
 
+def view_reverts(error, view, *args, **inputs) -> dict:
+    """Assert the view call `view(*args)` reverts with custom error `error` carrying `inputs`.
+
+    With Anvil 1.x, Ape 0.8 cannot decode a custom error from eth_call (Anvil moves it into the message
+    text, lossily), and ape.reverts would pass on any revert. So the call goes through `call_reverts`.
+    That also decodes an error a calling contract bubbled up unchanged (e.g. the oracle's, through a
+    Chainlink consumer)."""
+    return call_reverts(error, {"to": view.contract.address, "data": view.encode_input(*args)}, **inputs)
+
+
 def deploy_reverts(error, container, *args, **inputs) -> dict:
     """Assert that deploying `container` with `args` reverts with custom error `error` carrying `inputs`.
 
     For constructors whose revert Ape cannot decode at all (with struct-array arguments it raises an ABI
-    decoding error instead of a revert): the deployment is simulated with eth_call, as in view_reverts."""
-    call = {"data": container.constructor.serialize_transaction(*args).data}  # init code + arguments
-    try:
-        ape.chain.provider.web3.eth.call(call)
-    except ContractCustomError as failure:
-        data = bytes.fromhex(str(failure.data).removeprefix("0x"))
-    else:
-        raise AssertionError(f"the deployment did not revert; expected {error.abi.selector}")
-    actual = decoded_error(error, data)
-    assert_error_inputs(error, actual, inputs)
-    return actual
+    decoding error instead of a revert): the deployment is simulated with an eth_call of its init code."""
+    return call_reverts(error, {"data": container.constructor.serialize_transaction(*args).data}, **inputs)
 
 
 class ChainClock:

@@ -40,11 +40,9 @@ from tests.unit.fund.conftest import (  # noqa: F401  (fixtures this test reques
     OUTFLOW_WINDOW,
     PARAMS,
     FundHelper,
-    decimals,
     engine,
     fund,
     stakers,
-    token,
 )
 
 MINUTE, HOUR, DAY = 60, 3600, 86_400

@@ -28,16 +28,6 @@ class Params(NamedTuple):
 PARAMS = Params()
 
 
-@pytest.fixture(scope="module", params=[6, 18], ids=["6dec", "18dec"])
-def decimals(request) -> int:
-    return request.param
-
-
-@pytest.fixture(scope="module")
-def token(project, guardian, decimals):
-    return guardian.deploy(project.MockERC20, "USD Coin", "USDC", decimals)
-
-
 @pytest.fixture(scope="module")
 def engine(accounts):
     """The registered engine (a plain account stands in for a MarginEngine)."""

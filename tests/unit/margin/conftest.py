@@ -34,16 +34,6 @@ def deploy_oracle(project, guardian, name: str):
     return guardian.deploy(project.MedianOracle, guardian, feed_id(name), name, ORACLE_CONFIG, reporters)
 
 
-@pytest.fixture(scope="module", params=[6, 18], ids=["6dec", "18dec"])
-def decimals(request) -> int:
-    return request.param
-
-
-@pytest.fixture(scope="module")
-def token(project, guardian, decimals):
-    return guardian.deploy(project.MockERC20, "USD Coin", "USDC", decimals)
-
-
 @pytest.fixture(scope="module")
 def traders(accounts):
     return accounts[1:4]

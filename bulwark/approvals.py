@@ -1,11 +1,15 @@
 """Build and sign PauseGuardian approvals (EIP-712) with eth-account.
 
 One implementation for tests, scripts and the incident monitor. The typed data mirrors
-IPauseGuardian exactly; `operation_id` reproduces `hashOperation` off-chain.
+IPauseGuardian exactly; `operation_id` reproduces `hashOperation` off-chain, and `request_id` the
+replay key of a fast-path request (`pauseRequestUsed`).
 
     calls = [Call(target, 0, data)]
     approvals = sign_all(keys, schedule_message(calls, salt), chain_id, guardian, valid_until)
     guardian.schedule(calls, salt, approvals, sender=anyone)
+
+    message = suspend_reporter_message(oracle, reporter, until)
+    guardian.suspendReporter(oracle, reporter, until, sign_all(keys, message, ...), sender=anyone)
 """
 
 from __future__ import annotations
@@ -38,6 +42,11 @@ _VALID_UNTIL = {"name": "validUntil", "type": "uint64"}
 _PAUSE_FIELDS = [
     {"name": "target", "type": "address"},
     {"name": "scopes", "type": "uint256"},
+    {"name": "until", "type": "uint64"},
+]
+_SUSPEND_REPORTER_FIELDS = [
+    {"name": "oracle", "type": "address"},
+    {"name": "reporter", "type": "address"},
     {"name": "until", "type": "uint64"},
 ]
 
@@ -120,6 +129,14 @@ def extend_pause_message(target: str, scopes: int, until: int) -> Message:
     )
 
 
+def suspend_reporter_message(oracle: str, reporter: str, until: int) -> Message:
+    return Message(
+        "SuspendReporter",
+        _SUSPEND_REPORTER_FIELDS,
+        {"oracle": to_checksum_address(oracle), "reporter": to_checksum_address(reporter), "until": until},
+    )
+
+
 def typed_digest(message: Message, chain_id: int, guardian: str, valid_until: int) -> bytes:
     """The EIP-712 digest a signer signs (what EIP-1271 contract signers are asked about)."""
     signable = encode_typed_data(full_message=message.typed_data(chain_id, guardian, valid_until))
@@ -162,10 +179,26 @@ def operation_id(calls: Iterable[Sequence], salt: bytes) -> bytes:
     return keccak(encode(["bytes32", "bytes32"], [keccak(hashes), bytes(salt)]))
 
 
+def request_id(message: Message) -> bytes:
+    """The replay key `pauseRequestUsed` stores for a fast-path request (a Pause, ExtendPause or
+    SuspendReporter message): keccak256(abi.encode(typehash, ...its members but validUntil))."""
+    if message.extra_types:
+        raise ValueError(f"{message.primary_type} is not a fast-path request (it has struct members)")
+    members = ",".join(f"{m['type']} {m['name']}" for m in [*message.fields, _VALID_UNTIL])
+    typehash = keccak(text=f"{message.primary_type}({members})")
+    types = ["bytes32", *(m["type"] for m in message.fields)]
+    return keccak(encode(types, [typehash, *(message.values[m["name"]] for m in message.fields)]))
+
+
 def pause_request_id(kind: str, target: str, scopes: int, until: int) -> bytes:
     """The replay key `pauseRequestUsed` stores for a Pause or ExtendPause request."""
-    typehash = keccak(text=f"{kind}(address target,uint256 scopes,uint64 until,uint64 validUntil)")
-    return keccak(encode(["bytes32", "address", "uint256", "uint64"], [typehash, target, scopes, until]))
+    message = {"Pause": pause_message, "ExtendPause": extend_pause_message}[kind]
+    return request_id(message(target, scopes, until))
+
+
+def suspend_request_id(oracle: str, reporter: str, until: int) -> bytes:
+    """The replay key `pauseRequestUsed` stores for a SuspendReporter request."""
+    return request_id(suspend_reporter_message(oracle, reporter, until))
 
 
 def with_high_s(signature: bytes) -> bytes:

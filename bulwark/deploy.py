@@ -21,6 +21,7 @@ from eth_account import Account
 from web3.utils.address import get_create_address
 
 from bulwark.margin import RiskParams
+from bulwark.model.oracle import OracleConfig
 from bulwark.params import SuiteParams, token_units, wad
 from bulwark.reports import feed_id, reporter_test_keys
 
@@ -49,20 +50,6 @@ def deploy_pause_guardian(project, deployer, signers, thresholds, delay, bounds:
     return deployer.deploy(
         project.PauseGuardian, list(signers), list(thresholds), delay, list(bounds.as_tuple())
     )
-
-
-class OracleConfig(NamedTuple):
-    """IMedianOracle.Config in field order (prices and deviation in WAD)."""
-
-    quorum: int
-    maxReportAge: int
-    maxFutureSkew: int
-    maxStaleness: int
-    confirmDelay: int
-    volatilityTau: int
-    maxDeviation: int
-    minPrice: int
-    maxPrice: int
 
 
 class FundConfig(NamedTuple):
@@ -122,24 +109,27 @@ def plan_suite(params: SuiteParams, decimals: int, local_accounts=None) -> Suite
         fund_config=FundConfig(
             f.cooldown, f.redeem_window, token_units(f.max_outflow, decimals, "fund.max_outflow")
         ),
-        markets=[_plan_market(m) for m in params.markets],
+        markets=[plan_market(m) for m in params.markets],
     )
 
 
-def _plan_market(m) -> MarketPlan:
+def plan_market(m) -> MarketPlan:
+    """One market of a parameter file as constructor arguments (test reporters' keys included)."""
     o, r = m.oracle, m.risk
     keys = reporter_test_keys(o.test_reporters) if o.test_reporters else []
     reporters = [Account.from_key(k).address for k in keys] if keys else list(o.reporters or [])
     config = OracleConfig(
-        o.quorum,
-        o.max_report_age,
-        o.max_future_skew,
-        o.max_staleness,
-        o.confirm_delay,
-        o.volatility_tau,
-        wad(o.max_deviation),
-        wad(o.min_price),
-        wad(o.max_price),
+        quorum=o.quorum,
+        faultTolerance=o.fault_tolerance,
+        maxReportAge=o.max_report_age,
+        maxFutureSkew=o.max_future_skew,
+        maxStaleness=o.max_staleness,
+        confirmDelay=o.confirm_delay,
+        volatilityTau=o.volatility_tau,
+        volatilityInterval=o.volatility_interval,
+        maxDeviation=wad(o.max_deviation),
+        minPrice=wad(o.min_price),
+        maxPrice=wad(o.max_price),
     )
     risk = RiskParams(
         baseMmr=wad(r.base_mmr),

@@ -31,10 +31,33 @@ ENG_06 = Invariant(
 )
 ORA_01 = Invariant("ORA-01", "the accepted price lies between the lowest and highest report of its poke")
 ORA_02 = Invariant(
-    "ORA-02", "no accepted report is older than maxReportAge or further ahead than maxFutureSkew"
+    "ORA-02",
+    "no accepted report is older than maxReportAge, further ahead than maxFutureSkew, "
+    "or observed before the served price's updatedAt (while tripped: the held candidate's)",
 )
-ORA_03 = Invariant("ORA-03", "a reporter counts at most once per poke, and no report is accepted twice")
+ORA_03 = Invariant(
+    "ORA-03",
+    "a reporter counts at most once per poke, and a report counts only in the epoch it was signed for "
+    "(so never twice)",
+)
 ORA_04 = Invariant("ORA-04", "read() never returns a price older than maxStaleness")
+ORA_05 = Invariant(
+    "ORA-05",
+    "while at most faultTolerance reporters are hostile, every accepted median lies between the lowest "
+    "and highest honest report of its poke; quorum >= 2f + 1, 2 quorum > reporters and "
+    "reporters >= quorum + f hold in every configuration",
+)
+ORA_06 = Invariant(
+    "ORA-06",
+    "the volatility estimate moves only on a served update at least volatilityInterval after the previous "
+    "sample, each sample adding at most r^2 / (volatilityInterval + volatilityTau)",
+)
+ORA_07 = Invariant(
+    "ORA-07",
+    "a tripped breaker serves a new level only after every median since that level was set stayed "
+    "within maxDeviation of it for confirmDelay",
+)
+ORA_08 = Invariant("ORA-08", "a suspended reporter's reports never count before its suspension ends")
 GRD_01 = Invariant(
     "GRD-01",
     "no operation runs before its ETA, after its grace window, or with fewer than threshold distinct signers",

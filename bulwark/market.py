@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bulwark.dryrun import Revert, view
 from bulwark.margin import WAD, AccountState
-from bulwark.reports import sign_report, sort_reports
+from bulwark.reports import relay
 
 BREAKER_EVENTS = ("BreakerCleared", "BreakerTripped", "BreakerCandidateUpdated")
 
@@ -87,15 +87,27 @@ class Venue:
         oracle = self.suite.oracles[market]
         at = self.clock.tick()
         prices = reported_prices(price, len(plan.reporter_keys))
-        signed = [
-            sign_report(key, self.chain.chain_id, oracle.address, plan.feed_id, p, at)
-            for key, p in zip(plan.reporter_keys, prices, strict=True)
-        ]
-        receipt = oracle.poke(sort_reports(signed), sender=self.operator)
+        receipt = relay(
+            oracle,
+            plan.reporter_keys,
+            prices,
+            at,
+            chain_id=self.chain.chain_id,
+            feed=plan.feed_id,
+            sender=self.operator,
+        )
         names = {e.event_name for e in receipt.events}
         event = next((n for n in BREAKER_EVENTS if n in names), "PriceUpdated")
         served = oracle.latest()[0] if event in ("PriceUpdated", "BreakerCleared") else None
         return Poke(plan.name, sorted(prices), served, event, receipt)
+
+    def onboard(self, account, tokens: int) -> None:
+        """Mint `tokens` whole tokens of the (mock) collateral to `account`, approve the engine to pull
+        them and the operator to fill for it."""
+        token = self.suite.collateral
+        token.mint(account, tokens * self.unit, sender=account)
+        token.approve(self.engine, 2**256 - 1, sender=account)
+        self.engine.setOperator(self.operator, True, sender=account)
 
     def deposit(self, account, tokens: int):
         self.clock.tick()

@@ -18,9 +18,10 @@ from typing import Annotated
 from eth_utils import is_address, to_checksum_address
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bulwark.model.oracle import MAX_FUTURE_SKEW, MAX_REPORTERS, tolerates
+
 WAD = 10**18
 DAY = 86_400
-MAX_REPORTERS = 32  # MedianOracle.MAX_REPORTERS
 MAX_MARKETS = 16  # MarginEngine.MAX_MARKETS
 
 
@@ -123,11 +124,15 @@ class OracleParams(_Strict):
         default=None, ge=1, le=MAX_REPORTERS, description="public test keys: local networks only"
     )
     quorum: int = Field(ge=1, le=MAX_REPORTERS)
-    max_report_age: Seconds = Field(gt=0)
-    max_future_skew: Seconds
+    fault_tolerance: int = Field(
+        ge=0, le=MAX_REPORTERS // 2, description="[count] hostile reporter keys tolerated (ORA-05)"
+    )
+    max_report_age: Seconds = Field(gt=0, description="[s] below max_staleness")
+    max_future_skew: Seconds = Field(le=MAX_FUTURE_SKEW, description="[s] reporters' clock skew")
     max_staleness: Seconds = Field(gt=0)
     confirm_delay: Seconds
     volatility_tau: Seconds = Field(gt=0)
+    volatility_interval: Seconds = Field(gt=0, description="[s] shortest gap between volatility samples")
     max_deviation: Dec = Field(gt=0, le=18, description="[fraction] largest move served untripped")
     min_price: Dec = Field(gt=0, le=10**20)
     max_price: Dec = Field(gt=0, le=10**20)
@@ -141,8 +146,16 @@ class OracleParams(_Strict):
         if self.reporters is not None and len(set(self.reporters)) != len(self.reporters):
             raise ValueError("reporters lists an address twice")
         count = self.test_reporters or len(self.reporters or [])
-        if self.quorum > count:
-            raise ValueError(f"quorum {self.quorum} exceeds the {count} reporters")
+        if not tolerates(self.quorum, self.fault_tolerance, count):
+            raise ValueError(
+                f"quorum {self.quorum} with fault_tolerance {self.fault_tolerance} and {count} reporters "
+                "breaks the oracle's rule: quorum >= 2 * fault_tolerance + 1, 2 * quorum > reporters, "
+                "reporters >= quorum + fault_tolerance"
+            )
+        if self.max_report_age >= self.max_staleness:
+            raise ValueError(
+                f"max_report_age {self.max_report_age} must be below max_staleness {self.max_staleness}"
+            )
         if self.min_price > self.max_price:
             raise ValueError(f"min_price {self.min_price} above max_price {self.max_price}")
         return self

@@ -2,13 +2,18 @@
 
 One implementation for tests, scripts and the stress simulator. Mirrors IMedianOracle exactly:
 
-    report = sign_report(key, chain_id, oracle, feed_id, price_wad, observed_at)
-    oracle.poke(sort_reports([...]), sender=keeper)
+    epoch = oracle.nextEpoch()
+    report = sign_report(key, chain_id, oracle, feed_id, epoch, price_wad, observed_at)
+    oracle.poke(epoch, sort_reports([...]), sender=keeper)
+
+A report counts only for the epoch (accepted update) it names. An honest reporter signs each epoch once,
+and signs it again only after its previous report for it has aged past maxReportAge, so a relayer never
+holds two of its reports for one epoch to choose from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from eth_account import Account
@@ -16,7 +21,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
 DOMAIN_NAME = "Bulwark MedianOracle"
-DOMAIN_VERSION = "1"
+DOMAIN_VERSION = "2"
 WAD = 10**18
 
 
@@ -42,7 +47,9 @@ def feed_id(name: str) -> bytes:
     return keccak(text=name)
 
 
-def price_typed_data(chain_id: int, oracle: str, feed: bytes, price: int, observed_at: int) -> dict:
+def price_typed_data(
+    chain_id: int, oracle: str, feed: bytes, epoch: int, price: int, observed_at: int
+) -> dict:
     return {
         "types": {
             "EIP712Domain": [
@@ -53,6 +60,7 @@ def price_typed_data(chain_id: int, oracle: str, feed: bytes, price: int, observ
             ],
             "Price": [
                 {"name": "feedId", "type": "bytes32"},
+                {"name": "epoch", "type": "uint32"},
                 {"name": "price", "type": "uint256"},
                 {"name": "observedAt", "type": "uint64"},
             ],
@@ -64,7 +72,7 @@ def price_typed_data(chain_id: int, oracle: str, feed: bytes, price: int, observ
             "chainId": chain_id,
             "verifyingContract": to_checksum_address(oracle),
         },
-        "message": {"feedId": bytes(feed), "price": price, "observedAt": observed_at},
+        "message": {"feedId": bytes(feed), "epoch": epoch, "price": price, "observedAt": observed_at},
     }
 
 
@@ -75,10 +83,18 @@ def compact(r: int, s: int, v: int) -> tuple[bytes, bytes]:
 
 
 def sign_report(
-    private_key: str | bytes, chain_id: int, oracle: str, feed: bytes, price: int, observed_at: int
+    private_key: str | bytes,
+    chain_id: int,
+    oracle: str,
+    feed: bytes,
+    epoch: int,
+    price: int,
+    observed_at: int,
 ) -> SignedReport:
+    """`private_key`'s report of `price` observed at `observed_at`, for update `epoch` of `oracle`."""
+    typed = price_typed_data(chain_id, oracle, feed, epoch, price, observed_at)
     signed = Account.sign_message(
-        encode_typed_data(full_message=price_typed_data(chain_id, oracle, feed, price, observed_at)),
+        encode_typed_data(full_message=typed),
         private_key,
     )
     r, vs = compact(signed.r, signed.s, signed.v)
@@ -94,3 +110,29 @@ def reporter_test_keys(count: int) -> list[bytes]:
     """Deterministic reporter keys for tests and local demos: keccak("bulwark test reporter <i>").
     Public by construction; never use them on a real network."""
     return [keccak(text=f"bulwark test reporter {i}") for i in range(count)]
+
+
+def sign_batch(
+    keys: Sequence[str | bytes],
+    chain_id: int,
+    oracle: str,
+    feed: bytes,
+    epoch: int,
+    prices: Sequence[int],
+    observed_at: int | Sequence[int],
+) -> list[tuple]:
+    """`keys[i]` reports `prices[i]`, observed at `observed_at` (one time, or one per key), all for
+    `epoch`; sorted as `poke` takes them."""
+    times = [observed_at] * len(keys) if isinstance(observed_at, int) else list(observed_at)
+    return sort_reports(
+        sign_report(k, chain_id, oracle, feed, epoch, p, t)
+        for k, p, t in zip(keys, prices, times, strict=True)
+    )
+
+
+def relay(oracle, keys, prices, observed_at, *, chain_id: int, feed: bytes, sender):
+    """Sign `prices` with `keys` for the oracle's next epoch and poke them from `sender` (Ape objects);
+    returns the receipt."""
+    epoch = oracle.nextEpoch()
+    batch = sign_batch(keys, chain_id, oracle.address, feed, epoch, prices, observed_at)
+    return oracle.poke(epoch, batch, sender=sender)

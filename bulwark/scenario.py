@@ -132,9 +132,14 @@ class Crash(Walk):
 
     def slide(self) -> None:
         c, e = self.cast, self.engine
-        self.step(f"{self.names[ETH]} slides: {START[ETH]:,} -> {PATH[0]:,} -> {PATH[1]:,}")
+        # one step per volatility sampling interval: faster updates would not move the estimate (ORA-06)
+        interval = self.suite.oracles[ETH].config().volatilityInterval
+        path = f"{START[ETH]:,} -> {PATH[0]:,} -> {PATH[1]:,}"
+        self.step(f"{self.names[ETH]} slides: {path}, one step every {interval}s")
+        self.clock.tick(interval)
         self.poke(ETH, PATH[0])
         self.books(f"{self.names[ETH]} at {PATH[0]:,}: everyone above maintenance")
+        self.clock.tick(interval)
         self.poke(ETH, PATH[1])
         alice = self.venue.state(c.alice)
         if alice is None or not 0 < alice.equity < alice.maintenance_margin:

@@ -23,11 +23,12 @@ def cli(ecosystem, network, provider):
 
     result = measure_poke_gas(project, chain, accounts.test_accounts[0])
     table = Table(title=f"MedianOracle.poke gas (receipt gas_used, steady state, chain {chain.chain_id})")
-    for column in ("reports", "gas", "per extra report vs previous size"):
+    for column in ("reports", "gas", "per extra report vs previous size", "gas with a volatility sample"):
         table.add_column(column, justify="right")
     marginal = {b: per for _, b, per in result.marginal()}
     for n, gas in sorted(result.gas.items()):
-        table.add_row(str(n), f"{gas:,}", f"{marginal[n]:,.0f}" if n in marginal else "")
+        extra = f"{marginal[n]:,.0f}" if n in marginal else ""
+        table.add_row(str(n), f"{gas:,}", extra, f"{result.sampled[n]:,}")
     console.print(table)
     g13 = result.gas.get(13)
     if g13:

@@ -3,12 +3,14 @@ pragma solidity 0.8.28;
 
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {IGuarded} from "../interfaces/IGuarded.sol";
+import {IMedianOracle} from "../interfaces/IMedianOracle.sol";
 import {IPauseGuardian} from "../interfaces/IPauseGuardian.sol";
 import {ScopeBits} from "../libraries/ScopeBits.sol";
 import {SignerApprovals} from "./SignerApprovals.sol";
 
 /// @title PauseGuardian
-/// @notice The only admin of the Bulwark suite: a time-locked M-of-N multisig with fast scoped pauses.
+/// @notice The only admin of the Bulwark suite: a time-locked M-of-N multisig with fast scoped pauses
+///         and fast reporter suspensions.
 /// @dev See IPauseGuardian for the rules, the typed data and the assumptions.
 contract PauseGuardian is SignerApprovals {
     bytes32 private constant CALL_TYPEHASH = keccak256("Call(address target,uint256 value,bytes data)");
@@ -20,6 +22,8 @@ contract PauseGuardian is SignerApprovals {
         keccak256("Pause(address target,uint256 scopes,uint64 until,uint64 validUntil)");
     bytes32 private constant EXTEND_PAUSE_TYPEHASH =
         keccak256("ExtendPause(address target,uint256 scopes,uint64 until,uint64 validUntil)");
+    bytes32 private constant SUSPEND_REPORTER_TYPEHASH =
+        keccak256("SuspendReporter(address oracle,address reporter,uint64 until,uint64 validUntil)");
 
     uint256 private constant MAX_BOUND = 365 days; // every time bound below it keeps eta and until in uint64
 
@@ -30,7 +34,7 @@ contract PauseGuardian is SignerApprovals {
     /// @inheritdoc IPauseGuardian
     uint256 public immutable GRACE_PERIOD; // [s] executable window after the ETA
     /// @inheritdoc IPauseGuardian
-    uint256 public immutable MAX_PAUSE_DURATION; // [s] longest fast-path pause or extension, from now
+    uint256 public immutable MAX_PAUSE_DURATION; // [s] longest fast-path pause, extension or suspension, from now
 
     struct Operation {
         uint64 eta; // [unix s] first second it may run
@@ -162,6 +166,18 @@ contract PauseGuardian is SignerApprovals {
         IGuarded(target).setPause(scopes, until);
     }
 
+    /// @inheritdoc IPauseGuardian
+    function suspendReporter(address oracle, address reporter, uint64 until, Approval[] calldata approvals) external {
+        bytes memory fields = abi.encode(oracle, reporter, until);
+        bytes32 request = _requireFreshRequest(SUSPEND_REPORTER_TYPEHASH, fields, until);
+        // only a reporter not suspended now, so the fast path never shortens or lengthens a suspension
+        uint64 current = IMedianOracle(oracle).suspendedUntil(reporter);
+        if (current > block.timestamp) revert PauseGuardianAlreadySuspended(oracle, reporter, current);
+        address[] memory approvers = _spendRequest(request, SUSPEND_REPORTER_TYPEHASH, fields, approvals, pauseThreshold);
+        emit ReporterSuspensionRequested(oracle, reporter, until, approvers);
+        IMedianOracle(oracle).suspendReporter(reporter, until);
+    }
+
     // ---------------------------------------------------------------- self-administration
 
     /// @inheritdoc IPauseGuardian
@@ -206,10 +222,9 @@ contract PauseGuardian is SignerApprovals {
         return keccak256(abi.encodePacked(hashes));
     }
 
-    /// @dev The rules shared by `pause` and `extendPause`: a request runs once, ends in
-    ///      (now, now + MAX_PAUSE_DURATION], and has `required` approvals. A pause (PAUSE_TYPEHASH) touches
-    ///      only live scopes, so the fast path never shortens or lengthens a running pause (GRD-03); an
-    ///      extension touches only running pauses, and only to end later.
+    /// @dev `pause` and `extendPause`: the shared fast-path rules, then the scopes. A pause (PAUSE_TYPEHASH)
+    ///      touches only live scopes, so the fast path never shortens or lengthens a running pause
+    ///      (GRD-03); an extension touches only running pauses, and only to end later.
     function _approveFastPause(
         bytes32 typehash,
         address target,
@@ -218,11 +233,8 @@ contract PauseGuardian is SignerApprovals {
         Approval[] calldata approvals,
         uint256 required
     ) private returns (address[] memory approvers) {
-        bytes32 request = keccak256(abi.encode(typehash, target, scopes, until));
-        if (pauseRequestUsed[request]) revert PauseGuardianPauseReplayed(request);
-        if (until <= block.timestamp) revert PauseGuardianPauseInPast(until, block.timestamp);
-        uint256 maxUntil = block.timestamp + MAX_PAUSE_DURATION;
-        if (until > maxUntil) revert PauseGuardianPauseTooLong(until, maxUntil);
+        bytes memory fields = abi.encode(target, scopes, until);
+        bytes32 request = _requireFreshRequest(typehash, fields, until);
         bool extending = typehash == EXTEND_PAUSE_TYPEHASH;
         for (uint256 remaining = scopes; remaining != 0; ) {
             uint256 scope;
@@ -236,7 +248,30 @@ contract PauseGuardian is SignerApprovals {
                 revert PauseGuardianNotExtending(target, scope, current, until);
             }
         }
-        approvers = _requireApprovals(typehash, abi.encode(target, scopes, until), approvals, required);
+        approvers = _spendRequest(request, typehash, fields, approvals, required);
+    }
+
+    /// @dev The first rules of every fast-path request (typed message `typehash` over `fields`, which
+    ///      end with `until`): it has not run before, and it ends in (now, now + MAX_PAUSE_DURATION].
+    ///      The caller then checks the target's state and calls `_spendRequest`.
+    /// @return request The replay key, keccak256(abi.encode(typehash, ...fields)).
+    function _requireFreshRequest(bytes32 typehash, bytes memory fields, uint64 until) private view returns (bytes32 request) {
+        request = keccak256(bytes.concat(typehash, fields));
+        if (pauseRequestUsed[request]) revert PauseGuardianPauseReplayed(request);
+        if (until <= block.timestamp) revert PauseGuardianPauseInPast(until, block.timestamp);
+        uint256 maxUntil = block.timestamp + MAX_PAUSE_DURATION;
+        if (until > maxUntil) revert PauseGuardianPauseTooLong(until, maxUntil);
+    }
+
+    /// @dev The last rule of a fast-path request: `required` approvals; then it is spent, never to run again.
+    function _spendRequest(
+        bytes32 request,
+        bytes32 typehash,
+        bytes memory fields,
+        Approval[] calldata approvals,
+        uint256 required
+    ) private returns (address[] memory approvers) {
+        approvers = _requireApprovals(typehash, fields, approvals, required);
         pauseRequestUsed[request] = true;
     }
 

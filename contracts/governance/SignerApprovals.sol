@@ -25,7 +25,7 @@ abstract contract SignerApprovals is IPauseGuardian, EIP712 {
     /// @inheritdoc IPauseGuardian
     uint8 public cancelThreshold; // [count] approvals to cancel
     /// @inheritdoc IPauseGuardian
-    uint8 public pauseThreshold; // [count] approvals for a fast-path pause
+    uint8 public pauseThreshold; // [count] approvals for a fast-path pause or reporter suspension
 
     constructor(address[] memory initialSigners, uint8 threshold_, uint8 cancelThreshold_, uint8 pauseThreshold_)
         EIP712("Bulwark PauseGuardian", "1")

@@ -3,12 +3,15 @@ pragma solidity ^0.8.24;
 
 /// @title IPauseGuardian
 /// @notice A time-locked M-of-N multisig that is the only admin of the Bulwark suite, with a fast path
-///         for scoped pauses that expire by themselves.
+///         for scoped pauses and oracle reporter suspensions that expire by themselves.
 /// @dev Two paths (incidents that shaped them: Beanstalk, Ronin, Harmony, Venus/Blizz, Bybit):
 ///      - Fast: `pauseThreshold` signers pause scopes on any Guarded target at once, for at most
 ///        MAX_PAUSE_DURATION, and only scopes that are not paused already. Extending a running pause
 ///        needs `threshold` signers. A pause is never shortened on the fast path: lifting early is an
-///        operation through the timelock (`target.setPause(scopes, 0)`).
+///        operation through the timelock (`target.setPause(scopes, 0)`). Likewise `pauseThreshold`
+///        signers suspend a MedianOracle reporter key at once (`suspendReporter`), for at most
+///        MAX_PAUSE_DURATION, and only a reporter that is not suspended already; lifting it early or
+///        extending it is an operation through the timelock (`oracle.suspendReporter(reporter, until)`).
 ///      - Slow: everything else is an operation (a batch of calls plus a salt) that `threshold`
 ///        signers approve to schedule; it becomes executable by anyone at `eta = schedule time + delay`
 ///        and expires GRACE_PERIOD seconds later. `cancelThreshold` signers cancel it. Signers,
@@ -23,6 +26,7 @@ pragma solidity ^0.8.24;
 ///        Cancel(bytes32 id,uint64 validUntil)
 ///        Pause(address target,uint256 scopes,uint64 until,uint64 validUntil)
 ///        ExtendPause(address target,uint256 scopes,uint64 until,uint64 validUntil)
+///        SuspendReporter(address oracle,address reporter,uint64 until,uint64 validUntil)
 ///      Re-entrancy: `execute` marks the operation executed before its calls, so a call that re-enters
 ///      cannot run it twice; a reverting call reverts the whole batch and leaves it executable.
 interface IPauseGuardian {
@@ -33,7 +37,7 @@ interface IPauseGuardian {
         bytes data; // calldata
     }
 
-    /// @notice One signer's approval of a schedule, cancel, pause or extension.
+    /// @notice One signer's approval of a schedule, cancel, pause, extension or reporter suspension.
     /// @dev `chainId` and `verifyingContract` state the EIP-712 domain the signer signed for, so an
     ///      approval meant for another chain or guardian fails with an error that says so. The
     ///      signature is always checked against this chain and this contract.
@@ -107,16 +111,19 @@ interface IPauseGuardian {
 
     // ---------------------------------------------------------------- errors: pauses
 
-    /// @notice A pause that ends now or in the past; nothing would be paused.
+    /// @notice A pause or suspension that ends now or in the past; nothing would be paused or suspended.
     error PauseGuardianPauseInPast(uint64 until, uint256 timestamp);
-    /// @notice A pause or extension beyond `now + MAX_PAUSE_DURATION`.
+    /// @notice A pause, extension or suspension beyond `now + MAX_PAUSE_DURATION`.
     error PauseGuardianPauseTooLong(uint64 until, uint256 maxUntil);
     /// @notice The fast path pauses only live scopes; a running pause is extended with threshold approvals.
     error PauseGuardianAlreadyPaused(address target, uint256 scope, uint64 pausedUntil);
     /// @notice An extension of a scope that is not paused, or that would not end later than now.
     error PauseGuardianNotExtending(address target, uint256 scope, uint64 pausedUntil, uint64 until);
-    /// @notice These exact pause approvals were used before (replay).
+    /// @notice These exact fast-path approvals (pause, extension or suspension) were used before (replay).
     error PauseGuardianPauseReplayed(bytes32 request);
+    /// @notice The fast path suspends only a reporter that is not suspended now; `reporter` on `oracle`
+    ///         is suspended until `suspendedUntil`. Lifting early or extending goes through the timelock.
+    error PauseGuardianAlreadySuspended(address oracle, address reporter, uint64 suspendedUntil);
 
     // ---------------------------------------------------------------- events
 
@@ -130,6 +137,9 @@ interface IPauseGuardian {
     event Paused(address indexed target, uint256 scopes, uint64 until, address[] approvers);
     /// @notice A running pause of `scopes` on `target` was extended to `until`.
     event PauseExtended(address indexed target, uint256 scopes, uint64 until, address[] approvers);
+    /// @notice A fast-path suspension of `reporter` on `oracle` until `until` was approved by `approvers`;
+    ///         emitted just before the call to the oracle, which emits ReporterSuspended.
+    event ReporterSuspensionRequested(address indexed oracle, address indexed reporter, uint64 until, address[] approvers);
     /// @notice `signer` joined the signer set (now `signerCount` signers).
     event SignerAdded(address indexed signer, uint256 signerCount);
     /// @notice `signer` left the signer set (now `signerCount` signers).
@@ -156,14 +166,15 @@ interface IPauseGuardian {
     function MAX_DELAY() external view returns (uint256);
     /// @notice [s] How long after its ETA an operation stays executable.
     function GRACE_PERIOD() external view returns (uint256);
-    /// @notice [s] Longest pause one fast-path pause or one extension may set, counted from now.
+    /// @notice [s] Longest pause (or reporter suspension) one fast-path request or one extension may
+    ///         set, counted from now.
     function MAX_PAUSE_DURATION() external view returns (uint256);
 
     /// @notice Approvals needed to schedule an operation or extend a pause.
     function threshold() external view returns (uint8);
     /// @notice Approvals needed to cancel an operation.
     function cancelThreshold() external view returns (uint8);
-    /// @notice Approvals needed for a fast-path pause.
+    /// @notice Approvals needed for a fast-path pause or reporter suspension.
     function pauseThreshold() external view returns (uint8);
     /// @notice [s] The delay in force now for newly scheduled operations.
     function delay() external view returns (uint256);
@@ -177,7 +188,9 @@ interface IPauseGuardian {
     function operation(bytes32 id) external view returns (OperationState state, uint64 eta);
     /// @notice The id of the operation made of `calls` and `salt`.
     function hashOperation(Call[] calldata calls, bytes32 salt) external pure returns (bytes32);
-    /// @notice True once a fast-path pause or extension with these exact parameters has been used.
+    /// @notice True once a fast-path pause, extension or reporter suspension with these exact parameters
+    ///         has been used; the key is keccak256(abi.encode(typehash, ...the request's members but
+    ///         validUntil)).
     function pauseRequestUsed(bytes32 request) external view returns (bool);
 
     // ---------------------------------------------------------------- the slow path
@@ -208,6 +221,15 @@ interface IPauseGuardian {
     /// @dev Needs `threshold` approvals of `ExtendPause(target, scopes, until, validUntil)`; every scope
     ///      must be paused now and end before `until`; `until` at most `now + MAX_PAUSE_DURATION`.
     function extendPause(address target, uint256 scopes, uint64 until, Approval[] calldata approvals) external;
+
+    /// @notice Suspend `reporter` on the MedianOracle `oracle` until `until`, at once: its reports do not
+    ///         count until then (the oracle enforces its quorum rule and reverts otherwise).
+    /// @dev Needs `pauseThreshold` approvals of `SuspendReporter(oracle, reporter, until, validUntil)`.
+    ///      The reporter must not be suspended now (`oracle.suspendedUntil(reporter) <= now`), so the fast
+    ///      path never shortens or lengthens a running suspension; `until` within
+    ///      (now, now + MAX_PAUSE_DURATION]. Each request runs once. This guardian must be the oracle's
+    ///      guardian. Lifting early or extending is an operation calling `oracle.suspendReporter`.
+    function suspendReporter(address oracle, address reporter, uint64 until, Approval[] calldata approvals) external;
 
     // ---------------------------------------------------------------- self-administration (operations only)
 

@@ -9,24 +9,34 @@ import {AddressTable} from "../libraries/AddressTable.sol";
 import {IGuarded} from "../interfaces/IGuarded.sol";
 import {IMedianOracle} from "../interfaces/IMedianOracle.sol";
 import {Median} from "../libraries/Median.sol";
+import {ROUND_HISTORY_SIZE, RoundHistory} from "../libraries/RoundHistory.sol";
+import {SampledVolatility} from "../libraries/SampledVolatility.sol";
 
 /// @title MedianOracle
-/// @notice A signed-report medianizer with latency bounds, a deviation circuit breaker, staleness-checked
-///         reads, an EWMA volatility estimate and a Chainlink AggregatorV3Interface surface.
+/// @notice A signed-report medianizer with a declared fault tolerance, epoch-bound reports, latency
+///         bounds, a deviation circuit breaker that confirms only a level that held, staleness-checked
+///         reads, an interval-sampled volatility estimate, a history of served rounds and a Chainlink
+///         AggregatorV3Interface surface.
 /// @dev See IMedianOracle for every rule. Gas: the reporter set lives sorted in a data contract's code
-///      (AddressTable), read once per poke and walked alongside the sorted reports; reporter timestamps
-///      are uint32 (valid until 2106), eight to a storage slot, indexed by table position. A report so
-///      costs one ecrecover and a fraction of a slot write, with no cold slot of its own: poke's loop
-///      (assembly) hashes into one scratch frame and reads and writes each packed slot once.
+///      (AddressTable), read once per poke and walked alongside the sorted reports; a report binds to the
+///      epoch it was signed for, so no per-reporter state is read or written. A report so costs one
+///      ecrecover and no storage: poke's loop (assembly) hashes into one scratch frame.
 contract MedianOracle is Guarded, EIP712, IMedianOracle {
+    using SampledVolatility for SampledVolatility.State;
+    using RoundHistory for RoundHistory.Round[ROUND_HISTORY_SIZE];
+
     uint256 public constant SCOPE_POKE = 1 << 0; // pauses poke
-    uint256 public constant SCOPE_READ = 1 << 1; // pauses read() and latestRoundData()
+    uint256 public constant SCOPE_READ = 1 << 1; // pauses read(), twap() and the AggregatorV3 reads
 
     /// @inheritdoc IMedianOracle
-    uint256 public constant MAX_REPORTERS = 32; // four packed timestamp slots
+    uint256 public constant MAX_REPORTERS = 32; // one bit each in the suspension mask
+    /// @inheritdoc IMedianOracle
+    uint256 public constant MAX_FUTURE_SKEW = 15 minutes; // reporters' clocks, not a way to pre-sign
+    /// @inheritdoc IMedianOracle
+    uint256 public constant HISTORY = ROUND_HISTORY_SIZE;
     uint256 private constant WAD = 1e18;
-    uint256 private constant YEAR = 365 days;
-    bytes32 private constant PRICE_TYPEHASH = keccak256("Price(bytes32 feedId,uint256 price,uint64 observedAt)");
+    bytes32 private constant PRICE_TYPEHASH =
+        keccak256("Price(bytes32 feedId,uint32 epoch,uint256 price,uint64 observedAt)");
 
     /// @inheritdoc IMedianOracle
     bytes32 public immutable FEED_ID;
@@ -34,36 +44,42 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
 
     struct Served {
         uint128 price; // [wad] the served price
-        uint32 updatedAt; // [unix s] oldest observedAt of its poke
+        uint32 updatedAt; // [unix s] oldest observedAt of its update
         uint32 round; // [count] served updates so far
-        uint64 variance; // [wad per s] EWMA of squared relative returns per second
+        uint32 epoch; // [count] accepted updates so far (served or held)
+        bool tripped; // the breaker holds a candidate
     }
 
     struct Breaker {
-        uint128 candidate; // [wad] the held median
-        uint64 candidateAt; // [unix s] its updatedAt (oldest observedAt of its poke)
-        uint64 trippedAt; // [unix s] when the wait for confirmation started; 0 when clear
+        uint128 candidate; // [wad] the latest held median
+        uint32 candidateAt; // [unix s] its updatedAt (oldest observedAt of its poke)
+        uint32 trippedAt; // [unix s] when the breaker tripped
+        uint32 levelSince; // [unix s] when the wait on the current level started
     }
 
     Config private _config;
     Served private _served;
     Breaker private _breaker;
+    uint128 private _level; // [wad] the median the current wait started at; 0 when clear
+    SampledVolatility.State private _volatility;
     address private _reporterTable; // AddressTable data contract: reporters sorted ascending
-    uint96 private _reporterCount; // [count] entries in the table
-    uint32[MAX_REPORTERS] private _lastObservedAt; // [unix s] per table position, packed
+    uint8 private _reporterCount; // [count] entries in the table
+    uint32 private _suspendedMask; // bit i: table position i has a suspension set (maybe expired)
+    mapping(address reporter => uint64 until) private _suspendedUntil; // [unix s]
+    RoundHistory.Round[ROUND_HISTORY_SIZE] private _history;
 
     /// @param initialReporters Reporters authorised at deployment (as `setReporter` would), strictly
-    ///        ascending, so a suite is wired without a timelocked operation.
+    ///        ascending, so a suite is wired without a timelocked operation. With `initialConfig` they
+    ///        must meet ORA-05's rule.
     constructor(
         address guardian,
         bytes32 feedId,
         string memory description_,
         Config memory initialConfig,
         address[] memory initialReporters
-    ) Guarded(guardian) EIP712("Bulwark MedianOracle", "1") {
+    ) Guarded(guardian) EIP712("Bulwark MedianOracle", "2") {
         FEED_ID = feedId;
         _description = description_;
-        _setConfig(initialConfig);
         uint256 count = initialReporters.length;
         if (count > MAX_REPORTERS) revert MedianOracleTooManyReporters(MAX_REPORTERS);
         for (uint256 i; i < count; ++i) {
@@ -72,70 +88,102 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
             if (i > 0 && reporter <= initialReporters[i - 1]) {
                 revert MedianOracleReportersNotAscending(initialReporters[i - 1], reporter);
             }
-            // reports observed before authorisation never count
-            _lastObservedAt[i] = uint32(block.timestamp);
             emit ReporterUpdated(reporter, true, i);
         }
         // safe cast: at most MAX_REPORTERS entries
-        (_reporterTable, _reporterCount) = (AddressTable.write(initialReporters), uint96(count));
+        (_reporterTable, _reporterCount) = (AddressTable.write(initialReporters), uint8(count));
+        _setConfig(initialConfig);
+        _history.prefill();
     }
 
     // ---------------------------------------------------------------- poke
 
     /// @inheritdoc IMedianOracle
-    function poke(Report[] calldata reports) external whenNotPaused(SCOPE_POKE) {
+    function poke(uint256 epoch, Report[] calldata reports) external whenNotPaused(SCOPE_POKE) {
+        Served memory s = _served;
+        if (epoch != uint256(s.epoch) + 1) {
+            // the update these reports were signed for is accepted already: nothing is left to do
+            if (epoch == s.epoch && epoch != 0) return;
+            revert MedianOracleWrongEpoch(epoch, uint256(s.epoch) + 1);
+        }
         Config memory c = _config;
         uint256 n = reports.length;
         if (n < c.quorum) revert MedianOracleQuorumNotMet(n, c.quorum);
+        Breaker memory b = Breaker(0, 0, 0, 0);
+        if (s.tripped) b = _breaker;
+        // reports observed before the last accepted update never count: a relayer cannot serve older data
+        uint256 floor = s.tripped ? b.candidateAt : s.updatedAt;
         uint256[] memory prices = new uint256[](n);
-        uint256 updatedAt = _acceptReports(_pokeFrame(c, reports, prices));
-        // the median lies between the lowest and highest report (ORA-01)
-        _settle(Median.ofInPlace(prices), updatedAt, n, c);
+        uint256 updatedAt = _acceptReports(_pokeFrame(c, epoch, floor, reports, prices));
+        // safe cast: epoch == s.epoch + 1, and the stored epoch cannot pass 2^32 - 1 before 2^32 pokes
+        s.epoch = uint32(epoch);
+        // the median lies between the lowest and highest report (ORA-01), and between the honest ones
+        // while at most f reporters are hostile (ORA-05)
+        _settle(s, b, Median.ofInPlace(prices), updatedAt, n, c);
     }
 
     /// @dev Memory for _acceptReports, written once per poke (offsets in bytes):
-    ///      0x000 PRICE_TYPEHASH, 0x020 FEED_ID, 0x040 price, 0x060 observedAt: a report's struct hash
-    ///      0x080 0x1901 ‖ domain separator ‖ struct hash (0x42 bytes): its digest
-    ///      0x0e0 digest, v, r, s: ecrecover's input
-    ///      0x160 oldest and 0x180 newest observedAt accepted, 0x1a0 minPrice, 0x1c0 maxPrice
-    ///      0x1e0 the reporter table (AddressTable.load), sorted ascending
-    ///      0x200 the reports (calldata offset), 0x220 their end, 0x240 prices, as many words as reports
-    function _pokeFrame(Config memory c, Report[] calldata reports, uint256[] memory prices)
+    ///      0x000 PRICE_TYPEHASH, 0x020 FEED_ID, 0x040 epoch, 0x060 price, 0x080 observedAt: a report's
+    ///      struct hash; 0x0a0 0x1901 ‖ domain separator ‖ struct hash (0x42 bytes): its digest
+    ///      0x100 digest, v, r, s: ecrecover's input
+    ///      0x180 oldest and 0x1a0 newest observedAt accepted, 0x1c0 minPrice, 0x1e0 maxPrice
+    ///      0x200 the reporter table (AddressTable.load), sorted ascending, 0x220 the suspension mask
+    ///      0x240 the reports (calldata offset), 0x260 their end, 0x280 prices, as many words as reports
+    function _pokeFrame(Config memory c, uint256 epoch, uint256 floor, Report[] calldata reports, uint256[] memory prices)
         private
         view
         returns (uint256 frame)
     {
-        (bytes32 typehash, bytes32 feed, bytes32 domain) = (PRICE_TYPEHASH, FEED_ID, _domainSeparatorV4());
-        uint256 oldest = block.timestamp > c.maxReportAge ? block.timestamp - c.maxReportAge : 0;
-        uint256 newest = block.timestamp + c.maxFutureSkew;
-        (uint256 minPrice, uint256 maxPrice) = (c.minPrice, c.maxPrice);
-        bytes memory table = AddressTable.load(_reporterTable, _reporterCount);
+        {
+            (bytes32 typehash, bytes32 feed, bytes32 domain) = (PRICE_TYPEHASH, FEED_ID, _domainSeparatorV4());
+            // slither-disable-next-line assembly
+            assembly ("memory-safe") {
+                frame := mload(0x40)
+                mstore(0x40, add(frame, 0x2a0))
+                mstore(frame, typehash)
+                mstore(add(frame, 0x20), feed)
+                mstore(add(frame, 0x40), epoch)
+                mstore(add(frame, 0xa0), shl(240, 0x1901))
+                mstore(add(frame, 0xa2), domain)
+                mstore(add(frame, 0x240), reports.offset)
+                mstore(add(frame, 0x260), add(reports.offset, shl(7, reports.length)))
+                mstore(add(frame, 0x280), prices)
+            }
+        }
+        {
+            uint256 oldest = block.timestamp > c.maxReportAge ? block.timestamp - c.maxReportAge : 0;
+            if (floor > oldest) oldest = floor;
+            // what fits the stored uint32 times; maxFutureSkew <= MAX_FUTURE_SKEW keeps it above now until 2106
+            uint256 newest = Math.min(block.timestamp + c.maxFutureSkew, type(uint32).max);
+            (uint256 minPrice, uint256 maxPrice) = (c.minPrice, c.maxPrice);
+            // slither-disable-next-line assembly
+            assembly ("memory-safe") {
+                mstore(add(frame, 0x180), oldest)
+                mstore(add(frame, 0x1a0), newest)
+                mstore(add(frame, 0x1c0), minPrice)
+                mstore(add(frame, 0x1e0), maxPrice)
+            }
+        }
+        (address tableAddress, uint256 count, uint256 mask) = (_reporterTable, _reporterCount, _suspendedMask);
+        bytes memory table = AddressTable.load(tableAddress, count);
         // slither-disable-next-line assembly
         assembly ("memory-safe") {
-            frame := mload(0x40)
-            mstore(0x40, add(frame, 0x260))
-            mstore(frame, typehash)
-            mstore(add(frame, 0x20), feed)
-            mstore(add(frame, 0x80), shl(240, 0x1901))
-            mstore(add(frame, 0x82), domain)
-            mstore(add(frame, 0x160), oldest)
-            mstore(add(frame, 0x180), newest)
-            mstore(add(frame, 0x1a0), minPrice)
-            mstore(add(frame, 0x1c0), maxPrice)
-            mstore(add(frame, 0x1e0), table)
-            mstore(add(frame, 0x200), reports.offset)
-            mstore(add(frame, 0x220), add(reports.offset, shl(7, reports.length)))
-            mstore(add(frame, 0x240), prices)
+            mstore(add(frame, 0x200), table)
+            mstore(add(frame, 0x220), mask)
         }
     }
 
-    /// @dev Each report's rules in turn, in this order: signer, strictly ascending, membership, latency
-    ///      window, replay, price bounds; each violation reverts with its error. Fills `prices` (one per
-    ///      report) and returns the oldest observedAt, never later than now. Reporter timestamps are
-    ///      packed eight to a storage slot: each slot the batch touches is read once and written once.
+    /// @dev Each report's rules in turn, in this order: signer, strictly ascending, membership,
+    ///      suspension, latency window, price bounds; each violation reverts with its error. Fills
+    ///      `prices` (one per report) and returns the oldest observedAt, never later than now.
     // one pass per report through every rule in order: a call per rule would cost gas per report
     // slither-disable-next-line cyclomatic-complexity
-    function _acceptReports(uint256 frame) private returns (uint256 updatedAt) {
+    function _acceptReports(uint256 frame) private view returns (uint256 updatedAt) {
+        uint256 suspensions;
+        // slither-disable-next-line assembly
+        assembly ("memory-safe") {
+            suspensions := _suspendedUntil.slot
+        }
         // slither-disable-next-line assembly
         assembly ("memory-safe") {
             // revert with custom error `selector` and its 1, 2, 3 or 4 arguments, ABI-encoded; the selectors
@@ -177,32 +225,29 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
             updatedAt := timestamp()
             let previous := 0 // the last accepted reporter; zero only before the first (the table never holds it)
             let slot := 0 // table cursor: reports and table are both ascending
-            // the packed timestamps of position slot - 1 (the previous report's), this batch's included:
-            // position 8 k + j is in bits 32 j .. 32 j + 31 of _lastObservedAt's slot k
-            let word := 0
-            let out := add(mload(add(frame, 0x240)), 0x20)
-            let end := mload(add(frame, 0x220))
+            let out := add(mload(add(frame, 0x280)), 0x20)
+            let end := mload(add(frame, 0x260))
             // a Report is four words of calldata: price, observedAt, r, vs
-            for { let report := mload(add(frame, 0x200)) } lt(report, end) { report := add(report, 0x80) } {
-                // the signer is what ECDSA.tryRecover(reportDigest(price, observedAt), r, vs) returns: zero for
-                // s above secp256k1n / 2 (OZ rejects that half) or when ecrecover recovers nothing. A malformed
-                // signature so recovers zero or a stranger: either fails the checks below.
+            for { let report := mload(add(frame, 0x240)) } lt(report, end) { report := add(report, 0x80) } {
+                // the signer is what ECDSA.tryRecover(reportDigest(epoch, price, observedAt), r, vs) returns:
+                // zero for s above secp256k1n / 2 (OZ rejects that half) or when ecrecover recovers nothing. A
+                // malformed signature so recovers zero or a stranger: either fails the checks below.
                 let observedAt := calldataload(add(report, 0x20))
                 // as reading report.observedAt does: no data on a word wider than uint64
                 if gt(observedAt, 0xffffffffffffffff) { revert(0, 0) }
-                calldatacopy(add(frame, 0x40), report, 0x40) // price, observedAt
-                mstore(add(frame, 0xa2), keccak256(frame, 0x80))
+                calldatacopy(add(frame, 0x60), report, 0x40) // price, observedAt
+                mstore(add(frame, 0xc2), keccak256(frame, 0xa0))
                 let reporter := 0
                 {
                     let vs := calldataload(add(report, 0x60))
                     let s := shr(1, shl(1, vs))
                     if iszero(gt(s, 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0)) {
-                        mstore(add(frame, 0xe0), keccak256(add(frame, 0x80), 0x42))
-                        mstore(add(frame, 0x100), add(27, shr(255, vs)))
-                        mstore(add(frame, 0x120), calldataload(add(report, 0x40)))
-                        mstore(add(frame, 0x140), s)
+                        mstore(add(frame, 0x100), keccak256(add(frame, 0xa0), 0x42))
+                        mstore(add(frame, 0x120), add(27, shr(255, vs)))
+                        mstore(add(frame, 0x140), calldataload(add(report, 0x40)))
+                        mstore(add(frame, 0x160), s)
                         mstore(0x00, 0) // the precompile returns nothing when it recovers nothing
-                        if iszero(staticcall(gas(), 0x01, add(frame, 0xe0), 0x80, 0x00, 0x20)) { revert(0, 0) }
+                        if iszero(staticcall(gas(), 0x01, add(frame, 0x100), 0x80, 0x00, 0x20)) { revert(0, 0) }
                         reporter := mload(0x00)
                     }
                 }
@@ -213,100 +258,87 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
                 }
                 {
                     // a reporter: the table from the cursor on holds it (both ascending)
-                    let table := mload(add(frame, 0x1e0))
+                    let table := mload(add(frame, 0x200))
                     let count := div(mload(table), 20)
-                    let next := slot
-                    for {} 1 { next := add(next, 1) } {
-                        if eq(next, count) { fail1(0x9948512b, reporter) } // MedianOracleNotReporter
-                        let entry := shr(96, mload(add(add(table, 0x20), mul(next, 20))))
+                    for {} 1 { slot := add(slot, 1) } {
+                        if eq(slot, count) { fail1(0x9948512b, reporter) } // MedianOracleNotReporter
+                        let entry := shr(96, mload(add(add(table, 0x20), mul(slot, 20))))
                         if eq(entry, reporter) { break }
                         if gt(entry, reporter) { fail1(0x9948512b, reporter) } // MedianOracleNotReporter
                     }
-                    // a new packed slot: store the held one (none before the first report, when slot - 1
-                    // wraps to a slot index no position has) and load this one
-                    if iszero(eq(shr(3, next), shr(3, sub(slot, 1)))) {
-                        if previous { sstore(add(_lastObservedAt.slot, shr(3, sub(slot, 1))), word) }
-                        word := sload(add(_lastObservedAt.slot, shr(3, next)))
-                    }
-                    slot := next
                 }
-                // inside the latency window (ORA-02)
-                if lt(observedAt, mload(add(frame, 0x160))) {
-                    fail3(0x8d00f509, reporter, observedAt, mload(add(frame, 0x160))) // MedianOracleReportTooOld
+                // not suspended (ORA-08): only positions with a suspension set read its end
+                if and(shr(slot, mload(add(frame, 0x220))), 1) {
+                    mstore(0x00, reporter)
+                    mstore(0x20, suspensions)
+                    let until := sload(keccak256(0x00, 0x40))
+                    if lt(timestamp(), until) { fail2(0xc249b627, reporter, until) } // MedianOracleReporterSuspended
                 }
-                if gt(observedAt, mload(add(frame, 0x180))) {
-                    fail3(0x7f548850, reporter, observedAt, mload(add(frame, 0x180))) // MedianOracleReportFromFuture
+                // inside the latency window, and observed after the last accepted update (ORA-02)
+                if lt(observedAt, mload(add(frame, 0x180))) {
+                    fail3(0x8d00f509, reporter, observedAt, mload(add(frame, 0x180))) // MedianOracleReportTooOld
                 }
-                let shift := shl(5, and(slot, 7))
-                let last := and(shr(shift, word), 0xffffffff)
-                // newer than this reporter's last accepted report, so no report is accepted twice (ORA-03)
-                if iszero(gt(observedAt, last)) {
-                    fail3(0x4228e519, reporter, observedAt, last) // MedianOracleReportReplayed
+                if gt(observedAt, mload(add(frame, 0x1a0))) {
+                    fail3(0x7f548850, reporter, observedAt, mload(add(frame, 0x1a0))) // MedianOracleReportFromFuture
                 }
                 let price := calldataload(report)
-                if or(lt(price, mload(add(frame, 0x1a0))), gt(price, mload(add(frame, 0x1c0)))) {
-                    fail4(0x96942141, reporter, price, mload(add(frame, 0x1a0)), mload(add(frame, 0x1c0))) // MedianOraclePriceOutOfBounds
+                if or(lt(price, mload(add(frame, 0x1c0))), gt(price, mload(add(frame, 0x1e0)))) {
+                    fail4(0x96942141, reporter, price, mload(add(frame, 0x1c0)), mload(add(frame, 0x1e0))) // MedianOraclePriceOutOfBounds
                 }
                 mstore(out, price)
-                // the position's 32 bits become observedAt's, truncated to uint32 as before (observedAt <=
-                // now + maxFutureSkew < 2^32 until 2106): xor-ing in last ^ new changes only those bits
-                word := xor(word, shl(shift, xor(last, and(observedAt, 0xffffffff))))
                 if lt(observedAt, updatedAt) { updatedAt := observedAt }
                 previous := reporter
                 slot := add(slot, 1) // the next report's reporter is strictly greater
                 out := add(out, 0x20)
             }
-            if previous { sstore(add(_lastObservedAt.slot, shr(3, sub(slot, 1))), word) }
         }
     }
 
-    /// @dev Serve the median, or hold it behind the breaker.
-    function _settle(uint256 median, uint256 updatedAt, uint256 reports, Config memory c) private {
-        Served memory s = _served;
-        // round and trippedAt are state flags (no price yet; breaker clear), not balances
+    /// @dev Serve the median, or hold it behind the breaker; `s` carries the new epoch.
+    function _settle(Served memory s, Breaker memory b, uint256 median, uint256 updatedAt, uint256 reports, Config memory c)
+        private
+    {
+        // round is a state flag (no price yet), not a balance
         // slither-disable-next-line incorrect-equality
-        if (s.round == 0) return _serve(median, updatedAt, reports, c);
-        Breaker memory b = _breaker;
+        if (s.round == 0) return _serve(s, median, updatedAt, reports, c);
         bool nearServed = _within(median, s.price, c.maxDeviation);
-        // slither-disable-next-line incorrect-equality
-        if (b.trippedAt == 0) {
-            if (nearServed) return _serve(median, updatedAt, reports, c);
-            _breaker = Breaker(SafeCast.toUint128(median), SafeCast.toUint64(updatedAt), uint64(block.timestamp));
-            emit BreakerTripped(s.price, median, _deviation(median, s.price), block.timestamp);
+        // safe casts: median <= maxPrice (uint128); updatedAt <= now < 2^32 until 2106
+        (uint128 candidate, uint32 candidateAt, uint32 now_) = (uint128(median), uint32(updatedAt), uint32(block.timestamp));
+        if (!s.tripped) {
+            if (nearServed) return _serve(s, median, updatedAt, reports, c);
+            s.tripped = true;
+            _served = s;
+            (_breaker, _level) = (Breaker(candidate, candidateAt, now_, now_), candidate);
+            emit BreakerTripped(s.price, median, _deviation(median, s.price), block.timestamp, s.epoch);
             return;
         }
-        bool nearCandidate = _within(median, b.candidate, c.maxDeviation);
-        // the move reverted, or the new level held for confirmDelay: serve and clear
-        if (nearServed || (nearCandidate && block.timestamp >= b.trippedAt + c.confirmDelay)) {
-            delete _breaker;
-            _serve(median, updatedAt, reports, c);
+        uint128 level = _level;
+        bool nearLevel = _within(median, level, c.maxDeviation);
+        // the move reverted, or the level held for confirmDelay (every median since it was set stayed
+        // within maxDeviation of it, ORA-07): serve and clear
+        if (nearServed || (nearLevel && block.timestamp >= uint256(b.levelSince) + c.confirmDelay)) {
+            s.tripped = false;
+            (_breaker, _level) = (Breaker(0, 0, 0, 0), 0);
+            _serve(s, median, updatedAt, reports, c);
             emit BreakerCleared(median, updatedAt, false);
             return;
         }
-        uint64 trippedAt = nearCandidate ? b.trippedAt : uint64(block.timestamp); // a new level waits anew
-        _breaker = Breaker(SafeCast.toUint128(median), SafeCast.toUint64(updatedAt), trippedAt);
-        emit BreakerCandidateUpdated(median, trippedAt);
+        // a median that left the level is a new level: the wait restarts
+        if (!nearLevel) (level, b.levelSince) = (candidate, now_);
+        _served = s;
+        (_breaker, _level) = (Breaker(candidate, candidateAt, b.trippedAt, b.levelSince), level);
+        emit BreakerCandidateUpdated(median, level, b.levelSince, s.epoch);
     }
 
-    /// @dev Store the new served price and move the volatility estimate.
-    function _serve(uint256 price, uint256 updatedAt, uint256 reports, Config memory c) private {
-        Served memory s = _served;
-        uint256 variance = s.variance;
-        if (s.round != 0 && updatedAt > s.updatedAt) {
-            uint256 dt = updatedAt - s.updatedAt;
-            uint256 move = price > s.price ? price - s.price : s.price - price;
-            uint256 r = Math.mulDiv(move, WAD, s.price); // [wad] relative return
-            uint256 sample = Math.mulDiv(r, r, WAD) / dt; // [wad per s]
-            uint256 step = dt + c.volatilityTau;
-            variance = sample >= variance
-                ? variance + Math.mulDiv(sample - variance, dt, step)
-                : variance - Math.mulDiv(variance - sample, dt, step);
-            if (variance > type(uint64).max) variance = type(uint64).max; // saturate: > 2.4e4x a year
-        }
-        uint32 round = s.round + 1;
-        // safe casts: price <= maxPrice (uint128); updatedAt <= now < 2^32 until 2106
-        _served = Served(uint128(price), uint32(updatedAt), round, uint64(variance));
-        emit PriceUpdated(round, price, updatedAt, reports, _annualise(variance));
+    /// @dev Store the new served price, record its round and move the volatility estimate.
+    function _serve(Served memory s, uint256 price, uint256 updatedAt, uint256 reports, Config memory c) private {
+        SampledVolatility.State memory v = _volatility;
+        if (v.observe(price, updatedAt, c.volatilityInterval, c.volatilityTau)) _volatility = v;
+        // safe casts: price <= maxPrice (uint128); updatedAt <= now < 2^32 until 2106; round < epoch
+        (s.price, s.updatedAt, s.round) = (uint128(price), uint32(updatedAt), s.round + 1);
+        _served = s;
+        _history.record(s.round, s.price, s.updatedAt);
+        emit PriceUpdated(s.round, price, updatedAt, reports, SampledVolatility.annualise(v.variance), s.epoch);
     }
 
     // ---------------------------------------------------------------- reads
@@ -317,7 +349,7 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
         (price, updatedAt) = (s.price, s.updatedAt);
         // slither-disable-next-line incorrect-equality
         if (s.round == 0) status = Status.Empty;
-        else if (_breaker.trippedAt != 0) status = Status.Tripped;
+        else if (s.tripped) status = Status.Tripped;
         else if (block.timestamp < pausedUntil[SCOPE_READ]) status = Status.Paused;
         else if (block.timestamp - updatedAt > _config.maxStaleness) status = Status.Stale;
         else status = Status.Ok;
@@ -326,29 +358,49 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
     /// @inheritdoc IMedianOracle
     function read() public view whenNotPaused(SCOPE_READ) returns (uint256 price, uint256 updatedAt) {
         Served memory s = _served;
-        if (s.round == 0) revert MedianOracleNoPrice();
-        Breaker memory b = _breaker;
-        if (b.trippedAt != 0) revert MedianOracleTripped(b.candidate, b.trippedAt);
-        uint256 age = block.timestamp - s.updatedAt;
-        // never a price older than maxStaleness (ORA-04)
-        if (age > _config.maxStaleness) revert MedianOracleStale(age, _config.maxStaleness);
+        _requireReadable(s);
         return (s.price, s.updatedAt);
     }
 
     /// @inheritdoc IMedianOracle
-    function breaker() external view returns (bool tripped, uint256 candidate, uint256 candidateAt, uint256 trippedAt) {
+    function twap(uint256 window) external view whenNotPaused(SCOPE_READ) returns (uint256 price) {
+        Served memory s = _served;
+        _requireReadable(s);
+        if (window == 0) revert MedianOracleHistoryTooShort(window, 0);
+        (bool ok, uint256 average, uint256 covered) = _history.timeWeighted(s.round, window);
+        if (!ok) revert MedianOracleHistoryTooShort(window, covered);
+        return average;
+    }
+
+    /// @inheritdoc IMedianOracle
+    function breaker()
+        external
+        view
+        returns (bool tripped, uint256 candidate, uint256 candidateAt, uint256 trippedAt, uint256 level, uint256 levelSince)
+    {
         Breaker memory b = _breaker;
-        return (b.trippedAt != 0, b.candidate, b.candidateAt, b.trippedAt);
+        return (_served.tripped, b.candidate, b.candidateAt, b.trippedAt, _level, b.levelSince);
     }
 
     /// @inheritdoc IMedianOracle
     function annualisedVolatility() external view returns (uint256) {
-        return _annualise(_served.variance);
+        return SampledVolatility.annualise(_volatility.variance);
+    }
+
+    /// @inheritdoc IMedianOracle
+    function volatilitySample() external view returns (uint256 price, uint256 sampledAt) {
+        SampledVolatility.State memory v = _volatility;
+        return (v.price, v.sampledAt);
     }
 
     /// @inheritdoc IMedianOracle
     function config() external view returns (Config memory) {
         return _config;
+    }
+
+    /// @inheritdoc IMedianOracle
+    function nextEpoch() external view returns (uint256) {
+        return uint256(_served.epoch) + 1;
     }
 
     /// @inheritdoc IMedianOracle
@@ -366,19 +418,18 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
     }
 
     /// @inheritdoc IMedianOracle
-    function lastObservedAt(address reporter) external view returns (uint64) {
-        (bool found, uint256 slot) = _find(reporter);
-        return found ? _lastObservedAt[slot] : 0;
+    function suspendedUntil(address reporter) external view returns (uint64) {
+        return _suspendedUntil[reporter];
     }
 
     /// @inheritdoc IMedianOracle
-    function reportDigest(uint256 price, uint64 observedAt) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(PRICE_TYPEHASH, FEED_ID, price, observedAt)));
+    function reportDigest(uint256 epoch, uint256 price, uint64 observedAt) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(PRICE_TYPEHASH, FEED_ID, epoch, price, observedAt)));
     }
 
     // ---------------------------------------------------------------- AggregatorV3Interface
 
-    /// @notice Chainlink: the answer's decimals (prices are WAD).
+    /// @notice Chainlink: the answer's decimals (prices are WAD; AggregatorAdapter serves others).
     function decimals() external pure returns (uint8) {
         return 18;
     }
@@ -394,17 +445,27 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
     }
 
     /// @notice Chainlink: the latest round, with read()'s checks (reverts if stale, tripped or paused).
+    ///         startedAt and updatedAt are both the oldest observation of the round's update.
     function latestRoundData() public view returns (uint80, int256, uint256, uint256, uint80) {
         (uint256 price, uint256 updatedAt) = read();
         uint80 round = _served.round;
         return (round, SafeCast.toInt256(price), updatedAt, updatedAt, round);
     }
 
-    /// @notice Chainlink: only the latest round is kept; any other round reverts.
-    function getRoundData(uint80 roundId) external view returns (uint80, int256, uint256, uint256, uint80) {
-        uint80 latestRound = _served.round;
-        if (roundId != latestRound) revert MedianOracleRoundUnavailable(roundId, latestRound);
-        return latestRoundData();
+    /// @notice Chainlink: one of the last HISTORY rounds. The latest has read()'s checks; older ones are
+    ///         returned as recorded while READ is not paused; any other round reverts.
+    function getRoundData(uint80 roundId)
+        external
+        view
+        whenNotPaused(SCOPE_READ)
+        returns (uint80, int256, uint256, uint256, uint80)
+    {
+        uint256 latestRound = _served.round;
+        if (roundId == latestRound && latestRound != 0) return latestRoundData();
+        (bool kept, RoundHistory.Round memory r) = _history.get(roundId, latestRound);
+        // safe casts: round numbers are uint32
+        if (!kept) revert MedianOracleRoundUnavailable(roundId, uint80(RoundHistory.oldest(latestRound)), uint80(latestRound));
+        return (roundId, SafeCast.toInt256(r.price), r.updatedAt, r.updatedAt, roundId);
     }
 
     // ---------------------------------------------------------------- guardian
@@ -417,19 +478,37 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
         uint256 count = old.length;
         if (authorised && count == MAX_REPORTERS) revert MedianOracleTooManyReporters(MAX_REPORTERS);
         address[] memory next = new address[](authorised ? count + 1 : count - 1);
-        // the table stays sorted; timestamps move with their reporters
+        uint256 mask = _suspendedMask;
+        uint256 below = mask & ((1 << slot) - 1);
+        // the table stays sorted; suspension bits move with their reporters
         if (authorised) {
-            for (uint256 i = count; i > slot; --i) (next[i], _lastObservedAt[i]) = (old[i - 1], _lastObservedAt[i - 1]);
-            // reports observed before authorisation (or during an earlier membership) never count
-            (next[slot], _lastObservedAt[slot]) = (reporter, uint32(block.timestamp));
+            for (uint256 i = count; i > slot; --i) next[i] = old[i - 1];
+            next[slot] = reporter;
+            mask = below | ((mask >> slot) << (slot + 1));
         } else {
-            for (uint256 i = slot; i + 1 < count; ++i) (next[i], _lastObservedAt[i]) = (old[i + 1], _lastObservedAt[i + 1]);
-            delete _lastObservedAt[count - 1];
+            for (uint256 i = slot; i + 1 < count; ++i) next[i] = old[i + 1];
+            mask = below | ((mask >> (slot + 1)) << slot);
+            // a removed reporter's suspension ends with its membership
+            delete _suspendedUntil[reporter];
         }
         for (uint256 i; i < slot; ++i) next[i] = old[i];
-        // safe cast: at most MAX_REPORTERS entries
-        (_reporterTable, _reporterCount) = (AddressTable.write(next), uint96(next.length));
+        _requireTolerance(_config.quorum, _config.faultTolerance, next.length);
+        // safe casts: at most MAX_REPORTERS entries, and as many mask bits
+        (_reporterTable, _reporterCount, _suspendedMask) = (AddressTable.write(next), uint8(next.length), uint32(mask));
+        _requireUnsuspendedQuorum(reporter, next, _config.quorum);
         emit ReporterUpdated(reporter, authorised, slot);
+    }
+
+    /// @inheritdoc IMedianOracle
+    function suspendReporter(address reporter, uint64 until) external onlyGuardian {
+        (bool found, uint256 slot) = _find(reporter);
+        if (!found) revert MedianOracleReporterMembership(reporter, false);
+        _suspendedUntil[reporter] = until;
+        uint256 mask = until > block.timestamp ? _suspendedMask | (1 << slot) : _suspendedMask & ~(1 << slot);
+        // safe cast: one bit per table position, at most MAX_REPORTERS
+        _suspendedMask = uint32(mask);
+        _requireUnsuspendedQuorum(reporter, reporters(), _config.quorum);
+        emit ReporterSuspended(reporter, until);
     }
 
     /// @inheritdoc IMedianOracle
@@ -439,11 +518,16 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
 
     /// @inheritdoc IMedianOracle
     function clearBreaker(bool acceptCandidate) external onlyGuardian {
-        Breaker memory b = _breaker;
-        if (b.trippedAt == 0) revert MedianOracleNotTripped();
-        delete _breaker;
-        if (acceptCandidate) _serve(b.candidate, b.candidateAt, 0, _config);
         Served memory s = _served;
+        if (!s.tripped) revert MedianOracleNotTripped();
+        Breaker memory b = _breaker;
+        s.tripped = false;
+        (_breaker, _level) = (Breaker(0, 0, 0, 0), 0);
+        if (acceptCandidate) {
+            _serve(s, b.candidate, b.candidateAt, 0, _config);
+        } else {
+            _served = s;
+        }
         emit BreakerCleared(s.price, s.updatedAt, true);
     }
 
@@ -455,11 +539,49 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
     // ---------------------------------------------------------------- internals
 
     function _setConfig(Config memory c) private {
-        bool valid = c.quorum >= 1 && c.quorum <= MAX_REPORTERS && c.maxReportAge > 0 && c.maxStaleness > 0
-            && c.volatilityTau > 0 && c.maxDeviation > 0 && c.minPrice > 0 && c.minPrice <= c.maxPrice;
+        bool valid = c.quorum >= 1 && c.quorum <= MAX_REPORTERS && c.maxReportAge > 0
+            && c.maxReportAge < c.maxStaleness && c.maxFutureSkew <= MAX_FUTURE_SKEW && c.volatilityTau > 0
+            && c.volatilityInterval > 0 && c.maxDeviation > 0 && c.minPrice > 0 && c.minPrice <= c.maxPrice;
         if (!valid) revert MedianOracleInvalidConfig(c);
+        _requireTolerance(c.quorum, c.faultTolerance, _reporterCount);
+        if (_suspendedMask != 0) _requireUnsuspendedQuorum(address(0), reporters(), c.quorum);
         emit ConfigUpdated(_config, c);
         _config = c;
+    }
+
+    /// @dev ORA-05's rule: honest reports outnumber hostile ones on each side of every median
+    ///      (quorum >= 2f + 1), any two quorums share a reporter (2 quorum > reporters), and the honest
+    ///      reporters alone reach quorum (reporters >= quorum + f).
+    function _requireTolerance(uint256 quorum, uint256 f, uint256 count) private pure {
+        if (quorum < 2 * f + 1 || 2 * quorum <= count || count < quorum + f) {
+            revert MedianOracleFaultToleranceViolated(quorum, f, count);
+        }
+    }
+
+    /// @dev Drops the mask bits of suspensions that ended, and reverts unless the reporters in `list` (the
+    ///      table) that are not suspended now still reach `quorum` (`changed`: the reporter, or zero for a
+    ///      config change, named in the error).
+    function _requireUnsuspendedQuorum(address changed, address[] memory list, uint256 quorum) private {
+        uint256 mask = _suspendedMask;
+        uint256 running = 0;
+        for (uint256 i; i < list.length; ++i) {
+            if ((mask >> i) & 1 == 0) continue;
+            if (_suspendedUntil[list[i]] > block.timestamp) ++running;
+            else mask &= ~(1 << i);
+        }
+        // safe cast: only bits of the uint32 mask were cleared
+        _suspendedMask = uint32(mask);
+        if (list.length - running < quorum) revert MedianOracleSuspensionBreaksQuorum(changed, list.length - running, quorum);
+    }
+
+    /// @dev Reverts unless there is a fresh served price and the breaker is clear (ORA-04).
+    function _requireReadable(Served memory s) private view {
+        // slither-disable-next-line incorrect-equality
+        if (s.round == 0) revert MedianOracleNoPrice();
+        if (s.tripped) revert MedianOracleTripped(_breaker.candidate, _breaker.trippedAt);
+        uint256 age = block.timestamp - s.updatedAt;
+        // never a price older than maxStaleness (ORA-04)
+        if (age > _config.maxStaleness) revert MedianOracleStale(age, _config.maxStaleness);
     }
 
     /// @dev Whether `account` is in the table, and its position (or where it would be inserted).
@@ -477,9 +599,5 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
 
     function _within(uint256 price, uint256 reference_, uint256 maxDeviation) private pure returns (bool) {
         return _deviation(price, reference_) <= maxDeviation;
-    }
-
-    function _annualise(uint256 variance) private pure returns (uint256) {
-        return Math.sqrt(variance * YEAR * WAD); // sqrt([wad/s] * s * wad) = [wad]
     }
 }

@@ -6,7 +6,7 @@ import subprocess
 from bulwark import PROJECT_ROOT
 
 BEATS = [
-    "72 checks, 0 mismatches",  # the fresh deployment verified
+    "76 checks, 0 mismatches",  # the fresh deployment verified
     "breaker TRIPPED",
     "keeper liquidates bob: refused with MedianOracleTripped",  # ENG-06 halt
     "alice deposits 300 to cure her account",

@@ -42,7 +42,7 @@ def test_the_deployed_suite_verifies(project, suite):
     verification = verify_suite(project, suite.addresses(), suite.plan)
     assert verification.mismatches == []
     assert verification.ok
-    assert len(verification.checks) == 72  # guardian 9, collateral 1, fund 9, engine 5, 24 per market
+    assert len(verification.checks) == 76  # guardian 9, collateral 1, fund 9, engine 5, 26 per market
 
 
 def test_the_guardian_is_the_admin_of_everything_and_the_fund_knows_the_engine(suite):
@@ -74,7 +74,7 @@ def test_every_mismatch_is_reported_not_just_the_first(project, suite, accounts)
         **{
             "guardian.threshold": 2,
             "fund.max_outflow": Decimal("1"),
-            "markets.1.oracle.quorum": 4,
+            "markets.1.oracle.fault_tolerance": 1,
             "markets.1.name": "SOL/USD",
         },
     )
@@ -89,7 +89,7 @@ def test_every_mismatch_is_reported_not_just_the_first(project, suite, accounts)
         "markets.1.name (FEED_ID)",
         "markets.1.name (description)",
         "markets.1.oracle.reporters",
-        "markets.1.oracle.quorum",
+        "markets.1.oracle.fault_tolerance",
     ]
 
 
@@ -151,7 +151,7 @@ def test_the_record_round_trips(tmp_path, project, suite, chain):
     loaded, addresses = read_record(path)
     assert addresses == suite.addresses()
     assert loaded["params_file"] == "params/local.json"
-    assert loaded["verification"] == {"ok": True, "checks": 72, "mismatches": []}
+    assert loaded["verification"] == {"ok": True, "checks": 76, "mismatches": []}
     assert loaded["first_block"] < loaded["block_number"]
     assert isinstance(addresses, SuiteAddresses)
 
@@ -167,7 +167,7 @@ def test_ape_run_deploy_writes_a_verified_record(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     record = json.loads((tmp_path / "31337.json").read_text())
-    assert record["verification"] == {"ok": True, "checks": 72, "mismatches": []}
+    assert record["verification"] == {"ok": True, "checks": 76, "mismatches": []}
     assert set(record["contracts"]) == {
         "PauseGuardian",
         "collateral",
@@ -177,4 +177,4 @@ def test_ape_run_deploy_writes_a_verified_record(tmp_path):
     }
     assert list(record["contracts"]["MedianOracle"]) == ["ETH/USD", "BTC/USD"]
     assert record["params"] == json.loads(LOCAL.read_text())
-    assert "verified: 72 wires match" in out.stdout
+    assert "verified: 76 wires match" in out.stdout

@@ -32,9 +32,7 @@ def test_bad_debt_beyond_the_fund_halts_new_risk_until_the_guardian_acts(venue, 
     staker, alice, maker, keeper = accounts[0], accounts[7], accounts[8], accounts[9]
     unit = venue.unit
     for account in (staker, alice, maker, keeper):
-        token.mint(account, 10**7 * unit, sender=account)
-        token.approve(engine, 2**256 - 1, sender=account)
-        engine.setOperator(venue.operator, True, sender=account)
+        venue.onboard(account, 10**7)
     token.approve(fund, 2**256 - 1, sender=staker)
     fund.deposit(100 * unit, staker, sender=staker)  # a thin fund
     venue.poke(ETH, 2_000 * WAD)

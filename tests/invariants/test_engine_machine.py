@@ -34,7 +34,6 @@ example takes about 2 s."""
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -54,7 +53,6 @@ from hypothesis.stateful import (
 from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_05, ENG_06
 from bulwark.margin import (
     WAD,
-    YEAR,
     AccountState,
     RiskParams,
     account_state,
@@ -65,6 +63,7 @@ from bulwark.margin import (
     penalty,
     value,
 )
+from bulwark.model.oracle import Volatility, annualise
 from tests.helpers import event, reverts
 from tests.unit.fund.conftest import BUCKET_SECONDS, OUTFLOW_BUCKETS, PARAMS
 from tests.unit.margin.conftest import (  # noqa: F401  (fixtures this test requests)
@@ -88,8 +87,13 @@ RISKS = {
     ETH: RiskParams(openInterestCap=units(150)),
     BTC: RiskParams(volMultiplier=WAD // 2, openInterestCap=units(8)),
 }
-MAX_STALENESS, CONFIRM_DELAY, VOLATILITY_TAU, MAX_DEVIATION = (ORACLE_CONFIG[i] for i in (3, 4, 5, 6))
-MIN_PRICE, MAX_PRICE = ORACLE_CONFIG[7], ORACLE_CONFIG[8]
+MAX_STALENESS, CONFIRM_DELAY = ORACLE_CONFIG.maxStaleness, ORACLE_CONFIG.confirmDelay
+VOLATILITY_TAU, VOLATILITY_INTERVAL = ORACLE_CONFIG.volatilityTau, ORACLE_CONFIG.volatilityInterval
+MAX_DEVIATION, MIN_PRICE, MAX_PRICE = (
+    ORACLE_CONFIG.maxDeviation,
+    ORACLE_CONFIG.minPrice,
+    ORACLE_CONFIG.maxPrice,
+)
 OK, STALE, TRIPPED = 0, 2, 3  # IMedianOracle.Status
 TRADERS = 3
 LIQ = TRADERS  # the liquidator's index among the actors
@@ -167,20 +171,22 @@ class Views:
 
 @dataclass
 class Feed:
-    """A MedianOracle as the model sees it: served price and updatedAt, EWMA variance, breaker."""
+    """A MedianOracle as the model sees it: served price and updatedAt, sampled volatility, breaker."""
 
     price: int
     updated_at: int
-    variance: int = 0
+    vol: Volatility
     candidate: int = 0
     tripped_at: int = 0  # 0: clear
+    level: int = 0  # the level the breaker waits on
+    level_since: int = 0
 
     def rate(self, risk: RiskParams) -> int:
-        """The market's maintenance rate: MedianOracle._annualise, then MarginEngine's formula."""
+        """The market's maintenance rate: SampledVolatility.annualise, then MarginEngine's formula."""
         return mmr(risk, self.volatility())
 
     def volatility(self) -> int:
-        return math.isqrt(self.variance * YEAR * WAD)
+        return annualise(self.vol.variance)
 
 
 @dataclass
@@ -243,7 +249,7 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
     for m in MARKETS:
         price, updated_at, status = oracles[m].latest()
         assert status == OK and oracles[m].annualisedVolatility() == 0  # one poke so far: no variance
-        start_feeds.append((price, updated_at))
+        start_feeds.append((price, updated_at, *oracles[m].volatilitySample()))
     assert engine.fees() == 0 and fund.outflowUsed() == 0
     start_balance, start_fund_balance = token.balanceOf(engine), token.balanceOf(fund)
     assert start_balance == sum(deposits)
@@ -264,7 +270,7 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
                 fund_balance=start_fund_balance,
                 outflows=[],
             )
-            self.feeds = [Feed(price, updated_at) for price, updated_at in start_feeds]
+            self.feeds = [Feed(p, u, Volatility(0, vp, vt)) for p, u, vp, vt in start_feeds]
             self.rates = [feed.rate(RISKS[m]) for m, feed in enumerate(self.feeds)]
             self.rejections: Counter[str] = Counter()  # by kind: error name, or HALTED
             self.healthy_tried = False
@@ -311,18 +317,9 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
             return account_state(book.cash[a], dict(enumerate(book.positions[a])), prices, RISKS)
 
         def _serve(self, m: int, price: int, updated_at: int) -> None:
-            """MedianOracle._serve: the new price, and the EWMA variance moved by its return."""
+            """MedianOracle._serve: the new price, and the variance moved if it is a sample (ORA-06)."""
             f = self.feeds[m]
-            if updated_at > f.updated_at:
-                dt = updated_at - f.updated_at
-                r = abs(price - f.price) * WAD // f.price
-                sample = r * r // WAD // dt
-                step = dt + VOLATILITY_TAU
-                if sample >= f.variance:
-                    f.variance += (sample - f.variance) * dt // step
-                else:
-                    f.variance -= (f.variance - sample) * dt // step
-                f.variance = min(f.variance, 2**64 - 1)
+            f.vol.observe(price, updated_at, VOLATILITY_INTERVAL, VOLATILITY_TAU)
             f.price, f.updated_at = price, updated_at
             self.rates[m] = f.rate(RISKS[m])
 
@@ -337,16 +334,17 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
                 if near_served:
                     self._serve(m, price, at)
                 else:
-                    f.candidate, f.tripped_at = price, at
+                    f.candidate = f.level = price
+                    f.tripped_at = f.level_since = at
                 return
-            near_candidate = deviation(price, f.candidate) <= MAX_DEVIATION
-            if near_served or (near_candidate and at >= f.tripped_at + CONFIRM_DELAY):
-                f.candidate, f.tripped_at = 0, 0
+            near_level = deviation(price, f.level) <= MAX_DEVIATION
+            if near_served or (near_level and at >= f.level_since + CONFIRM_DELAY):
+                f.candidate = f.tripped_at = f.level = f.level_since = 0
                 self._serve(m, price, at)
                 return
             f.candidate = price
-            if not near_candidate:
-                f.tripped_at = at  # a new level waits anew
+            if not near_level:
+                f.level, f.level_since = price, at  # a new level waits anew (ORA-07)
 
         # ------------------------------------------------------------ model: the engine
 
@@ -877,12 +875,12 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
         @precondition(lambda self: any(f.tripped_at for f in self.feeds))
         @rule(confirm=st.booleans(), bps=st.integers(-300, 300), gap=gaps)
         def breaker_confirms_or_clears(self, confirm, bps, gap):
-            """Near the candidate once confirmDelay has passed (the new level is served), or near the
-            served price (the move reverted)."""
+            """Near the level once confirmDelay has passed since it was set (the new level is served), or
+            near the served price (the move reverted)."""
             m = next(m for m in MARKETS if self.feeds[m].tripped_at)
             f = self.feeds[m]
             if confirm:
-                self._poke(m, scaled(f.candidate, bps), max(self.now + gap, f.tripped_at + CONFIRM_DELAY))
+                self._poke(m, scaled(f.level, bps), max(self.now + gap, f.level_since + CONFIRM_DELAY))
             else:
                 self._poke(m, scaled(f.price, bps), self.now + gap)
 

@@ -9,7 +9,8 @@ import pytest
 from eth_account import Account
 
 from bulwark.margin import WAD, AccountState, RiskParams
-from bulwark.reports import feed_id, reporter_test_keys, sign_report, sort_reports
+from bulwark.model.oracle import local_config
+from bulwark.reports import feed_id, relay, reporter_test_keys
 from tests.helpers import ChainClock
 from tests.unit.fund.conftest import deploy_fund
 
@@ -17,8 +18,8 @@ ETH, BTC = 0, 1
 SCOPE_TRADE, SCOPE_LIQUIDATE, SCOPE_DEPOSIT, SCOPE_WITHDRAW = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 RISK = RiskParams()
 REPORTERS = 3
-# quorum, maxReportAge, maxFutureSkew, maxStaleness, confirmDelay, volatilityTau, maxDeviation, min, max
-ORACLE_CONFIG = (3, 3600, 60, 3600, 600, 86_400, WAD // 2, WAD, 10**6 * WAD)
+# three reporters, all needed (tolerating no hostile key); a wide breaker (50%) for crash tests
+ORACLE_CONFIG = local_config(faultTolerance=0, maxDeviation=WAD // 2)
 START_PRICES = {ETH: 2_000 * WAD, BTC: 30_000 * WAD}
 
 
@@ -31,7 +32,9 @@ def deploy_oracle(project, guardian, name: str):
     reporters = sorted(
         (Account.from_key(k).address for k in reporter_test_keys(REPORTERS)), key=lambda a: int(a, 16)
     )
-    return guardian.deploy(project.MedianOracle, guardian, feed_id(name), name, ORACLE_CONFIG, reporters)
+    return guardian.deploy(
+        project.MedianOracle, guardian, feed_id(name), name, tuple(ORACLE_CONFIG), reporters
+    )
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +100,11 @@ class MarginHelper(ChainClock):
         """Three reporters report `price`, observed at the poke's block time."""
         t = self.next(at)
         oracle = self.oracles[market]
-        reports = sort_reports(
-            sign_report(k, self.chain.chain_id, oracle.address, feed_id(oracle.description()), price, t)
-            for k in self.keys
+        feed = feed_id(oracle.description())
+        prices = [price] * len(self.keys)
+        return relay(
+            oracle, self.keys, prices, t, chain_id=self.chain.chain_id, feed=feed, sender=self.operator
         )
-        return oracle.poke(reports, sender=self.operator)
 
     def set_prices(self, prices: dict[int, int]):
         for market, price in prices.items():

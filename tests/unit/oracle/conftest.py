@@ -3,11 +3,10 @@ at explicit block times so every outcome is exact."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pytest
 from eth_account import Account
 
+from bulwark.model.oracle import local_config
 from bulwark.reports import WAD, SignedReport, feed_id, reporter_test_keys, sign_report, sort_reports
 from tests.helpers import ChainClock
 
@@ -19,20 +18,8 @@ OK, EMPTY, STALE, TRIPPED, PAUSED = range(5)  # IMedianOracle.Status
 REPORTERS = 5
 
 
-class Config(NamedTuple):
-    """IMedianOracle.Config in field order."""
-
-    quorum: int = 3
-    maxReportAge: int = 3600
-    maxFutureSkew: int = 60
-    maxStaleness: int = 3600
-    confirmDelay: int = 600
-    volatilityTau: int = 86_400
-    maxDeviation: int = WAD // 10
-    minPrice: int = WAD
-    maxPrice: int = 10**6 * WAD
-
-
+# five reporters, quorum 3 tolerating one hostile key (bulwark.model.oracle.local_config)
+Config = local_config
 CONFIG = Config()
 
 
@@ -56,29 +43,37 @@ class OracleHelper(ChainClock):
         self.keys = sorted(keys, key=lambda k: int(Account.from_key(k).address, 16))
         self.reporters = [Account.from_key(k).address for k in self.keys]
 
-    def sign(self, index: int, price: int, observed_at: int, **domain) -> SignedReport:
-        """Reporter `index`'s report; `chain_id`, `oracle` or `feed` override the signed domain/feed."""
+    def sign(
+        self, index: int, price: int, observed_at: int, epoch: int | None = None, **domain
+    ) -> SignedReport:
+        """Reporter `index`'s report for `epoch` (default: the next); `chain_id`, `oracle` or `feed`
+        override the signed domain/feed."""
         return sign_report(
             self.keys[index],
             domain.get("chain_id", self.chain.chain_id),
             domain.get("oracle", self.oracle.address),
             domain.get("feed", FEED),
+            self.oracle.nextEpoch() if epoch is None else epoch,
             price,
             observed_at,
         )
 
-    def reports(self, prices, observed_at, indices=None) -> list[tuple]:
+    def reports(self, prices, observed_at, indices=None, epoch: int | None = None) -> list[tuple]:
         """Signed reports, sorted as poke takes them: `prices[k]` from reporter `indices[k]` (default
-        0, 1, 2, ...), observed at `observed_at` (one time for all, or one per report)."""
+        0, 1, 2, ...), observed at `observed_at` (one time for all, or one per report), for `epoch`
+        (default: the next)."""
         indices = list(range(len(prices))) if indices is None else list(indices)
         times = observed_at if isinstance(observed_at, list | tuple) else [observed_at] * len(prices)
-        return sort_reports(self.sign(i, p, t) for i, p, t in zip(indices, prices, times, strict=True))
+        epoch = self.oracle.nextEpoch() if epoch is None else epoch
+        return sort_reports(self.sign(i, p, t, epoch) for i, p, t in zip(indices, prices, times, strict=True))
 
-    def poke(self, prices, at: int, observed_at=None, indices=None):
-        """Poke in a block at time `at` with reports observed at `observed_at` (default: `at`)."""
-        batch = self.reports(prices, at if observed_at is None else observed_at, indices)
+    def poke(self, prices, at: int, observed_at=None, indices=None, epoch: int | None = None):
+        """Poke in a block at time `at` with reports observed at `observed_at` (default: `at`), signed
+        for `epoch` (default: the next)."""
+        epoch = self.oracle.nextEpoch() if epoch is None else epoch
+        batch = self.reports(prices, at if observed_at is None else observed_at, indices, epoch)
         self.at(at)
-        return self.oracle.poke(batch, sender=self.keeper)
+        return self.oracle.poke(epoch, batch, sender=self.keeper)
 
     def serve(self, price: int, at: int | None = None) -> int:
         """Poke `price` from reporters 0-2, observed at the poke's block time `at` (default: 10 s after
@@ -87,19 +82,20 @@ class OracleHelper(ChainClock):
         self.poke([price] * 3, at)
         return at
 
-    def last_observed(self) -> list[int]:
-        return [self.oracle.lastObservedAt(r) for r in self.reporters]
-
 
 @pytest.fixture(scope="module")
 def oracle(project, guardian):
     """A MedianOracle for ETH/USD (CONFIG) administered by the `guardian` EOA, with five registered
-    reporters. Registration sets a reporter's lastObservedAt to that block's time, so its reports must be
-    observed strictly later (tests poke at `helper.now` + something)."""
-    contract = guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG), [])
-    for key in reporter_test_keys(REPORTERS):
-        contract.setReporter(Account.from_key(key).address, True, sender=guardian)
-    return contract
+    reporters (quorum 3, one hostile key tolerated)."""
+    return guardian.deploy(
+        project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG), sorted_reporters()
+    )
+
+
+def sorted_reporters(count: int = REPORTERS) -> list[str]:
+    """The first `count` test reporters' addresses, ascending as the constructor takes them."""
+    addresses = (Account.from_key(k).address for k in reporter_test_keys(count))
+    return sorted(addresses, key=lambda a: int(a, 16))
 
 
 @pytest.fixture

@@ -6,11 +6,12 @@ from eth_account import Account
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bulwark.invariants import GRD_04, ORA_03
+from bulwark.invariants import GRD_04, ORA_03, ORA_05, ORA_08
+from bulwark.model.oracle import tolerates
 from bulwark.reports import reporter_test_keys
 from tests.helpers import event, reverts
 
-from .conftest import CONFIG, DESCRIPTION, FEED, usd
+from .conftest import CONFIG, DESCRIPTION, FEED, sorted_reporters, usd
 
 ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -26,7 +27,7 @@ def test_non_guardian_cannot_administer(helper, oracle, guardian, stranger, acti
     trip(helper)
     args = {
         "setReporter": (stranger.address, True),
-        "setConfig": (tuple(CONFIG._replace(quorum=1)),),
+        "setConfig": (tuple(CONFIG._replace(quorum=4)),),
         "clearBreaker": (True,),
     }[action]
     with reverts(oracle.GuardedNotGuardian, caller=stranger.address, guardian=guardian.address):
@@ -40,15 +41,14 @@ def test_reporters_are_listed_sorted_and_the_event_gives_the_sorted_position(hel
     """reporters() is the registered set, ascending; ReporterUpdated.index is the reporter's position in
     that sorted table when it joins or leaves."""
     assert oracle.reporters() == helper.reporters
+    oracle.setConfig(tuple(CONFIG._replace(quorum=4)), sender=guardian)  # six reporters need quorum 4
     newcomer = Account.from_key(reporter_test_keys(6)[5]).address
     members = sorted([*helper.reporters, newcomer], key=lambda a: int(a, 16))
-    helper.at(helper.now + 5)
     receipt = oracle.setReporter(newcomer, True, sender=guardian)
     joined = event(receipt, "ReporterUpdated")
     assert (joined.reporter, joined.isReporter, joined.index) == (newcomer, True, members.index(newcomer))
     assert oracle.reporters() == members
     assert oracle.isReporter(newcomer)
-    assert oracle.lastObservedAt(newcomer) == receipt.timestamp
 
     leaving = helper.reporters[2]
     receipt = oracle.setReporter(leaving, False, sender=guardian)
@@ -57,7 +57,6 @@ def test_reporters_are_listed_sorted_and_the_event_gives_the_sorted_position(hel
     members.remove(leaving)
     assert oracle.reporters() == members
     assert not oracle.isReporter(leaving)
-    assert oracle.lastObservedAt(leaving) == 0
 
 
 def test_a_removed_reporters_reports_count_for_nothing(helper, oracle, guardian):
@@ -71,79 +70,80 @@ def test_a_removed_reporters_reports_count_for_nothing(helper, oracle, guardian)
     assert oracle.latest()[:2] == (usd(2000), t)
 
 
-def test_membership_changes_keep_every_other_reporters_replay_protection(helper, oracle, guardian):
-    """Reporters joining before, between or after others, and others leaving, never move or reset a
-    remaining reporter's lastObservedAt, so its old reports still cannot be replayed (ORA-03)."""
-    t = helper.now + 10
-    observed = [t - 4, t - 3, t - 2, t - 1, t]
-    batch = helper.reports([usd(2000)] * 5, observed)
-    helper.at(t)
-    oracle.poke(batch, sender=helper.keeper)
-    # newcomers that sort before, between and after the fixture's reporters
-    candidates = [Account.from_key(k).address for k in reporter_test_keys(40)[5:]]
-    low = min(candidates, key=lambda a: int(a, 16))
-    high = max(candidates, key=lambda a: int(a, 16))
-    middle = next(
-        a for a in candidates if int(helper.reporters[1], 16) < int(a, 16) < int(helper.reporters[3], 16)
-    )
-    for newcomer in (low, middle, high):
-        oracle.setReporter(newcomer, True, sender=guardian)
-        assert helper.last_observed() == observed, ORA_03
-    oracle.setReporter(low, False, sender=guardian)
-    oracle.setReporter(helper.reporters[2], False, sender=guardian)
-    remaining = [i for i in range(5) if i != 2]
-    assert [oracle.lastObservedAt(helper.reporters[i]) for i in remaining] == [observed[i] for i in remaining]
-    helper.at(t + 30)
-    replay = [batch[i] for i in remaining]
-    with reverts(
-        oracle.MedianOracleReportReplayed,
-        reporter=helper.reporters[0],
-        observedAt=observed[0],
-        lastAccepted=observed[0],
-    ):
-        oracle.poke(replay, sender=helper.keeper)
+@pytest.mark.parametrize(
+    ("change", "quorum", "f", "count"),
+    [("remove-two", 3, 1, 3), ("add-one", 3, 1, 6)],
+    ids=["below-quorum-plus-f", "quorum-not-a-majority"],
+)
+def test_a_reporter_change_that_breaks_the_fault_tolerance_reverts(
+    helper, oracle, guardian, change, quorum, f, count
+):
+    """With quorum 3 tolerating one hostile key, five reporters may become four but not three (the honest
+    ones alone must reach quorum) nor six (quorum must stay a majority): the change reverts (ORA-05)."""
+    if change == "remove-two":
+        oracle.setReporter(helper.reporters[0], False, sender=guardian)
+        target, authorised = helper.reporters[1], False
+    else:
+        target, authorised = Account.from_key(reporter_test_keys(6)[5]).address, True
+    before = oracle.reporters()
+    with reverts(oracle.MedianOracleFaultToleranceViolated, quorum=quorum, faultTolerance=f, reporters=count):
+        oracle.setReporter(target, authorised, sender=guardian)
+    assert oracle.reporters() == before, ORA_05
 
 
-@given(steps=st.lists(st.tuples(st.integers(0, 9), st.integers(1, 50)), min_size=1, max_size=5))
-def test_any_sequence_of_joins_and_leaves_matches_a_model(helper, oracle, guardian, chain, steps):
-    """Toggling membership of ten candidate accounts (five of them the fixture reporters) keeps
-    reporters() equal to the sorted member set and each member's lastObservedAt its own: the time of its
-    last accepted report, or of its (re)registration."""
+@given(steps=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 2)), min_size=1, max_size=6))
+def test_any_sequence_of_joins_leaves_and_quorum_changes_matches_the_tolerance_rule(
+    helper, oracle, guardian, chain, steps
+):
+    """Toggling membership of ten candidate accounts and moving quorum and f: each change is accepted
+    exactly when quorum >= 2f + 1, 2 quorum > reporters and reporters >= quorum + f hold afterwards, and
+    reporters() stays the sorted member set (ORA-05)."""
     pool = [Account.from_key(k).address for k in reporter_test_keys(10)]
     with chain.isolate():
-        t = helper.now + 10
-        helper.poke([usd(2000)] * 5, t, observed_at=[t - 4, t - 3, t - 2, t - 1, t])
-        model = {r: oracle.lastObservedAt(r) for r in helper.reporters}
-        for index, wait in steps:
-            account = pool[index]
-            t = helper.at(helper.now + wait)
-            oracle.setReporter(account, account not in model, sender=guardian)
-            if account in model:
-                del model[account]
+        members, config = set(helper.reporters), CONFIG
+        for index, kind in steps:
+            if kind == 0:  # toggle a member
+                account = pool[index]
+                joining = account not in members
+                after = members | {account} if joining else members - {account}
+                call = lambda a=account, j=joining: oracle.setReporter(a, j, sender=guardian)  # noqa: E731
+                q, f, n = config.quorum, config.faultTolerance, len(after)
+            else:  # a new quorum (and f with kind 2)
+                new = config._replace(quorum=1 + index % 7, faultTolerance=(index // 3) if kind == 2 else 0)
+                call = lambda new=new: oracle.setConfig(tuple(new), sender=guardian)  # noqa: E731
+                q, f, n, after = new.quorum, new.faultTolerance, len(members), members
+            if tolerates(q, f, n):
+                call()
+                if kind == 0:
+                    members = after
+                else:
+                    config = new
             else:
-                model[account] = t
-            assert oracle.reporters() == sorted(model, key=lambda a: int(a, 16))
-            assert oracle.lastObservedAt(account) == model.get(account, 0)
-        assert {r: oracle.lastObservedAt(r) for r in pool} == {r: model.get(r, 0) for r in pool}, ORA_03
+                with reverts(
+                    oracle.MedianOracleFaultToleranceViolated, quorum=q, faultTolerance=f, reporters=n
+                ):
+                    call()
+            assert oracle.reporters() == sorted(members, key=lambda a: int(a, 16)), ORA_05
+            assert tuple(oracle.config()) == tuple(config), ORA_05
 
 
-def test_a_re_added_reporter_cannot_replay_reports_from_its_earlier_membership(helper, oracle, guardian):
-    """Re-registration restarts the reporter's clock at the new registration time."""
+def test_a_re_added_reporter_cannot_replay_reports_signed_during_its_earlier_membership(
+    helper, oracle, guardian
+):
+    """A report signed before removal (even one dated ahead, within maxFutureSkew) never counts after
+    re-registration: it names an epoch that has passed, and epochs never go back (ORA-03)."""
     t0 = helper.now + 10
-    old_batch = helper.reports([usd(2000)] * 3, t0 + 100)  # signed, never poked
+    epoch = oracle.nextEpoch()
+    signed = helper.reports([usd(2000)] * 3, t0 + CONFIG.maxFutureSkew, epoch=epoch)
     helper.at(t0)
+    oracle.poke(epoch, signed, sender=helper.keeper)
     oracle.setReporter(helper.reporters[0], False, sender=guardian)
     helper.at(t0 + 200)
     oracle.setReporter(helper.reporters[0], True, sender=guardian)
-    assert oracle.lastObservedAt(helper.reporters[0]) == t0 + 200
-    helper.at(t0 + 300)
-    with reverts(
-        oracle.MedianOracleReportReplayed,
-        reporter=helper.reporters[0],
-        observedAt=t0 + 100,
-        lastAccepted=t0 + 200,
-    ):
-        oracle.poke(old_batch, sender=helper.keeper)
+    helper.serve(usd(2001), t0 + 300)
+    with reverts(oracle.MedianOracleWrongEpoch, epoch=epoch, expected=epoch + 2):
+        oracle.poke(epoch, signed, sender=helper.keeper)
+    assert oracle.latest()[0] == usd(2001), ORA_03
 
 
 @pytest.mark.parametrize("case", ["add-member", "remove-non-member", "add-zero"])
@@ -159,20 +159,21 @@ def test_reporter_membership_errors(helper, oracle, guardian, stranger, case):
         oracle.setReporter(reporter, authorised, sender=guardian)
 
 
-def test_the_thirty_third_reporter_does_not_fit(oracle, guardian):
-    """MAX_REPORTERS is 32: the five fixture reporters plus 27 join, the next one reverts; after one
-    leaves, it fits."""
-    keys = reporter_test_keys(33)[5:]
-    for key in keys[:27]:
-        oracle.setReporter(Account.from_key(key).address, True, sender=guardian)
+def test_the_thirty_third_reporter_does_not_fit(project, guardian):
+    """MAX_REPORTERS is 32: an oracle deployed with 32 reporters (quorum 17) refuses the 33rd, and so does
+    a constructor given 33."""
+    keys = reporter_test_keys(33)
+    addresses = sorted((Account.from_key(k).address for k in keys[:32]), key=lambda a: int(a, 16))
+    config = CONFIG._replace(quorum=17, faultTolerance=8)
+    oracle = guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(config), addresses)
     assert len(oracle.reporters()) == 32
-    last = Account.from_key(keys[27]).address
+    last = Account.from_key(keys[32]).address
     with reverts(oracle.MedianOracleTooManyReporters, maxReporters=32):
         oracle.setReporter(last, True, sender=guardian)
     assert not oracle.isReporter(last)
-    oracle.setReporter(Account.from_key(keys[0]).address, False, sender=guardian)
-    oracle.setReporter(last, True, sender=guardian)
-    assert oracle.isReporter(last) and len(oracle.reporters()) == 32
+    everyone = sorted([*addresses, last], key=lambda a: int(a, 16))
+    with reverts(project.MedianOracle.MedianOracleTooManyReporters, maxReporters=32):
+        guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(config), everyone)
 
 
 INVALID_CONFIGS = {
@@ -180,6 +181,9 @@ INVALID_CONFIGS = {
     "quorum-above-max-reporters": CONFIG._replace(quorum=33),
     "max-report-age-zero": CONFIG._replace(maxReportAge=0),
     "max-staleness-zero": CONFIG._replace(maxStaleness=0),
+    "report-age-equal-to-staleness": CONFIG._replace(maxReportAge=CONFIG.maxStaleness),
+    "future-skew-above-bound": CONFIG._replace(maxFutureSkew=15 * 60 + 1),
+    "volatility-interval-zero": CONFIG._replace(volatilityInterval=0),
     "volatility-tau-zero": CONFIG._replace(volatilityTau=0),
     "max-deviation-zero": CONFIG._replace(maxDeviation=0),
     "min-price-zero": CONFIG._replace(minPrice=0),
@@ -197,39 +201,84 @@ def test_invalid_config_reverts_and_changes_nothing(oracle, guardian, name):
 
 
 def test_invalid_config_at_deployment_reverts(project, guardian):
-    """The constructor applies the same validation."""
+    """The constructor applies the same validation, the fault-tolerance rule included."""
     bad = CONFIG._replace(quorum=0)
     with reverts(project.MedianOracle.MedianOracleInvalidConfig):
-        guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(bad), [])
+        guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(bad), sorted_reporters())
+    with reverts(
+        project.MedianOracle.MedianOracleFaultToleranceViolated, quorum=3, faultTolerance=1, reporters=0
+    ):
+        guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG), [])
+
+
+@pytest.mark.parametrize(
+    ("quorum", "f"), [(2, 1), (3, 2), (5, 1)], ids=["below-2f+1", "f-too-large", "too-few-honest"]
+)
+def test_a_config_that_breaks_the_fault_tolerance_reverts(oracle, guardian, quorum, f):
+    """With five reporters: quorum 2 cannot tolerate one hostile key, quorum 3 cannot tolerate two, and
+    quorum 5 with one hostile key leaves the honest four short of quorum (ORA-05)."""
+    bad = CONFIG._replace(quorum=quorum, faultTolerance=f)
+    with reverts(oracle.MedianOracleFaultToleranceViolated, quorum=quorum, faultTolerance=f, reporters=5):
+        oracle.setConfig(tuple(bad), sender=guardian)
+    assert oracle.config() == tuple(CONFIG), ORA_05
 
 
 def test_guardian_sets_a_valid_config_at_the_edges(helper, oracle, guardian):
-    """quorum 32, minPrice == maxPrice, maxFutureSkew 0 and confirmDelay 0 are valid; ConfigUpdated has
-    both versions; the new quorum applies to the next poke."""
-    edge = CONFIG._replace(quorum=32, minPrice=usd(2000), maxPrice=usd(2000), maxFutureSkew=0, confirmDelay=0)
+    """quorum 5 (all reporters, tolerating none), minPrice == maxPrice, maxFutureSkew 0 and confirmDelay
+    0 are valid; ConfigUpdated has both versions; the new quorum applies to the next poke."""
+    edge = CONFIG._replace(
+        quorum=5, faultTolerance=0, minPrice=usd(2000), maxPrice=usd(2000), maxFutureSkew=0, confirmDelay=0
+    )
     receipt = oracle.setConfig(tuple(edge), sender=guardian)
     updated = event(receipt, "ConfigUpdated")
     assert (tuple(updated.previous), tuple(updated.config)) == (tuple(CONFIG), tuple(edge))
     assert oracle.config() == tuple(edge)
-    with reverts(oracle.MedianOracleQuorumNotMet, reports=5, quorum=32):
-        helper.poke([usd(2000)] * 5, helper.now + 10)
+    with reverts(oracle.MedianOracleQuorumNotMet, reports=4, quorum=5):
+        helper.poke([usd(2000)] * 4, helper.now + 10)
 
 
-def test_reporters_given_at_deployment_are_registered_and_stamped(project, guardian, chain):
+def test_reporters_given_at_deployment_are_registered(project, guardian):
     """Deployment wiring: the constructor registers a sorted reporter list as setReporter would."""
-    reporters = sorted((Account.from_key(k).address for k in reporter_test_keys(3)), key=lambda a: int(a, 16))
-    oracle = guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG), reporters)
+    reporters = sorted_reporters(3)
+    config = CONFIG._replace(quorum=2, faultTolerance=0)
+    oracle = guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(config), reporters)
     assert list(oracle.reporters()) == reporters
-    stamped = chain.blocks.head.timestamp
-    assert [oracle.lastObservedAt(r) for r in reporters] == [stamped] * 3
 
 
 def test_unsorted_or_zero_reporters_at_deployment_revert(project, guardian):
-    reporters = sorted((Account.from_key(k).address for k in reporter_test_keys(2)), key=lambda a: int(a, 16))
+    reporters = sorted_reporters(5)
+    backwards = [reporters[1], reporters[0], *reporters[2:]]
     with reverts(
         project.MedianOracle.MedianOracleReportersNotAscending, previous=reporters[1], reporter=reporters[0]
     ):
-        guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG), reporters[::-1])
+        guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG), backwards)
     zero = "0x" + "00" * 20
     with reverts(project.MedianOracle.MedianOracleReporterMembership, reporter=zero, isReporter=False):
-        guardian.deploy(project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG), [zero])
+        guardian.deploy(
+            project.MedianOracle, guardian, FEED, DESCRIPTION, tuple(CONFIG), [zero, *reporters[1:]]
+        )
+
+
+@pytest.mark.parametrize("change", ["remove-an-unsuspended-reporter", "raise-quorum"])
+def test_no_change_leaves_fewer_than_quorum_unsuspended_reporters(helper, oracle, guardian, change):
+    """With reporters 0 and 1 suspended (three unsuspended, = quorum), removing reporter 2 (five -> four
+    passes the fault-tolerance rule) or raising quorum to 4 would leave the unsuspended reporters short of
+    quorum: both revert with the counts, and every suspension and the config stay as they were (ORA-08)."""
+    t = helper.now + 10
+    until = t + 3600
+    helper.at(t)
+    oracle.suspendReporter(helper.reporters[0], until, sender=guardian)
+    helper.at(t + 1)
+    oracle.suspendReporter(helper.reporters[1], until, sender=guardian)
+    helper.at(t + 2)
+    if change == "raise-quorum":
+        with reverts(oracle.MedianOracleSuspensionBreaksQuorum, reporter=ZERO, unsuspended=3, quorum=4):
+            oracle.setConfig(tuple(CONFIG._replace(quorum=4)), sender=guardian)
+    else:
+        with reverts(
+            oracle.MedianOracleSuspensionBreaksQuorum, reporter=helper.reporters[2], unsuspended=2, quorum=3
+        ):
+            oracle.setReporter(helper.reporters[2], False, sender=guardian)
+    assert oracle.config() == tuple(CONFIG), ORA_08
+    assert oracle.reporters() == helper.reporters, ORA_08
+    assert [oracle.suspendedUntil(r) for r in helper.reporters[:2]] == [until, until], ORA_08

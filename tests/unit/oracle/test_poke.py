@@ -1,4 +1,4 @@
-"""poke: quorum, reporter order and membership, the latency window, replay, price bounds, median and
+"""poke: quorum, reporter order and membership, the latency window, epochs, price bounds, median and
 updatedAt. A batch is accepted whole or not at all."""
 
 import pytest
@@ -20,7 +20,7 @@ def signer_of(oracle, report) -> str:
     price, observed_at, r, vs = report
     vs = int.from_bytes(vs, "big")
     v, s = 27 + (vs >> 255), vs & ((1 << 255) - 1)
-    digest = bytes(oracle.reportDigest(price, observed_at))
+    digest = bytes(oracle.reportDigest(oracle.nextEpoch(), price, observed_at))
     return Account._recover_hash(digest, vrs=(v, int.from_bytes(r, "big"), s))
 
 
@@ -56,7 +56,7 @@ def test_reports_not_in_ascending_reporter_order_revert(helper, oracle):
         previous=helper.reporters[1],
         reporter=helper.reporters[0],
     ):
-        oracle.poke(batch, sender=helper.keeper)
+        oracle.poke(oracle.nextEpoch(), batch, sender=helper.keeper)
     assert oracle.latest() == (0, 0, EMPTY)
 
 
@@ -67,7 +67,7 @@ def test_a_reporter_counted_twice_in_one_poke_reverts(helper, oracle):
     batch = [s.report.as_arg() for s in twice] + helper.reports([usd(2000)], t, indices=[1])
     helper.at(t)
     with reverts(oracle.MedianOracleDuplicateReporter, reporter=helper.reporters[0]):
-        oracle.poke(batch, sender=helper.keeper)
+        oracle.poke(oracle.nextEpoch(), batch, sender=helper.keeper)
     assert oracle.latest() == (0, 0, EMPTY), ORA_03
 
 
@@ -77,12 +77,14 @@ def test_report_from_an_unregistered_signer_reverts(helper, oracle):
     outsider_key = reporter_test_keys(6)[5]
     outsider = Account.from_key(outsider_key).address
     assert not oracle.isReporter(outsider)
-    foreign = sign_report(outsider_key, helper.chain.chain_id, oracle.address, FEED, usd(2000), t)
+    foreign = sign_report(
+        outsider_key, helper.chain.chain_id, oracle.address, FEED, oracle.nextEpoch(), usd(2000), t
+    )
     # first in the batch, so the ordering rule does not fire before the membership rule
     batch = [foreign.report.as_arg(), *helper.reports([usd(2000)] * 2, t)]
     helper.at(t)
     with reverts(oracle.MedianOracleNotReporter, signer=outsider):
-        oracle.poke(batch, sender=helper.keeper)
+        oracle.poke(oracle.nextEpoch(), batch, sender=helper.keeper)
 
 
 @pytest.mark.parametrize(
@@ -100,8 +102,8 @@ def test_report_signed_for_another_chain_oracle_or_feed_recovers_a_stranger(help
     batch = [wrong, *helper.reports([usd(2000)] * 2, t, indices=[1, 2])]
     helper.at(t)
     with reverts(oracle.MedianOracleNotReporter, signer=recovered):
-        oracle.poke(batch, sender=helper.keeper)
-    assert oracle.lastObservedAt(helper.reporters[0]) < t
+        oracle.poke(oracle.nextEpoch(), batch, sender=helper.keeper)
+    assert oracle.latest() == (0, 0, EMPTY)
 
 
 def test_python_signing_matches_the_oracle_digest(helper, oracle):
@@ -116,7 +118,7 @@ def test_python_signing_matches_the_oracle_digest(helper, oracle):
 
 def test_report_older_than_max_report_age_reverts_and_the_boundary_is_accepted(helper, oracle):
     """observedAt must be >= now - maxReportAge: one second older reverts, exactly that old is served."""
-    t = helper.now + 2 * HOUR  # later than every reporter's registration + maxReportAge
+    t = helper.now + 2 * HOUR
     oldest = t - CONFIG.maxReportAge
     times = [t, oldest - 1, t]
     with reverts(
@@ -127,8 +129,7 @@ def test_report_older_than_max_report_age_reverts_and_the_boundary_is_accepted(h
     ):
         helper.poke([usd(2000)] * 3, t, observed_at=times)
     receipt = helper.poke([usd(2000)] * 3, t, observed_at=[t, oldest, t])
-    assert event(receipt, "PriceUpdated").updatedAt == oldest
-    assert oracle.lastObservedAt(helper.reporters[1]) == oldest, ORA_02
+    assert event(receipt, "PriceUpdated").updatedAt == oldest, ORA_02
 
 
 def test_report_from_beyond_max_future_skew_reverts_and_the_boundary_is_accepted(helper, oracle):
@@ -143,52 +144,55 @@ def test_report_from_beyond_max_future_skew_reverts_and_the_boundary_is_accepted
     ):
         helper.poke([usd(2000)] * 3, t, observed_at=[t, t, newest + 1])
     helper.poke([usd(2000)] * 3, t, observed_at=[t, t, newest])
-    assert oracle.lastObservedAt(helper.reporters[2]) == newest, ORA_02
-    assert oracle.latest() == (usd(2000), t, OK)
+    assert oracle.latest() == (usd(2000), t, OK), ORA_02
 
 
-# ---------------------------------------------------------------- replay
+# ---------------------------------------------------------------- epochs
 
 
-def test_the_same_reports_poked_twice_revert_the_second_time(helper, oracle):
-    """A report is accepted once: resubmitting the batch later is a replay."""
+def test_the_same_reports_poked_again_do_nothing_and_do_not_revert(helper, oracle):
+    """A report counts only for the epoch it was signed for: resubmitting the accepted batch is a no-op
+    (no event, nothing served), so a keeper whose batch was relayed first still succeeds."""
     t = helper.now + 10
-    batch = helper.reports([usd(2000)] * 3, t)
+    epoch = oracle.nextEpoch()
+    batch = helper.reports([usd(2000)] * 3, t, epoch=epoch)
     helper.at(t)
-    oracle.poke(batch, sender=helper.keeper)
+    oracle.poke(epoch, batch, sender=helper.keeper)
     helper.at(t + 30)
-    with reverts(
-        oracle.MedianOracleReportReplayed, reporter=helper.reporters[0], observedAt=t, lastAccepted=t
-    ):
-        oracle.poke(batch, sender=helper.keeper)
+    receipt = oracle.poke(epoch, batch, sender=helper.keeper)
+    assert not [e for e in receipt.events if e.event_name == "PriceUpdated"], ORA_03
     assert oracle.latest()[:2] == (usd(2000), t), ORA_03
+    assert oracle.nextEpoch() == epoch + 1
 
 
-def test_report_older_than_the_reporters_last_accepted_one_reverts(helper, oracle):
-    """Each reporter's observedAt must be strictly newer than its last accepted report."""
+@pytest.mark.parametrize("offset", [-1, 1], ids=["older-epoch", "future-epoch"])
+def test_reports_signed_for_any_other_epoch_revert(helper, oracle, offset):
+    """Reports for an epoch before the last accepted one, or after the next, never count."""
+    helper.serve(usd(2000))
+    helper.serve(usd(2001))
+    expected = oracle.nextEpoch()
+    wrong = expected - 2 if offset < 0 else expected + 1
+    with reverts(oracle.MedianOracleWrongEpoch, epoch=wrong, expected=expected):
+        helper.poke([usd(2002)] * 3, helper.now + 10, epoch=wrong)
+    assert oracle.latest()[0] == usd(2001), ORA_03
+
+
+def test_epoch_zero_is_never_a_no_op(helper, oracle):
+    """Before any update, epoch 0 is not 'the epoch just accepted': it reverts."""
+    with reverts(oracle.MedianOracleWrongEpoch, epoch=0, expected=1):
+        helper.poke([usd(2000)] * 3, helper.now + 10, epoch=0)
+
+
+def test_a_report_observed_before_the_latest_accepted_update_reverts(helper, oracle):
+    """A relayer cannot serve data older than the latest accepted update, even with reports signed for
+    the current epoch: observedAt must be >= the served updatedAt."""
     t = helper.serve(usd(2000))
     with reverts(
-        oracle.MedianOracleReportReplayed,
-        reporter=helper.reporters[1],
-        observedAt=t - 5,
-        lastAccepted=t,
+        oracle.MedianOracleReportTooOld, reporter=helper.reporters[1], observedAt=t - 1, oldestAllowed=t
     ):
-        helper.poke([usd(2001)] * 3, t + 30, observed_at=[t + 30, t - 5, t + 30])
-    assert oracle.latest()[:2] == (usd(2000), t), ORA_03
-
-
-def test_report_observed_at_or_before_registration_never_counts(helper, oracle):
-    """setReporter starts a reporter's clock at its registration time, so earlier observations replay."""
-    registered = oracle.lastObservedAt(helper.reporters[0])
-    assert registered > 0
-    t = helper.now + 10
-    with reverts(
-        oracle.MedianOracleReportReplayed,
-        reporter=helper.reporters[0],
-        observedAt=registered,
-        lastAccepted=registered,
-    ):
-        helper.poke([usd(2000)] * 3, t, observed_at=[registered, t, t])
+        helper.poke([usd(2001)] * 3, t + 30, observed_at=[t + 30, t - 1, t + 30])
+    helper.poke([usd(2001)] * 3, t + 30, observed_at=[t + 30, t, t + 30])
+    assert oracle.latest()[:2] == (usd(2001), t), ORA_02
 
 
 # ---------------------------------------------------------------- price bounds
@@ -197,9 +201,9 @@ def test_report_observed_at_or_before_registration_never_counts(helper, oracle):
 @pytest.mark.parametrize("side", ["below-min", "above-max"])
 def test_price_out_of_bounds_rejects_the_whole_batch(helper, oracle, side):
     """A price outside [minPrice, maxPrice] is rejected, never clamped: the served price stays and no
-    reporter's lastObservedAt moves (there is no partial acceptance)."""
+    epoch moves (there is no partial acceptance)."""
     t0 = helper.serve(usd(2000))
-    before = helper.last_observed()
+    before = oracle.nextEpoch()
     bad = CONFIG.minPrice - 1 if side == "below-min" else CONFIG.maxPrice + 1
     t = t0 + 60
     with reverts(
@@ -211,7 +215,7 @@ def test_price_out_of_bounds_rejects_the_whole_batch(helper, oracle, side):
     ):
         helper.poke([usd(2000)] * 4 + [bad], t)
     assert oracle.latest() == (usd(2000), t0, OK)
-    assert helper.last_observed() == before
+    assert oracle.nextEpoch() == before
 
 
 def test_prices_exactly_at_the_bounds_are_accepted(helper, oracle):
@@ -273,4 +277,3 @@ def test_updated_at_is_capped_at_the_block_time(helper, oracle):
     receipt = helper.poke([usd(2000)] * 3, t, observed_at=[t + 10, t + 20, t + 60])
     assert event(receipt, "PriceUpdated").updatedAt == t
     assert oracle.read() == (usd(2000), t)
-    assert helper.last_observed()[:3] == [t + 10, t + 20, t + 60]

@@ -14,7 +14,7 @@ def test_before_any_price_latest_says_empty_and_reads_revert(oracle):
     assert oracle.latest() == (0, 0, EMPTY)
     view_reverts(oracle.MedianOracleNoPrice, oracle.read)
     view_reverts(oracle.MedianOracleNoPrice, oracle.latestRoundData)
-    view_reverts(oracle.MedianOracleNoPrice, oracle.getRoundData, 0)
+    view_reverts(oracle.MedianOracleRoundUnavailable, oracle.getRoundData, 0, oldestRound=0, latestRound=0)
 
 
 def test_a_fresh_price_is_served_everywhere(helper, oracle):
@@ -92,12 +92,19 @@ def test_aggregator_metadata(oracle, guardian):
     assert oracle.pauseScopes() == SCOPE_POKE | SCOPE_READ
 
 
-@pytest.mark.parametrize("round_id", [0, 1, 3, 2**80 - 1])
-def test_rounds_other_than_the_latest_are_unavailable(helper, oracle, round_id):
-    """Only the latest round is kept: getRoundData(latest) equals latestRoundData(), any other reverts."""
+@pytest.mark.parametrize("round_id", [0, 3, 2**80 - 1])
+def test_rounds_never_served_are_unavailable(helper, oracle, round_id):
+    """getRoundData(latest) equals latestRoundData(), the previous round is kept, any round not served
+    reverts with the kept range."""
     t = helper.serve(usd(2000))
     helper.serve(usd(2010), t + 60)
     assert oracle.getRoundData(2) == oracle.latestRoundData() == (2, usd(2010), t + 60, t + 60, 2)
+    assert oracle.getRoundData(1) == (1, usd(2000), t, t, 1)
     view_reverts(
-        oracle.MedianOracleRoundUnavailable, oracle.getRoundData, round_id, roundId=round_id, latestRound=2
+        oracle.MedianOracleRoundUnavailable,
+        oracle.getRoundData,
+        round_id,
+        roundId=round_id,
+        oldestRound=1,
+        latestRound=2,
     )

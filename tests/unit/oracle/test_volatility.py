@@ -1,7 +1,8 @@
-"""The EWMA volatility estimate against a Python reference of the documented formula.
+"""The interval-sampled EWMA volatility estimate against bulwark.model.oracle.Volatility (ORA-06).
 
-On each served update with dt = updatedAt - previous updatedAt > 0: r = |p1 - p0| / p0, the per-second
-variance v = r^2 / dt, var += (v - var) * dt / (dt + tau); annualised = sqrt(var * 365 days), in WAD.
+A served update is a sample only if its updatedAt is at least volatilityInterval after the previous
+sample's; then with dt the gap and r = |p1 - p0| / p0 between the two samples, v = r^2 / dt and
+var += (v - var) * dt / (dt + tau); annualised = sqrt(var * 365 days), in WAD.
 """
 
 import math
@@ -9,53 +10,36 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bulwark.invariants import ORA_06
+from bulwark.model.oracle import UINT64_MAX, YEAR, Volatility, annualise
 from tests.helpers import event
 
 from .conftest import CONFIG, WAD, usd
 
-YEAR = 365 * 86_400
-UINT64_MAX = 2**64 - 1
 
-
-class VolatilityReference:
-    """The documented rule in Python integers, rounded exactly as the contract rounds: Math.mulDiv and
-    `/` floor, Math.sqrt floors, the variance saturates at uint64 max. A served update whose updatedAt is
-    not later than the previous one leaves the variance as it is but still becomes the reference."""
-
-    def __init__(self, tau: int):
-        self.tau = tau
-        self.variance = 0  # [wad per s]
-        self.last: tuple[int, int] | None = None  # (price, updatedAt) served last
+class VolatilityReference(Volatility):
+    """The model, fed the oracle's config."""
 
     def serve(self, price: int, updated_at: int) -> int:
-        if self.last is not None and updated_at > self.last[1]:
-            p0, u0 = self.last
-            dt = updated_at - u0
-            r = abs(price - p0) * WAD // p0
-            sample = r * r // WAD // dt
-            step = dt + self.tau
-            if sample >= self.variance:
-                self.variance += (sample - self.variance) * dt // step
-            else:
-                self.variance -= (self.variance - sample) * dt // step
-            self.variance = min(self.variance, UINT64_MAX)
-        self.last = (price, updated_at)
+        self.observe(price, updated_at, CONFIG.volatilityInterval, CONFIG.volatilityTau)
         return self.annualised
 
     @property
     def annualised(self) -> int:
-        return math.isqrt(self.variance * YEAR * WAD)
+        return annualise(self.variance)
 
 
-def float_annualised(points, tau) -> float:
+def float_annualised(points, tau, interval) -> float:
     """The same formula in floating point, without any rounding: a check on units, not on wei."""
     variance, last = 0.0, None
     for price, updated_at in points:
-        if last is not None and updated_at > last[1]:
+        if last is None:
+            last = (price, updated_at)
+        elif updated_at >= last[1] + interval:
             dt = updated_at - last[1]
             v = ((price - last[0]) / last[0]) ** 2 / dt
             variance += (v - variance) * dt / (dt + tau)
-        last = (price, updated_at)
+            last = (price, updated_at)
     return math.sqrt(variance * YEAR)
 
 
@@ -67,10 +51,10 @@ def test_no_volatility_before_a_second_served_update(helper, oracle):
 
 
 def test_volatility_matches_the_reference_exactly_over_a_sequence(helper, oracle):
-    """Served pokes at known times and prices (rises, falls, an unchanged price, a poke whose updatedAt
-    does not advance, a month-long gap): annualisedVolatility() and every PriceUpdated event equal the
-    integer reference exactly (tolerance 0 wei), and the unrounded float formula to 1e-9 relative."""
-    reference = VolatilityReference(CONFIG.volatilityTau)
+    """Served pokes at known times and prices (rises, falls, an unchanged price, updates faster than the
+    interval, a month-long gap): annualisedVolatility() and every PriceUpdated event equal the integer
+    model exactly (tolerance 0 wei), and the unrounded float formula to 1e-9 relative."""
+    reference = VolatilityReference()
     t = helper.now + 2 * 3600
     served = []
 
@@ -87,13 +71,16 @@ def test_volatility_matches_the_reference_exactly_over_a_sequence(helper, oracle
     u = poke(usd(2050) + 123_456_789, t + 3660)  # -2.4% in a minute, odd wei
     poke(usd(1900), t + 10_860)  # -7.3% in two hours
     u = poke(usd(1905), t + 10_900, observed_at=[t + 10_860, t + 10_860, t + 10_900], indices=[3, 4, 0])
-    assert u == t + 10_860  # same updatedAt as the previous update: dt = 0, variance unchanged
-    poke(usd(1960), t + 11_500)  # dt counted from the served updatedAt
+    assert u == t + 10_860  # same updatedAt as the previous update: no sample, variance unchanged
+    poke(usd(1990), t + 11_000)  # 140 s after the sample: faster than the interval, no sample
+    poke(usd(1960), t + 11_500)  # dt counted from the last sample
     poke(usd(1960), t + 13_300)  # no move: the estimate decays
     poke(usd(2100), t + 13_300 + 30 * 86_400)  # a month later, +7.1%
     assert reference.annualised > 0
     assert math.isclose(
-        oracle.annualisedVolatility() / WAD, float_annualised(served, CONFIG.volatilityTau), rel_tol=1e-9
+        oracle.annualisedVolatility() / WAD,
+        float_annualised(served, CONFIG.volatilityTau, CONFIG.volatilityInterval),
+        rel_tol=1e-9,
     )
 
 
@@ -105,8 +92,9 @@ def test_volatility_matches_the_reference_exactly_over_a_sequence(helper, oracle
     )
 )
 def test_volatility_matches_the_reference_for_any_served_moves(helper, oracle, chain, steps):
-    """Any sequence of served moves within maxDeviation at any spacing: exact to the wei (tolerance 0)."""
-    reference = VolatilityReference(CONFIG.volatilityTau)
+    """Any sequence of served moves within maxDeviation at any spacing, faster or slower than the
+    interval: exact to the wei (tolerance 0)."""
+    reference = VolatilityReference()
     with chain.isolate():
         t, price = helper.now + 10, usd(2000)
         helper.serve(price, t)
@@ -119,17 +107,43 @@ def test_volatility_matches_the_reference_for_any_served_moves(helper, oracle, c
         assert oracle.annualisedVolatility() == reference.annualised
 
 
+def test_eighteen_pokes_in_180_seconds_move_the_estimate_by_at_most_one_sample(helper, oracle):
+    """The review's pump: 18 served pokes within 180 s, each +-9.5% (inside maxDeviation), ending where
+    they started, used to push the estimate to ~766%/year. Now at most one of them is a sample (the
+    interval is 300 s), so the variance grows by at most r^2 / (interval + tau) for the largest move r
+    between the last sample and any poke of the burst (ORA-06)."""
+    reference = VolatilityReference()
+    t0 = helper.serve(usd(2000))
+    reference.serve(usd(2000), t0)
+    t = t0 + CONFIG.volatilityInterval - 60  # the burst straddles the next sampling time
+    before = reference.variance
+    prices = [usd(2190) if k % 2 == 0 else usd(2000) for k in range(18)]
+    for k, price in enumerate(prices):
+        helper.serve(price, t + 10 * k)
+        reference.serve(price, t + 10 * k)
+    r = (usd(2190) - usd(2000)) * WAD // usd(2000)
+    bound = Volatility.one_sample_bound(r * r // WAD, CONFIG.volatilityInterval, CONFIG.volatilityTau)
+    variance = oracle.annualisedVolatility() ** 2 // (YEAR * WAD)  # back from annualised, rounded down
+    assert variance <= before + bound, ORA_06
+    assert oracle.annualisedVolatility() == reference.annualised, ORA_06
+    # the old per-update rule on the same path: sum of r^2 / (dt + tau) over 17 moves
+    unsampled = sum((r * r // WAD) // (10 + CONFIG.volatilityTau) for _ in range(17))
+    assert annualise(unsampled) > 5 * WAD  # > 500%/year then
+    assert oracle.annualisedVolatility() < 2 * WAD, ORA_06  # < 200%/year now (one 9.5% sample)
+
+
 def test_guardian_accepted_candidate_moves_the_estimate_and_it_saturates(helper, oracle, guardian):
-    """clearBreaker(true) is a served update too (dt = candidateAt - updatedAt); a minPrice -> maxPrice
-    jump in one second saturates the variance at uint64 max instead of overflowing."""
-    reference = VolatilityReference(CONFIG.volatilityTau)
+    """clearBreaker(true) is a served update too (sampled like any other); a minPrice -> maxPrice jump
+    one interval later saturates the variance at uint64 max instead of overflowing."""
+    reference = VolatilityReference()
     t0 = helper.serve(CONFIG.minPrice)
     reference.serve(CONFIG.minPrice, t0)
-    helper.serve(CONFIG.maxPrice, t0 + 1)
+    t1 = t0 + CONFIG.volatilityInterval
+    helper.serve(CONFIG.maxPrice, t1)
     assert oracle.breaker()[0]
-    helper.at(t0 + 2)
+    helper.at(t1 + 2)
     receipt = oracle.clearBreaker(True, sender=guardian)
-    expected = reference.serve(CONFIG.maxPrice, t0 + 1)
+    expected = reference.serve(CONFIG.maxPrice, t1)
     assert reference.variance == UINT64_MAX
     assert event(receipt, "PriceUpdated").annualisedVolatility == expected
     assert oracle.annualisedVolatility() == expected == math.isqrt(UINT64_MAX * YEAR * WAD)

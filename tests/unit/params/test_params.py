@@ -30,7 +30,7 @@ def test_the_shipped_local_parameters_load():
     assert params.collateral.deploy_mock
     assert params.collateral.decimals == 6
     assert [m.name for m in params.markets] == ["ETH/USD", "BTC/USD"]
-    assert params.markets[0].oracle.test_reporters == 5
+    assert params.markets[0].oracle.test_reporters == 7
 
 
 def test_the_testnet_example_loads_and_has_nothing_local_only():
@@ -129,8 +129,26 @@ ETH_ORACLE = ("markets", 0, "oracle")
         (_set("markets", 0, "venue", value="x"), "markets.0.venue: Extra inputs are not permitted"),
         # oracle
         (
-            _set(*ETH_ORACLE, "quorum", value=6),
-            "markets.0.oracle: Value error, quorum 6 exceeds the 5 reporters",
+            _set(*ETH_ORACLE, "quorum", value=8),
+            "markets.0.oracle: Value error, quorum 8 with fault_tolerance 2 and 7 reporters breaks the "
+            "oracle's rule: quorum >= 2 * fault_tolerance + 1, 2 * quorum > reporters, "
+            "reporters >= quorum + fault_tolerance",
+        ),
+        (
+            _set(*ETH_ORACLE, "quorum", value=4),
+            "markets.0.oracle: Value error, quorum 4 with fault_tolerance 2 and 7 reporters breaks",
+        ),
+        (
+            _set(*ETH_ORACLE, "max_report_age", value=3600),
+            "markets.0.oracle: Value error, max_report_age 3600 must be below max_staleness 3600",
+        ),
+        (
+            _set(*ETH_ORACLE, "max_future_skew", value=901),
+            "markets.0.oracle.max_future_skew: Input should be less than or equal to 900",
+        ),
+        (
+            _set(*ETH_ORACLE, "volatility_interval", value=0),
+            "markets.0.oracle.volatility_interval: Input should be greater than 0",
         ),
         (
             _set(*ETH_ORACLE, "quorum", value=0),

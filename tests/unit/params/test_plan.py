@@ -26,7 +26,7 @@ def test_local_parameters_become_wad_constructor_arguments():
     assert tuple(plan.fund_config) == (7 * 86_400, 2 * 86_400, 50_000 * 10**6)
     eth = plan.markets[0]
     assert eth.feed_id == feed_id("ETH/USD")
-    assert tuple(eth.config) == (3, 3600, 60, 3600, 600, 86_400, WAD // 10, WAD, 10**6 * WAD)
+    assert tuple(eth.config) == (5, 2, 300, 60, 3600, 600, 86_400, 300, WAD // 10, WAD, 10**6 * WAD)
     assert eth.risk == RiskParams(
         baseMmr=WAD // 20,
         maxMmr=WAD // 4,
@@ -44,7 +44,7 @@ def test_local_parameters_become_wad_constructor_arguments():
 def test_test_reporters_are_sorted_ascending_with_their_keys():
     """The oracle's constructor wants reporters strictly ascending; the keys stay with the plan to sign."""
     market = plan_suite(LOCAL, 6, ANVIL).markets[0]
-    expected = sorted((Account.from_key(k).address for k in reporter_test_keys(5)), key=lambda a: int(a, 16))
+    expected = sorted((Account.from_key(k).address for k in reporter_test_keys(7)), key=lambda a: int(a, 16))
     assert market.reporters == expected
     assert {Account.from_key(k).address for k in market.reporter_keys} == set(expected)
 

@@ -1,5 +1,5 @@
-"""MedianOracle's assembly report loop reverts with hard-coded custom-error selectors, each named in a
-comment on its line. This keeps them tied to the errors the ABI declares: a renamed or re-typed error
+"""MedianOracle's assembly report loop (ReportBatch) reverts with hard-coded custom-error selectors,
+each named in a comment on its line. This keeps them tied to the errors the ABI declares: a renamed or re-typed error
 fails here rather than in production."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from eth_utils import keccak
 
 from bulwark import PROJECT_ROOT
 
-SOURCE = PROJECT_ROOT / "contracts" / "oracle" / "MedianOracle.sol"
+SOURCE = PROJECT_ROOT / "contracts" / "libraries" / "ReportBatch.sol"
 FAIL = re.compile(r"fail\d\((0x[0-9a-f]{8})\b.*//\s*(MedianOracle\w+)")
 
 

@@ -1,6 +1,6 @@
 """MedianOracle's assembly report loop (ReportBatch) reverts with hard-coded custom-error selectors,
-each named in a comment on its line. This keeps them tied to the errors the ABI declares: a renamed or re-typed error
-fails here rather than in production."""
+each named in a comment on its line. This keeps them tied to the errors the ABI declares: a renamed or
+re-typed error fails here rather than in production."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import {ScopeBits} from "../libraries/ScopeBits.sol";
 ///         pauses that expire by themselves.
 /// @dev Inheritors define their scopes as single-bit constants, return their union from
 ///      `pauseScopes()`, put `whenNotPaused(SCOPE)` on entry points and `onlyGuardian` on setters,
-///      and report numeric parameter changes through `_emitParameterUpdated`.
+///      and emit an event of their own with the previous and new values of every parameter they set.
 abstract contract Guarded is IGuarded {
     /// @inheritdoc IGuarded
     address public immutable GUARDIAN;
@@ -63,10 +63,5 @@ abstract contract Guarded is IGuarded {
     function _requireNotPaused(uint256 scope) internal view {
         uint64 until = pausedUntil[scope];
         if (block.timestamp < until) revert GuardedPaused(scope, until);
-    }
-
-    /// @dev Emits the suite-wide parameter event; call it right after storing `newValue`.
-    function _emitParameterUpdated(bytes32 parameter, uint256 previousValue, uint256 newValue) internal {
-        emit ParameterUpdated(parameter, previousValue, newValue);
     }
 }

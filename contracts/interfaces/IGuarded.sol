@@ -27,10 +27,6 @@ interface IGuarded {
     /// @dev Emitted once per scope bit that a `setPause` call touches.
     event PauseUpdated(uint256 indexed scope, uint64 previousUntil, uint64 until);
 
-    /// @notice A numeric parameter named `parameter` changed from `previousValue` to `newValue`.
-    /// @dev Shared by every Bulwark contract so one monitor filter sees every parameter change.
-    event ParameterUpdated(bytes32 indexed parameter, uint256 previousValue, uint256 newValue);
-
     /// @notice The only account allowed to change parameters and pause flags.
     function GUARDIAN() external view returns (address);
 

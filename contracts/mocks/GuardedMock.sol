@@ -14,13 +14,16 @@ contract GuardedMock is Guarded {
     uint256 public alphaCalls; // [count] successful calls to alpha()
     uint256 public betaCalls; // [count] successful calls to beta()
 
+    /// @notice The test parameter changed from `previous` to `value`.
+    event ValueUpdated(uint256 previous, uint256 value);
+
     constructor(address guardian) Guarded(guardian) {}
 
     /// @notice Sets the test parameter; only the guardian.
     function setValue(uint256 newValue) external onlyGuardian {
         uint256 previous = value;
         value = newValue;
-        _emitParameterUpdated("value", previous, newValue);
+        emit ValueUpdated(previous, newValue);
     }
 
     /// @notice An entry point that SCOPE_ALPHA pauses.

@@ -42,14 +42,13 @@ def test_non_guardian_cannot_pause(guarded, stranger, guardian, chain):
 
 
 def test_guardian_sets_a_parameter_and_the_change_is_emitted(guarded, guardian):
-    """A parameter change emits the suite-wide event with the old and new values."""
+    """A parameter change emits the contract's own event with the old and new values."""
     guarded.setValue(5, sender=guardian)
     receipt = guarded.setValue(9, sender=guardian)
     assert guarded.value() == 9
     [event] = receipt.events
-    assert event.event_name == "ParameterUpdated"
-    assert event.parameter == b"value".ljust(32, b"\0")
-    assert (event.previousValue, event.newValue) == (5, 9)
+    assert event.event_name == "ValueUpdated"
+    assert (event.previous, event.value) == (5, 9)
 
 
 def test_paused_scope_reverts_with_scope_and_expiry(guarded, guardian, chain):

@@ -23,7 +23,8 @@ from bulwark.approvals import Call, pause_message, schedule_message, sign_all
 from bulwark.deployments import verify_suite
 from bulwark.ledger import Tally
 from bulwark.margin import WAD, value
-from bulwark.market import units
+from bulwark.market import reported_prices, units
+from bulwark.reports import sign_batch
 from bulwark.tables import dec, pct, ratio, wad
 from bulwark.walk import Walk
 
@@ -89,6 +90,7 @@ class Crash(Walk):
 
     def run(self) -> Tally:
         self.opening()
+        self.leaked_keys()
         self.slide()
         self.gap()
         self.confirmation()
@@ -129,6 +131,31 @@ class Crash(Walk):
             self.margin_ok(who, taker)
             self.margin_ok("maker", c.maker)
         self.books("After the opening fills (cross margin: one equity per account over both markets)")
+
+    def leaked_keys(self) -> None:
+        """Two reporter keys leak: the attacker relays them at -9% with the fewest honest reports quorum
+        allows. With faultTolerance 2 the median stays within the honest reports (ORA-05)."""
+        plan, oracle = self.suite.plan.markets[ETH], self.suite.oracles[ETH]
+        f, quorum = plan.config.faultTolerance, plan.config.quorum
+        hostile, honest = plan.reporter_keys[:f], plan.reporter_keys[f:quorum]
+        self.step(f"{f} of {self.names[ETH]}'s reporter keys leak: the attacker relays a poke")
+        at = self.clock.tick()
+        live = reported_prices(units(START[ETH]), len(honest))
+        fake = units(START[ETH]) * 91 // 100
+        epoch = oracle.nextEpoch()
+        prices = [fake] * len(hostile) + live
+        batch = sign_batch(
+            [*hostile, *honest], self.chain.chain_id, oracle.address, plan.feed_id, epoch, prices, at
+        )
+        oracle.poke(epoch, batch, sender=self.cast.keeper)
+        served = oracle.latest()[0]
+        low, high = wad(min(live)), wad(max(live))
+        ok = min(live) <= served <= max(live)
+        self.tally.check("ORA-05", ok, f"served {wad(served)} within the honest {low}..{high}")
+        self.say(
+            f"{f} hostile reports at {wad(fake)} and {len(honest)} honest ones at {low}..{high}: served "
+            f"{wad(served)} (quorum {quorum} tolerates {f} hostile keys; {f + 1} would choose the median)"
+        )
 
     def slide(self) -> None:
         c, e = self.cast, self.engine

@@ -7,6 +7,7 @@ from bulwark import PROJECT_ROOT
 
 BEATS = [
     "76 checks, 0 mismatches",  # the fresh deployment verified
+    "2 hostile reports at 1,820 and 3 honest ones at",  # leaked keys, ORA-05
     "breaker TRIPPED",
     "keeper liquidates bob: refused with MedianOracleTripped",  # ENG-06 halt
     "alice deposits 300 to cure her account",
@@ -18,7 +19,19 @@ BEATS = [
     "refused with PauseGuardianOperationNotReady",
     "finds 1 mismatch: markets.0.risk.base_mmr file 0.05, chain 0.075",
 ]
-CHECKED = ["ENG-01", "ENG-02", "ENG-03", "ENG-04", "ENG-05", "ENG-06", "FND-01", "FND-04", "GRD-01", "GRD-03"]
+CHECKED = [
+    "ENG-01",
+    "ENG-02",
+    "ENG-03",
+    "ENG-04",
+    "ENG-05",
+    "ENG-06",
+    "FND-01",
+    "FND-04",
+    "GRD-01",
+    "GRD-03",
+    "ORA-05",
+]
 
 
 def test_the_crash_demo_runs_end_to_end():

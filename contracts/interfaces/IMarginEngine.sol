@@ -46,6 +46,8 @@ import {IMedianOracle} from "./IMedianOracle.sol";
 ///        MM * (1 + LIQUIDATION_BUFFER) without the penalty cap:
 ///        N* = ((1 + buffer) * MM - E) / ((1 + buffer) * mmr - bonus - share), amount <= ceil(N* / index);
 ///        the whole position may go when that leaves less than the dust size, or exceeds the position.
+///        A liquidation may not leave the account below the dust size (other than zero), but the
+///        liquidator may end with any size (it can close it to zero): dust never blocks a liquidation.
 ///        With E <= 0 (insolvent) the whole position in the market must go, without penalty.
 ///      - Bad debt: an account left with no position and negative cash is settled at once: the fund's
 ///        `cover` pays what it can (what arrives is credited); the rest is added to the market's deficit,

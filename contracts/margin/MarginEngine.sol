@@ -389,9 +389,10 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         taken = size > 0 ? amount.toInt256() : -amount.toInt256();
         int256 proceeds = _value(size, index) - _value(size - taken, index);
         _move(account, marketId, -taken, proceeds);
-        (, int256 liquidatorAfter) = _move(msg.sender, marketId, taken, -proceeds);
+        _move(msg.sender, marketId, taken, -proceeds);
+        // the account keeps no dust (taking the whole position is always allowed); the liquidator may end
+        // below the dust size, which it can close to zero, so dust never blocks a liquidation
         _requireNoDust(account, marketId, size - taken, dustSize);
-        _requireNoDust(msg.sender, marketId, liquidatorAfter, dustSize);
     }
 
     /// @dev The most a liquidation of an account with equity > 0 may take: what brings it to

@@ -5,6 +5,8 @@ recorded as a deficit that makes the market reduce-only (ENG-01), the liquidator
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_06
@@ -241,3 +243,17 @@ def test_margin_ratio_view(helper, engine, levered, traders):
     state = helper.state(levered)
     assert engine.marginRatio(levered) == state.equity * WAD // state.maintenance_margin
     assert engine.marginRatio(traders[1]) == 2**255 - 1  # no positions
+
+
+def test_a_liquidator_without_a_position_takes_over_a_position_below_a_raised_dust_size(
+    helper, engine, levered, liquidator, guardian
+):
+    """The guardian raises the dust size above the account's whole position (1 ETH < 2 ETH): the account
+    is still liquidated whole, and the liquidator, which held nothing, may end with a position below the
+    dust size (it can always close it to zero). Dust never blocks a liquidation."""
+    engine.setRiskParams(ETH, replace(RISK, dustSize=units(2)).as_tuple(), sender=guardian)
+    helper.set_price(ETH, 1_800 * WAD)
+    assert engine.maxLiquidation(levered, ETH) == units(1)
+    engine.liquidate(levered, ETH, units(1), sender=liquidator)
+    assert engine.position(levered, ETH)[0] == 0, ENG_03
+    assert engine.position(liquidator, ETH)[0] == units(1)

@@ -134,7 +134,7 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
         Params memory p = _params;
         uint64 claimableAt = uint64(block.timestamp) + p.cooldown;
         uint64 expiresAt = claimableAt + p.redeemWindow;
-        _requests[msg.sender] = RedeemRequest(SafeCast.toUint128(shares), SafeCast.toUint128(assets), claimableAt, expiresAt);
+        _requests[msg.sender] = RedeemRequest(shares, SafeCast.toUint128(assets), claimableAt, expiresAt);
         emit RedeemRequested(msg.sender, shares, assets, claimableAt, expiresAt);
     }
 

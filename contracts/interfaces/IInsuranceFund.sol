@@ -38,7 +38,7 @@ import {IGuarded} from "./IGuarded.sol";
 interface IInsuranceFund is IERC4626, IGuarded {
     /// @notice A staker's pending redemption.
     struct RedeemRequest {
-        uint128 shares; // [shares] locked until redeemed, cancelled or expired
+        uint256 shares; // [shares] locked until redeemed, cancelled or expired: any amount a deposit mints
         uint128 assets; // [assets] their value when requested: the most the redemption can pay
         uint64 claimableAt; // [unix s] the cooldown ends
         uint64 expiresAt; // [unix s] the window closes; the shares unlock

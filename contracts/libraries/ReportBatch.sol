@@ -169,7 +169,7 @@ library ReportBatch {
                     let until := sload(keccak256(0x00, 0x40))
                     if lt(timestamp(), until) { fail2(0xc249b627, reporter, until) } // MedianOracleReporterSuspended
                 }
-                // inside the latency window, and observed after the last accepted update (ORA-02)
+                // inside the latency window, and not observed before the served price or held candidate (ORA-02)
                 if lt(observedAt, mload(add(frame, 0x180))) {
                     fail3(0x8d00f509, reporter, observedAt, mload(add(frame, 0x180))) // MedianOracleReportTooOld
                 }

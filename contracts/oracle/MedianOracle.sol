@@ -112,7 +112,7 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
         if (n < c.quorum) revert MedianOracleQuorumNotMet(n, c.quorum);
         Breaker memory b = Breaker(0, 0, 0, 0);
         if (s.tripped) b = _breaker;
-        // reports observed before the last accepted update never count: a relayer cannot serve older data
+        // reports observed before the served price (or the held candidate) never count: no older data
         uint256 floor = s.tripped ? b.candidateAt : s.updatedAt;
         (uint256[] memory prices, uint256 updatedAt) = ReportBatch.verify(_rules(c, epoch, floor), reports, _suspendedUntil);
         // epoch == s.epoch + 1; past 2^32 - 1 (2^32 updates) this reverts rather than wrap

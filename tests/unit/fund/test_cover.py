@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulwark.invariants import FND_01, FND_02, FND_04
+from bulwark.invariants import FND_01, FND_02, FND_03, FND_04
 from tests.helpers import event, reverts
 from tests.unit.fund.conftest import BUCKET_SECONDS, OUTFLOW_BUCKETS, OUTFLOW_WINDOW, PARAMS, SCOPE_COVER
 
@@ -112,3 +112,24 @@ def test_cover_reverts_while_paused(helper, fund, engine, guardian, staked):
     fund.setPause(SCOPE_COVER, until, sender=guardian)
     with reverts(fund.GuardedPaused, scope=SCOPE_COVER, pausedUntil=until):
         fund.cover(helper.units(1), sender=engine)
+
+
+def test_after_a_full_drain_a_new_deposit_is_requested_and_redeemed_in_full(
+    helper, fund, token, engine, stakers
+):
+    """Cover takes the whole balance while shares are outstanding; a new staker's deposit then mints a
+    huge number of shares (the old ones are worth ~nothing: with 18 decimals more than 2^128, which the
+    request used to refuse in a uint128 cast), and its request holds them all: after the cooldown it
+    redeems what it put in, less at most a millionth to the old shares and rounding (FND-03)."""
+    helper.deposit(stakers[0], 300)
+    helper.cover(engine, 300)
+    assert fund.totalAssets() == 0 and fund.totalSupply() > 0, FND_01
+    helper.deposit(stakers[1], 100)
+    shares = fund.balanceOf(stakers[1])
+    assert shares > 2**128 or token.decimals() < 18
+    before = token.balanceOf(stakers[1])
+    helper.request(stakers[1], shares)
+    helper.redeem(stakers[1], shares, at=helper.now + PARAMS.cooldown)
+    paid = token.balanceOf(stakers[1]) - before
+    assert helper.units(100) * 999_999 // 1_000_000 <= paid <= helper.units(100), FND_03
+    assert fund.balanceOf(stakers[1]) == 0

@@ -245,8 +245,3 @@ class OracleModel:
             and not read_paused
             and now - self.updated_at <= self.config.maxStaleness
         )
-
-    def kept_round(self, round_id: int) -> Round | None:
-        if round_id < 1 or round_id > self.round or self.round - round_id >= HISTORY:
-            return None
-        return self.history[round_id - 1]

@@ -18,7 +18,10 @@ class Invariant:
         return f"{self.id}: {self.statement}"
 
 
-ENG_01 = Invariant("ENG-01", "the engine's token balance covers every account's collateral plus unpaid fees")
+ENG_01 = Invariant(
+    "ENG-01",
+    "at every moment, token balance * SCALE == sum(cash) + fees - sum(unsettled shared losses), exactly",
+)
 ENG_02 = Invariant("ENG-02", "per market, the sum of all position sizes is zero")
 ENG_03 = Invariant("ENG-03", "an account with equity >= MM cannot be liquidated")
 ENG_04 = Invariant("ENG-04", "a partial liquidation never lowers the account's margin ratio")
@@ -28,6 +31,16 @@ ENG_05 = Invariant(
 )
 ENG_06 = Invariant(
     "ENG-06", "with a stale, tripped or paused oracle, no trade, withdrawal or liquidation goes through"
+)
+ENG_07 = Invariant(
+    "ENG-07",
+    "every loss has an owner: an insolvent account's debt is booked to the markets it lost in, pro rata to "
+    "each market's loss; the fund pays first, within its cap; the rest is owed by that market's opposite "
+    "side pro rata to size, and no other account's equity falls",
+)
+ENG_08 = Invariant(
+    "ENG-08",
+    "no withdrawal order changes what anyone gets: token balance * SCALE >= sum(cash - loss owed) + fees",
 )
 ORA_01 = Invariant("ORA-01", "the accepted price lies between the lowest and highest report of its poke")
 ORA_02 = Invariant(

@@ -131,10 +131,10 @@ def helper(engine, token, oracles, operator, chain) -> MarginHelper:
 
 
 def books(engine, token, accounts) -> tuple[int, int]:
-    """ENG-01's two sides: (token balance * SCALE, sum of `accounts`' cash + fees - sum of deficits).
+    """ENG-01's two sides: (token balance * SCALE, sum of `accounts`' cash + fees - unsettled shared losses).
     `accounts` must be every account that ever touched the engine."""
-    deficits = sum(engine.market(m).deficit for m in range(engine.marketCount()))
-    claims = sum(engine.cash(a) for a in accounts) + engine.fees() - deficits
+    unsettled = sum(engine.market(m).unsettledLoss for m in range(engine.marketCount()))
+    claims = sum(engine.cash(a) for a in accounts) + engine.fees() - unsettled
     return token.balanceOf(engine) * engine.SCALE(), claims
 
 

@@ -1,0 +1,220 @@
+"""MarginEngine insolvency: an account with equity <= 0 is closed in parts by several liquidators, each
+meeting its own IM and paid a bonus by the fund; its debt is booked to the markets where it lost, pro rata
+to each market's loss; the fund covers first (within its cap), and the rest is owed by the opposite side
+of that market pro rata to size (ENG-07). No bystander pays, and no withdrawal order changes what anyone
+gets (ENG-08); the books balance exactly at every step (ENG-01)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bulwark.invariants import ENG_01, ENG_02, ENG_07, ENG_08
+from bulwark.margin import WAD
+from tests.helpers import event, reverts
+from tests.unit.margin.conftest import BTC, ETH, RISK, books, open_interest_sum, units
+
+COVER = 1 << 3  # InsuranceFund SCOPE_COVER
+
+
+@pytest.fixture
+def whale(helper, traders, liquidator):
+    """traders[0]: 25,000 of collateral, long 100 ETH at 2,000 from traders[2]. At 1,740 its equity is
+    25,000 - 200,000 + 174,000 = -1,000; closing it whole needs IM 10% of 174,000 = 17,400."""
+    helper.deposit(traders[0], 25_000)
+    helper.deposit(traders[2], 100_000)
+    helper.deposit(liquidator, 100_000)
+    helper.fill(traders[2], traders[0], ETH, units(100), 2_000 * WAD)
+    return traders[0]
+
+
+@pytest.fixture
+def keepers(accounts, token, engine, helper):
+    """Two keepers with 12,000 each: 24,000 together, each less than the 17,400 the whole would need."""
+    pair = [accounts[7], accounts[8]]
+    for keeper in pair:
+        token.mint(keeper, 12_000 * helper.unit, sender=keeper)
+        token.approve(engine, 2**256 - 1, sender=keeper)
+        helper.deposit(keeper, 12_000)
+    return pair
+
+
+def everyone(traders, liquidator, *more):
+    return [*traders, liquidator, *more]
+
+
+def test_two_keepers_each_close_part_of_an_insolvent_whale_at_the_debt_it_had(
+    helper, engine, token, fund, whale, keepers, traders, liquidator
+):
+    helper.set_price(ETH, 1_740 * WAD)
+    assert helper.state(whale).equity == -1_000 * WAD
+    with reverts(engine.MarginEngineInsufficientMargin, account=keepers[0]):
+        engine.liquidate(whale, ETH, units(100), sender=keepers[0])  # one keeper cannot take it all
+
+    fund_before = token.balanceOf(fund)
+    first = engine.liquidate(whale, ETH, units(50), sender=keepers[0])
+    second = engine.liquidate(whale, ETH, units(50), sender=keepers[1])
+    assert engine.position(whale, ETH) == (0, 0) and engine.cash(whale) == 0
+    assert [engine.position(k, ETH)[0] for k in keepers] == [units(50), units(50)]
+
+    # the debt booked is the 1,000 the whale owed when it became insolvent, half per part
+    debts = [event(r, "BadDebt").debt for r in (first, second)]
+    assert debts == [500 * WAD, 500 * WAD] and sum(debts) == 1_000 * WAD, ENG_07
+    # the bonus, 2% of the part's notional, is paid by the fund within its cap (1,000 per window):
+    # the first part's cover pays its debt (500) and then 500 of its 1,740 bonus; the second finds the cap used
+    nominal = units(50) * 1_740 * RISK.liquidationBonus // WAD
+    assert nominal == 1_740 * WAD
+    assert [event(r, "Liquidated").bonus for r in (first, second)] == [500 * WAD, 0]
+    assert [event(r, "BadDebt").covered for r in (first, second)] == [500 * WAD, 0]
+    assert fund_before - token.balanceOf(fund) == 1_000 * helper.unit
+    # what the fund could not pay (the second part's 500) is owed by the opposite side: the only short
+    shared = event(second, "LossShared")
+    assert (shared.market, shared.longs, shared.amount) == (ETH, False, 500 * WAD)
+    assert engine.lossOwed(traders[2], ETH) == 500 * WAD, ENG_07
+    assert open_interest_sum(engine, everyone(traders, liquidator, *keepers), ETH) == 0, ENG_02
+    balance, claims = books(engine, token, everyone(traders, liquidator, *keepers))
+    assert balance == claims, ENG_01
+
+
+def test_an_insolvent_part_may_not_leave_dust_or_exceed_the_position(helper, engine, whale, liquidator):
+    helper.set_price(ETH, 1_740 * WAD)
+    with reverts(
+        engine.MarginEngineLiquidationTooLarge,
+        account=whale,
+        market=ETH,
+        amount=units(100) + 1,
+        maximum=units(100),
+    ):
+        engine.liquidate(whale, ETH, units(100) + 1, sender=liquidator)
+    with reverts(engine.MarginEngineDustPosition, account=whale, market=ETH, size=RISK.dustSize - 1):
+        engine.liquidate(whale, ETH, units(100) - RISK.dustSize + 1, sender=liquidator)
+    assert engine.maxLiquidation(whale, ETH) == units(100)
+
+
+@pytest.fixture
+def two_shorts(helper, traders, liquidator, accounts, token, engine):
+    """traders[0] long 100 ETH at 2,000 (25,000 of collateral) against traders[1] short 60 and traders[2]
+    short 40; accounts[7] deposits 500 and never trades."""
+    bystander = accounts[7]
+    token.mint(bystander, 500 * helper.unit, sender=bystander)
+    token.approve(engine, 2**256 - 1, sender=bystander)
+    helper.deposit(bystander, 500)
+    helper.deposit(traders[0], 25_000)
+    helper.deposit(traders[1], 100_000)
+    helper.deposit(traders[2], 100_000)
+    helper.deposit(liquidator, 100_000)
+    helper.fill(traders[1], traders[0], ETH, units(60), 2_000 * WAD)
+    helper.fill(traders[2], traders[0], ETH, units(40), 2_000 * WAD)
+    return bystander
+
+
+def test_bad_debt_the_fund_cannot_pay_is_owed_by_the_opposite_side_pro_rata_to_size(
+    helper, engine, token, fund, guardian, two_shorts, traders, liquidator
+):
+    fund.setPause(COVER, helper.now + 86_400, sender=guardian)  # the fund pays nothing
+    helper.set_price(ETH, 1_740 * WAD)
+    bystander_before = helper.state(two_shorts)
+    equity_before = {a: helper.state(a).equity for a in traders[1:]}
+    receipt = engine.liquidate(traders[0], ETH, units(100), sender=liquidator)
+    assert event(receipt, "Liquidated").bonus == 0  # the fund paid nothing, so no bonus either
+    bad = event(receipt, "BadDebt")
+    assert (bad.market, bad.account, bad.debt, bad.covered) == (ETH, traders[0], 1_000 * WAD, 0)
+    shared = event(receipt, "LossShared")
+    assert (shared.longs, shared.amount, shared.openInterest) == (False, 1_000 * WAD, units(100))
+    # 10 per ETH short: 600 and 400, each rounded up (never less than the loss)
+    owed = [engine.lossOwed(a, ETH) for a in traders[1:]]
+    assert owed == [600 * WAD, 400 * WAD], ENG_07
+    assert [equity_before[a] - helper.state(a).equity for a in traders[1:]] == owed, ENG_07
+    assert helper.state(two_shorts) == bystander_before, ENG_07  # the bystander pays nothing
+    assert engine.market(ETH).reduceOnly
+    everybody = everyone(traders, liquidator, two_shorts)
+    balance, claims = books(engine, token, everybody)
+    assert balance == claims, ENG_01
+
+    # the bystander withdraws its 500 in full at once
+    engine.withdraw(500 * helper.unit, two_shorts, sender=two_shorts)
+    assert token.balanceOf(two_shorts) == 500 * helper.unit, ENG_08
+
+
+def test_no_withdrawal_order_changes_what_anyone_gets(
+    helper, engine, token, fund, guardian, chain, two_shorts, traders, liquidator
+):
+    fund.setPause(COVER, helper.now + 86_400, sender=guardian)
+    helper.set_price(ETH, 1_740 * WAD)
+    engine.liquidate(traders[0], ETH, units(100), sender=liquidator)
+    # the liquidator sells its 100 back to the shorts at the index: every position closes (reduce-only allows it)
+    helper.fill(traders[1], liquidator, ETH, -units(60), 1_740 * WAD)
+    helper.fill(traders[2], liquidator, ETH, -units(40), 1_740 * WAD)
+    everybody = everyone(traders, liquidator, two_shorts)
+    assert all(engine.position(a, ETH)[0] == 0 for a in everybody)
+    # each account's claim is its cash, now settled (the shorts paid what they owed)
+    claims = {a: engine.cash(a) // engine.SCALE() for a in everybody}
+    assert claims[traders[1]] == (100_000 + 60 * 260 - 600) * helper.unit, ENG_07
+    balance = token.balanceOf(engine) * engine.SCALE()
+    assert balance >= sum(engine.cash(a) for a in everybody) + engine.fees(), ENG_08
+
+    def withdraw_all(order) -> dict:
+        got = {}
+        for account in order:
+            before = token.balanceOf(account)
+            if claims[account]:
+                engine.withdraw(claims[account], account, sender=account)
+            got[account] = token.balanceOf(account) - before
+        return got
+
+    snapshot = chain.snapshot()
+    forward = withdraw_all(everybody)
+    chain.restore(snapshot)
+    backward = withdraw_all(everybody[::-1])
+    assert forward == backward == claims, ENG_08
+
+
+def test_a_cross_margined_loss_is_booked_to_the_market_it_came_from(
+    helper, engine, token, fund, guardian, traders, liquidator
+):
+    """traders[0] is long 10 ETH at 2,000 (it loses) and long 1 BTC at 30,000 (flat), with 5,200 of
+    collateral. ETH falls to 1,400: equity 5,200 - 6,000 = -800. Closing ETH first books all 800 to ETH;
+    closing BTC afterwards books nothing to BTC, whose market stays open."""
+    fund.setPause(COVER, helper.now + 86_400, sender=guardian)
+    helper.deposit(traders[0], 5_200)
+    helper.deposit(traders[1], 100_000)
+    helper.deposit(traders[2], 100_000)
+    helper.deposit(liquidator, 100_000)
+    helper.fill(traders[1], traders[0], ETH, units(10), 2_000 * WAD)
+    helper.fill(traders[2], traders[0], BTC, units(1), 30_000 * WAD)
+    helper.set_price(ETH, 1_400 * WAD)
+    assert helper.state(traders[0]).equity == -800 * WAD
+
+    eth = engine.liquidate(traders[0], ETH, units(10), sender=liquidator)
+    bad = event(eth, "BadDebt")
+    assert (bad.market, bad.debt) == (ETH, 800 * WAD), ENG_07
+    assert helper.state(traders[0]).equity == 0
+    btc = engine.liquidate(traders[0], BTC, units(1), sender=liquidator)
+    assert not [e for e in btc.events if e.event_name in ("BadDebt", "LossShared")], ENG_07
+    assert engine.lossOwed(traders[1], ETH) == 800 * WAD, ENG_07
+    assert engine.lossOwed(traders[2], BTC) == 0, ENG_07
+    assert (engine.market(ETH).reduceOnly, engine.market(BTC).reduceOnly) == (True, False)
+    assert engine.cash(traders[0]) == 0
+    everybody = everyone(traders, liquidator)
+    balance, claims = books(engine, token, everybody)
+    assert balance == claims, ENG_01
+
+
+def test_a_position_opened_after_a_shared_loss_owes_nothing_of_it(
+    helper, engine, token, fund, guardian, two_shorts, traders, liquidator, accounts
+):
+    fund.setPause(COVER, helper.now + 86_400, sender=guardian)
+    helper.set_price(ETH, 1_740 * WAD)
+    engine.liquidate(traders[0], ETH, units(100), sender=liquidator)
+    engine.setReduceOnly(ETH, False, sender=guardian)
+    # traders[0], now flat with cash 0, deposits again and shorts 1 ETH to the liquidator
+    helper.deposit(traders[0], 1_000)
+    helper.fill(liquidator, traders[0], ETH, -units(1), 1_740 * WAD)
+    assert engine.lossOwed(traders[0], ETH) == 0, ENG_07
+    # a short adding to its position first pays what it owed, then owes nothing more
+    cash_before = engine.cash(traders[1])
+    helper.fill(liquidator, traders[1], ETH, -units(1), 1_740 * WAD)
+    assert engine.lossOwed(traders[1], ETH) == 0
+    assert cash_before - engine.cash(traders[1]) == 600 * WAD - 1_740 * WAD, ENG_07
+    assert engine.market(ETH).unsettledLoss == 400 * WAD  # traders[2] still owes its part
+    balance, claims = books(engine, token, everyone(traders, liquidator, two_shorts))
+    assert balance == claims, ENG_01

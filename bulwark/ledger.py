@@ -24,17 +24,36 @@ class Outcome:
         return f"{self.id} {'ok' if self.ok else 'BROKEN'} ({self.detail})"
 
 
+def engine_claims(engine, accounts) -> int:
+    """ENG-01's right side: sum(cash) + fees - sum(unsettled shared losses), in WAD."""
+    unsettled = sum(engine.market(m).unsettledLoss for m in range(engine.marketCount()))
+    return sum(engine.cash(a) for a in accounts) + engine.fees() - unsettled
+
+
+def settled_claims(engine, accounts) -> int:
+    """ENG-08's right side: sum(cash - loss owed) + fees, in WAD."""
+    markets = range(engine.marketCount())
+    owed = sum(engine.lossOwed(a, m) for a in accounts for m in markets)
+    return sum(engine.cash(a) for a in accounts) + engine.fees() - owed
+
+
 def eng_01(engine, token, accounts) -> Outcome:
-    """token balance * SCALE == sum(cash) + fees - sum(deficits), exactly (IMarginEngine, ENG-01)."""
-    deficits = sum(engine.market(m).deficit for m in range(engine.marketCount()))
-    claims = sum(engine.cash(a) for a in accounts) + engine.fees() - deficits
+    """token balance * SCALE == sum(cash) + fees - sum(unsettled shared losses), exactly (ENG-01)."""
+    claims = engine_claims(engine, accounts)
     held = token.balanceOf(engine) * engine.SCALE()
     detail = (
-        f"balance = cash + fees - deficits = {held / 10**18:,.2f}"
+        f"balance = cash + fees - unsettled losses = {held / 10**18:,.2f}"
         if held == claims
         else f"{held} != {claims}"
     )
     return Outcome("ENG-01", held == claims, detail)
+
+
+def eng_08(engine, token, accounts) -> Outcome:
+    """token balance * SCALE >= sum(cash - loss owed) + fees: every claim is paid in any order (ENG-08)."""
+    claims = settled_claims(engine, accounts)
+    held = token.balanceOf(engine) * engine.SCALE()
+    return Outcome("ENG-08", held >= claims, f"balance - settled claims = {held - claims} wei")
 
 
 def eng_02(engine, accounts, names: list[str]) -> Outcome:

@@ -269,19 +269,23 @@ class Crash(Walk):
         error = self.revert("keeper liquidates alice", e.liquidate, c.alice, ETH, 1, sender=c.keeper)
         self.tally.check("ENG-03", error == "MarginEngineNotLiquidatable", "alice cured above MM")
         assets_before = self.fund.totalAssets()
-        for m in (BTC, ETH):  # insolvent: each leg goes whole, without penalty; the last settles the debt
+        logs = {}
+        for m in (BTC, ETH):  # insolvent: each leg goes (here whole) at the index; the fund pays the bonus
             size = abs(e.position(c.bob, m)[0])
             self.clock.tick()
             receipt = e.liquidate(c.bob, m, size, sender=c.keeper)
-            self.say(f"keeper closes bob's whole {self.names[m]} leg ({wad(size)}) at the index, no penalty")
-        logs = {x.event_name: x for x in receipt.events}
-        bad, covered = logs["BadDebt"], logs.get("Covered")
-        paid = dec(covered.paid, self.unit) if covered else "0"
+            logs.update({x.event_name: x for x in receipt.events})
+            self.say(
+                f"keeper closes bob's {self.names[m]} leg ({wad(size)}) at the index; the fund pays its "
+                f"bonus {wad(logs['Liquidated'].bonus)} ({receipt.gas_used:,} gas)"
+            )
+        bad, shared = logs["BadDebt"], logs.get("LossShared")
         self.say(
-            f"[bold]bad debt[/]: bob owes {wad(bad.debt)}; the fund's cover paid {paid} {self.symbol}; "
-            f"market deficit {wad(bad.deficit)} ({receipt.gas_used:,} gas). Trading is paused, but "
-            "liquidation is its own scope"
+            f"[bold]bad debt[/]: bob owes {wad(bad.debt)}, booked to {self.names[bad.market]} where he lost; "
+            f"the fund covered {wad(bad.covered)}; shared with the other side {wad(shared.amount if shared else 0)}. "
+            "Trading is paused, but liquidation is its own scope"
         )
+        self.tally.check("ENG-07", bad.market == ETH and bad.covered == bad.debt, "bob's loss owned by the fund")
         self.say(f"fund assets {dec(assets_before, self.unit)} -> {dec(self.fund.totalAssets(), self.unit)}")
         cap = self.fund.params().maxOutflow
         self.tally.check(

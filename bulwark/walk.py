@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from bulwark.dryrun import dry_run
-from bulwark.ledger import Tally, eng_01, eng_02, fnd_01
+from bulwark.ledger import Tally, eng_01, eng_02, eng_08, fnd_01
 from bulwark.market import Clock, Venue, units
 from bulwark.tables import accounts_table, dec, pct, wad
 
@@ -48,7 +48,7 @@ class Walk:
         return [a for _, a in self.traders]
 
     def books(self, title: str) -> None:
-        """The accounts table, the fund, and ENG-01, ENG-02, FND-01."""
+        """The accounts table, the fund, and ENG-01, ENG-02, ENG-08, FND-01."""
         self.console.print(accounts_table(self.venue, self.traders, self.names, title))
         f = self.fund
         staked = f.convertToAssets(f.balanceOf(self.staker))
@@ -59,6 +59,7 @@ class Walk:
         outcomes = [
             self.tally.record(eng_01(self.engine, self.token, self.accounts())),
             self.tally.record(eng_02(self.engine, self.accounts(), self.names)),
+            self.tally.record(eng_08(self.engine, self.token, self.accounts())),
             self.tally.record(fnd_01(self.fund, self.token)),
         ]
         self.say("invariants: " + "; ".join(_mark(o.ok, str(o)) for o in outcomes))

@@ -39,21 +39,36 @@ import {IMedianOracle} from "./IMedianOracle.sol";
 ///        holders' withdrawals and fills everywhere. Deposits never need a price.
 ///      - Liquidation (`liquidate(account, market, amount)`): only when equity < MM (ENG-03). The caller
 ///        takes `amount` of the position over at the index price and must meet its own IM afterwards.
-///        Penalty = (liquidationBonus + insuranceShare) * notional, capped so that the account's margin
-///        ratio does not fall (ENG-04) and equity stays >= 0; split pro rata between the liquidator (bonus)
-///        and the fund (insurance share, accrued as fees and swept by `sweepFees`).
-///        Size limit: with equity E > 0, at most the amount whose close would bring the account to
-///        MM * (1 + LIQUIDATION_BUFFER) without the penalty cap:
-///        N* = ((1 + buffer) * MM - E) / ((1 + buffer) * mmr - bonus - share), amount <= ceil(N* / index);
-///        the whole position may go when that leaves less than the dust size, or exceeds the position.
-///        A liquidation may not leave the account below the dust size (other than zero), but the
-///        liquidator may end with any size (it can close it to zero): dust never blocks a liquidation.
-///        With E <= 0 (insolvent) the whole position in the market must go, without penalty.
-///      - Bad debt: an account left with no position and negative cash is settled at once: the fund's
-///        `cover` pays what it can (what arrives is credited); the rest is added to the market's deficit,
-///        the account's cash is zeroed, BadDebt is emitted and the market turns reduce-only until the
-///        guardian lifts it. Accounting identity (ENG-01), exact in WAD:
-///        token balance * SCALE == sum(cash) + fees - sum(deficits).
+///        The account's equity is unchanged by the transfer; a dust rule applies to the account only
+///        (it may not be left below the dust size other than zero), so dust never blocks a liquidation.
+///      - Solvent accounts (E = equity > 0): penalty = (liquidationBonus + insuranceShare) * notional,
+///        capped so that the margin ratio does not fall (ENG-04) and equity stays >= 0; split pro rata
+///        between the liquidator (bonus) and the fund (insurance share, accrued as fees, `sweepFees`).
+///        Size limit: at most the amount whose close would bring the account to MM * (1 + buffer)
+///        without the penalty cap: N* = ((1 + buffer) * MM - E) / ((1 + buffer) * mmr - bonus - share),
+///        amount <= ceil(N* / index); the whole position may go when that leaves less than the dust size,
+///        or exceeds the position.
+///      - Insolvent accounts (E <= 0) close in parts: any amount up to the position, so several
+///        liquidators may each take what their own IM allows. Each part settles its share of the debt
+///        at once, so the debt booked is what the account owed when its parts were taken (ENG-07):
+///          loss_k = max(0, -(size_k * index_k - openNotional_k - owed_k)) per held market k, and
+///          debt = -E * loss_m / sum(loss_k) * amount / |size_m| (by notional when no market shows a
+///          loss; all of -E when the part closes the last of the account's loss weight).
+///        The fund's `cover` is asked for debt + bonus (bonus = liquidationBonus * notional): what it pays
+///        goes to the debt first, then to the liquidator's bonus (a fund that cannot pay means no bonus:
+///        the opposite side, which owns the rest, is then the party that gains by closing promptly).
+///        The account's cash is credited with the debt; BadDebt is emitted.
+///      - Loss sharing (ENG-07): debt the fund did not pay is owed at once by the other side of the
+///        same market (the shorts for a long's loss), pro rata to size: the side's loss index grows by
+///        ceil(amount / openInterest) per unit, and each position on that side owes
+///        ceil(|size| * (index - its snapshot)). What a position owes counts in its account's equity and
+///        collateral at once and is taken from its cash the next time the position changes. A position
+///        opened later owes nothing of it. LossShared is emitted and the market turns reduce-only until
+///        the guardian lifts it. Nobody else pays: not depositors, not other markets' traders.
+///      - Accounting identity (ENG-01), exact in WAD at every moment:
+///        token balance * SCALE == sum(cash) + fees - sum(unsettledLoss); and since what positions owe
+///        is rounded up, token balance * SCALE >= sum(cash - loss owed) + fees: every account can
+///        withdraw what the rules leave it, in any order (ENG-08).
 ///      - Collateral that delivers less than asked (fee-on-transfer) is credited with what arrived.
 ///      - Every entry point that moves tokens is non-reentrant.
 ///      - Pause scopes: TRADE (fill), LIQUIDATE, DEPOSIT, WITHDRAW.
@@ -84,9 +99,13 @@ interface IMarginEngine is IGuarded {
     /// @notice A market's state.
     struct MarketState {
         IMedianOracle oracle;
-        bool reduceOnly; // set by bad debt, lifted by the guardian
-        uint256 openInterest; // [wad base] sum of long sizes
-        uint256 deficit; // [wad] bad debt the fund did not cover
+        bool reduceOnly; // set when a loss is shared, lifted by the guardian
+        bool lossShared; // a loss was ever shared in this market (positions may owe part of it)
+        uint256 openInterest; // [wad base] sum of long sizes (= sum of short sizes)
+        uint256 sharedLoss; // [wad] all bad debt the fund did not pay, owed by the opposite sides
+        int256 unsettledLoss; // [wad] shared loss not yet taken from positions' cash (rounding: >= -positions)
+        uint128 longLossIndex; // [wad per wad base] cumulative shared loss per unit of long size
+        uint128 shortLossIndex; // [wad per wad base] cumulative shared loss per unit of short size
         RiskParams risk;
     }
 
@@ -122,8 +141,6 @@ interface IMarginEngine is IGuarded {
     error MarginEngineNoPosition(address account, uint256 market);
     /// @notice The liquidation `amount` exceeds `maximum` (the position, or what restores the account).
     error MarginEngineLiquidationTooLarge(address account, uint256 market, uint256 amount, uint256 maximum);
-    /// @notice An insolvent account's position must be closed whole: `amount` given, `size` held.
-    error MarginEngineMustCloseWhole(address account, uint256 market, uint256 amount, uint256 size);
 
     event Deposited(address indexed account, uint256 amount, uint256 received);
     event Withdrawn(address indexed account, address indexed receiver, uint256 amount);
@@ -140,13 +157,15 @@ interface IMarginEngine is IGuarded {
         uint256 bonus,
         uint256 insuranceShare
     );
-    /// @notice `account` ended with `debt` (WAD) and no position: the fund paid `covered`, the rest went to
-    ///         `market`'s deficit, which is now `deficit`; the market is reduce-only.
-    event BadDebt(uint256 indexed market, address indexed account, uint256 debt, uint256 covered, uint256 deficit);
+    /// @notice A part of insolvent `account`'s position in `market` was closed: `debt` (WAD) of its debt was
+    ///         booked to `market`; the fund paid `covered` of it; the rest was shared (LossShared).
+    event BadDebt(uint256 indexed market, address indexed account, uint256 debt, uint256 covered);
+    /// @notice `amount` (WAD) of `market`'s bad debt is owed by its longs (`longs`) or shorts, pro rata to
+    ///         size over `openInterest`; that side's loss index is now `lossIndex`. The market is reduce-only.
+    event LossShared(uint256 indexed market, bool longs, uint256 amount, uint256 openInterest, uint256 lossIndex);
     event MarketAdded(uint256 indexed market, IMedianOracle oracle, RiskParams risk);
     event RiskParamsUpdated(uint256 indexed market, RiskParams previous, RiskParams current);
     event ReduceOnlyUpdated(uint256 indexed market, bool reduceOnly);
-    event DeficitRepaid(uint256 indexed market, address indexed payer, uint256 amount, uint256 deficit);
     event FeesSwept(uint256 amount);
 
     /// @notice The insurance fund that covers bad debt and receives insurance shares.
@@ -174,17 +193,13 @@ interface IMarginEngine is IGuarded {
     function fill(Fill calldata f) external;
 
     /// @notice Take over `amount` (base units, WAD) of `account`'s position in `market` at the index price.
-    /// @dev Paused with LIQUIDATE. Rules in the contract notes. Emits Liquidated, and BadDebt when the
-    ///      account is left with debt and no position.
+    /// @dev Paused with LIQUIDATE. Rules in the contract notes. Emits Liquidated; for an insolvent account
+    ///      also BadDebt (when the part carries debt) and LossShared (when the fund did not pay all of it).
     function liquidate(address account, uint256 marketId, uint256 amount) external;
 
     /// @notice Pay the accrued insurance shares (whole token units) to the fund as revenue. Anyone may call.
     /// @dev Emits FeesSwept.
     function sweepFees() external returns (uint256 amount);
-
-    /// @notice Pay `amount` of collateral towards `market`'s deficit. Anyone may call.
-    /// @dev Emits DeficitRepaid.
-    function repayDeficit(uint256 marketId, uint256 amount) external;
 
     /// @notice Add a market priced by `oracle`. Only the guardian. Emits MarketAdded.
     function addMarket(IMedianOracle oracle, RiskParams calldata risk) external returns (uint256 marketId);
@@ -198,7 +213,7 @@ interface IMarginEngine is IGuarded {
     /// @notice The number of markets; ids are 0 .. marketCount - 1.
     function marketCount() external view returns (uint256);
 
-    /// @notice A market's oracle, flags, open interest, deficit and risk parameters.
+    /// @notice A market's oracle, flags, open interest, shared losses, loss indices and risk parameters.
     function market(uint256 marketId) external view returns (MarketState memory);
 
     /// @notice `account`'s cash (signed WAD).
@@ -209,6 +224,10 @@ interface IMarginEngine is IGuarded {
 
     /// @notice Whether `operator` may submit fills for `account`.
     function isOperator(address account, address operator) external view returns (bool);
+
+    /// @notice What `account`'s position in `market` owes of the market's shared losses, not yet taken
+    ///         from its cash (WAD, rounded up; already counted in its equity and collateral).
+    function lossOwed(address account, uint256 marketId) external view returns (uint256);
 
     /// @notice Accrued insurance shares not yet swept to the fund (WAD).
     function fees() external view returns (uint256);

@@ -50,6 +50,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     struct Position {
         int128 size; // [wad base] + long, - short
         int128 openNotional; // [wad] signed cost basis of the open size
+        uint256 lossSnapshot; // [wad per wad base] its side's loss index when it last changed
     }
 
     /// @dev Index prices and maintenance rates read in this transaction (0 = not read yet).
@@ -157,14 +158,21 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         if (amount == 0) revert MarginEngineZeroAmount();
         Prices memory prices = _newPrices();
         AccountState memory before = _requireLiquidatable(account, marketId, amount, risk, prices);
-        (int256 taken, uint256 index) = _takeOver(account, marketId, amount, risk.dustSize, prices);
-        (uint256 bonus, uint256 share) = _penalty(account, before, amount * index / WAD, risk, prices);
-        cash[account] -= (bonus + share).toInt256();
+        int256 taken;
+        uint256 index;
+        uint256 bonus;
+        uint256 share;
+        if (before.equity > 0) {
+            (taken, index) = _takeOver(account, marketId, amount, risk.dustSize, prices);
+            (bonus, share) = _penalty(account, before, amount * index / WAD, risk, prices);
+            cash[account] -= (bonus + share).toInt256();
+            fees += share;
+        } else {
+            (taken, index, bonus) = _closeInsolventPart(account, marketId, amount, before, risk, prices);
+        }
         cash[msg.sender] += bonus.toInt256();
-        fees += share;
         _requireInitialMargin(msg.sender, prices);
         emit Liquidated(marketId, account, msg.sender, taken, index, bonus, share);
-        if (_held[account] == 0 && cash[account] < 0) _settleBadDebt(account, marketId);
     }
 
     /// @inheritdoc IMarginEngine
@@ -179,17 +187,6 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         emit FeesSwept(amount);
     }
 
-    /// @inheritdoc IMarginEngine
-    function repayDeficit(uint256 marketId, uint256 amount) external nonReentrant {
-        MarketState storage s = _market(marketId);
-        if (amount == 0) revert MarginEngineZeroAmount();
-        uint256 paid = _pull(amount) * SCALE;
-        uint256 repaid = Math.min(paid, s.deficit);
-        s.deficit -= repaid;
-        fees += paid - repaid; // an overpayment goes to the fund
-        emit DeficitRepaid(marketId, msg.sender, repaid, s.deficit);
-    }
-
     // ---------------------------------------------------------------- guardian
 
     /// @inheritdoc IMarginEngine
@@ -202,7 +199,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         marketId = _markets.length;
         if (marketId == MAX_MARKETS) revert MarginEngineTooManyMarkets(MAX_MARKETS);
         _validate(risk);
-        _markets.push(MarketState(oracle, false, 0, 0, risk));
+        _markets.push(MarketState(oracle, false, false, 0, 0, 0, 0, 0, risk));
         emit MarketAdded(marketId, oracle, risk);
     }
 
@@ -241,6 +238,11 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     function position(address account, uint256 marketId) external view returns (int256 size, int256 openNotional) {
         Position memory p = _positions[account][marketId];
         return (p.size, p.openNotional);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function lossOwed(address account, uint256 marketId) external view returns (uint256) {
+        return _owed(_market(marketId), _positions[account][marketId]);
     }
 
     /// @inheritdoc IMarginEngine
@@ -302,8 +304,10 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         returns (int256 before, int256 after_)
     {
         Position storage p = _positions[account][marketId];
+        MarketState storage s = _markets[marketId];
         before = p.size;
         after_ = before + delta;
+        if (s.lossShared) _settleOwed(account, s, p, after_);
         int256 open = p.openNotional;
         int256 cost = -cashDelta; // what the account paid for `delta`
         if (after_ == 0) {
@@ -321,8 +325,30 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         cash[account] += cashDelta;
         if (after_ == 0) _held[account] &= ~(1 << marketId);
         else _held[account] |= 1 << marketId;
-        MarketState storage s = _markets[marketId];
         s.openInterest = s.openInterest + _long(after_) - _long(before);
+    }
+
+    /// @dev Take what the position owes of shared losses from the account's cash, and point its snapshot at
+    ///      the loss index of the side it is about to hold (`after_`), so it never owes a loss twice or one
+    ///      shared before it was opened.
+    function _settleOwed(address account, MarketState storage s, Position storage p, int256 after_) private {
+        uint256 owed = _owed(s, p);
+        if (owed != 0) {
+            cash[account] -= owed.toInt256();
+            s.unsettledLoss -= owed.toInt256();
+        }
+        uint256 snapshot = after_ > 0 ? s.longLossIndex : after_ < 0 ? s.shortLossIndex : 0;
+        if (p.lossSnapshot != snapshot) p.lossSnapshot = snapshot;
+    }
+
+    /// @dev What a position owes of its market's shared losses: ceil(|size| * (side index - snapshot)).
+    function _owed(MarketState storage s, Position storage p) private view returns (uint256) {
+        if (!s.lossShared) return 0;
+        int256 size = p.size;
+        // slither-disable-next-line incorrect-equality
+        if (size == 0) return 0;
+        uint256 index = size > 0 ? s.longLossIndex : s.shortLossIndex;
+        return Math.mulDiv(SignedMath.abs(size), index - p.lossSnapshot, WAD, Math.Rounding.Ceil);
     }
 
     /// @dev After a fill: reduce-only, dust, then IM for a risk-increasing change (ENG-05), MM otherwise.
@@ -370,7 +396,8 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         }
         uint256 held = SignedMath.abs(size);
         if (before.equity <= 0) {
-            if (amount != held) revert MarginEngineMustCloseWhole(account, marketId, amount, held);
+            // insolvent: any part, so several liquidators may share it (dust is checked on the account)
+            if (amount > held) revert MarginEngineLiquidationTooLarge(account, marketId, amount, held);
             return before;
         }
         (uint256 index, uint256 rate) = _price(prices, marketId);
@@ -431,30 +458,124 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         share = penalty - bonus;
     }
 
-    /// @dev The fund covers what it can; the rest becomes the market's deficit and halts new risk there.
-    // slither-disable-next-line reentrancy-benign
-    function _settleBadDebt(address account, uint256 marketId) private {
-        uint256 debt = uint256(-cash[account]);
+    /// @dev An insolvent account's part: book its share of the debt to this market, ask the fund for it and
+    ///      the liquidator's bonus, share what the fund did not pay of the debt with the market's other
+    ///      side (before the takeover, so the side still holds at least this position's size), then move
+    ///      the part and credit the account with its debt (ENG-07). Returns the size taken, the index and
+    ///      the bonus the fund paid.
+    function _closeInsolventPart(
+        address account,
+        uint256 marketId,
+        uint256 amount,
+        AccountState memory before,
+        RiskParams memory risk,
+        Prices memory prices
+    ) private returns (int256 taken, uint256 index, uint256 bonus) {
+        (index,) = _price(prices, marketId);
+        uint256 debt = _debtShare(account, marketId, amount, uint256(-before.equity), prices);
+        uint256 covered;
+        (covered, bonus) = _payDebt(marketId, _positions[account][marketId].size < 0, debt, amount * index / WAD, risk);
+        (taken,) = _takeOver(account, marketId, amount, risk.dustSize, prices);
+        cash[account] += debt.toInt256();
+        if (debt != 0) emit BadDebt(marketId, account, debt, covered);
+    }
+
+    /// @dev The fund is asked for `debt` plus the bonus on `notional`; what it pays covers the debt first,
+    ///      then the bonus; the debt it did not cover is shared by the `longs` (or shorts) of `marketId`.
+    function _payDebt(uint256 marketId, bool longs, uint256 debt, uint256 notional, RiskParams memory risk)
+        private
+        returns (uint256 covered, uint256 bonus)
+    {
+        uint256 paid = _cover(debt + Math.mulDiv(notional, risk.liquidationBonus, WAD));
+        covered = Math.min(paid, debt);
+        bonus = paid - covered;
+        if (covered < debt) _shareLoss(marketId, longs, debt - covered);
+    }
+
+    /// @dev The part of `debt` (= -equity) that closing `amount` of the account's `marketId` position carries:
+    ///      pro rata to each held market's loss (by notional when none shows a loss), then to `amount`;
+    ///      exactly `debt` when the part carries all of the account's remaining weight.
+    function _debtShare(address account, uint256 marketId, uint256 amount, uint256 debt, Prices memory prices)
+        private
+        view
+        returns (uint256)
+    {
+        (uint256 weight, uint256 total) = _lossWeight(account, marketId, prices);
+        uint256 size = SignedMath.abs(_positions[account][marketId].size);
+        if (amount == size && weight == total) return debt;
+        return Math.mulDiv(Math.mulDiv(debt, weight, total), amount, size);
+    }
+
+    /// @dev `marketId`'s weight among the account's held markets, and their total: unrealised losses, or
+    ///      notionals when no market shows a loss.
+    function _lossWeight(address account, uint256 marketId, Prices memory prices)
+        private
+        view
+        returns (uint256 weight, uint256 total)
+    {
+        uint256 totalLoss;
+        uint256 totalNotional;
+        uint256 loss;
+        uint256 notional;
+        uint256 held = _held[account];
+        for (uint256 m; held >> m != 0; ++m) {
+            if ((held >> m) & 1 == 0) continue;
+            (uint256 l, uint256 n) = _lossAndNotional(_positions[account][m], m, prices);
+            (totalLoss, totalNotional) = (totalLoss + l, totalNotional + n);
+            if (m == marketId) (loss, notional) = (l, n);
+        }
+        return totalLoss != 0 ? (loss, totalLoss) : (notional, totalNotional);
+    }
+
+    /// @dev A position's unrealised loss (0 for a gain), counting what it owes of shared losses, and its
+    ///      notional, at the index.
+    function _lossAndNotional(Position storage p, uint256 marketId, Prices memory prices)
+        private
+        view
+        returns (uint256 loss, uint256 notional)
+    {
+        (uint256 index,) = _price(prices, marketId);
+        int256 size = p.size;
+        int256 pnl = _value(size, index) - p.openNotional - _owed(_markets[marketId], p).toInt256();
+        loss = pnl < 0 ? uint256(-pnl) : 0;
+        notional = Math.mulDiv(SignedMath.abs(size), index, WAD);
+    }
+
+    /// @dev Ask the fund for `amount` (WAD, rounded up to whole tokens); return what arrived, at most
+    ///      `amount` (the rounding surplus goes to fees, back to the fund). A paused or failing fund pays
+    ///      nothing. State is written after the call: every entry point is nonReentrant, and what arrived
+    ///      is only known after it; the fund is immutable and set at deployment.
+    // slither-disable-next-line reentrancy-benign,reentrancy-no-eth
+    function _cover(uint256 amount) private returns (uint256 paid) {
+        // slither-disable-next-line incorrect-equality
+        if (amount == 0) return 0;
         IERC20 token = IERC20(COLLATERAL);
         uint256 balance = token.balanceOf(address(this));
-        // a paused or failing fund pays nothing: the debt is then recorded, never absorbed silently.
-        // State written after the call: every entry point is nonReentrant, and what arrived is only
-        // known after it. The fund is immutable and set at deployment.
-        // slither-disable-next-line unused-return,reentrancy-no-eth
-        try FUND.cover(Math.ceilDiv(debt, SCALE)) {} catch {}
+        // slither-disable-next-line unused-return
+        try FUND.cover(Math.ceilDiv(amount, SCALE)) {} catch {}
         uint256 arrived = (token.balanceOf(address(this)) - balance) * SCALE;
-        uint256 covered = Math.min(arrived, debt);
-        fees += arrived - covered; // rounding up to whole tokens: the surplus goes back to the fund
-        cash[account] = 0;
+        paid = Math.min(arrived, amount);
+        fees += arrived - paid;
+    }
+
+    /// @dev `amount` of `marketId`'s bad debt becomes owed by its longs (`longs`) or shorts pro rata to size;
+    ///      the market turns reduce-only. Each side holds `openInterest` (sizes are zero-sum), which is > 0
+    ///      here: the insolvent position itself is still open on the other side.
+    function _shareLoss(uint256 marketId, bool longs, uint256 amount) private {
         MarketState storage s = _markets[marketId];
-        if (covered < debt) {
-            s.deficit += debt - covered;
-            if (!s.reduceOnly) {
-                s.reduceOnly = true;
-                emit ReduceOnlyUpdated(marketId, true);
-            }
+        uint256 openInterest = s.openInterest;
+        uint256 perUnit = Math.mulDiv(amount, WAD, openInterest, Math.Rounding.Ceil);
+        uint256 index = (longs ? s.longLossIndex : s.shortLossIndex) + perUnit;
+        if (longs) s.longLossIndex = index.toUint128();
+        else s.shortLossIndex = index.toUint128();
+        s.lossShared = true;
+        s.sharedLoss += amount;
+        s.unsettledLoss += amount.toInt256();
+        emit LossShared(marketId, longs, amount, openInterest, index);
+        if (!s.reduceOnly) {
+            s.reduceOnly = true;
+            emit ReduceOnlyUpdated(marketId, true);
         }
-        emit BadDebt(marketId, account, debt, covered, s.deficit);
     }
 
     // ---------------------------------------------------------------- internals: margin
@@ -487,11 +608,14 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         uint256 held = _held[account];
         for (uint256 m; held >> m != 0; ++m) {
             if ((held >> m) & 1 == 0) continue;
-            Position memory p = _positions[account][m];
+            Position storage p = _positions[account][m];
+            (int256 size, int256 open) = (p.size, p.openNotional);
             (uint256 index, uint256 rate) = _price(prices, m);
-            st.equity += _value(p.size, index);
-            st.collateral += p.openNotional;
-            (uint256 mm, uint256 im) = _margins(p.size, index, rate, _markets[m].risk.imFactor);
+            MarketState storage s = _markets[m];
+            int256 owed = _owed(s, p).toInt256(); // a shared loss counts at once (ENG-07)
+            st.equity += _value(size, index) - owed;
+            st.collateral += open - owed;
+            (uint256 mm, uint256 im) = _margins(size, index, rate, s.risk.imFactor);
             st.maintenanceMargin += mm;
             st.initialMargin += im;
         }

@@ -14,7 +14,8 @@ BEATS = [
     "refused with GuardedPaused",  # the one-signer fast pause of TRADE
     "breaker cleared, served 1,400",
     "keeper liquidates alice: refused with MarginEngineNotLiquidatable",
-    "bad debt: bob owes 150; the fund's cover paid 150 mUSD; market deficit 0",
+    "bad debt: bob owes 150, booked to ETH/USD where he lost; the fund covered 150; shared with the "
+    "other side 0",
     "refused with MarginEngineInsufficientMargin",  # unrealised profit stays
     "refused with PauseGuardianOperationNotReady",
     "finds 1 mismatch: markets.0.risk.base_mmr file 0.05, chain 0.075",
@@ -26,6 +27,8 @@ CHECKED = [
     "ENG-04",
     "ENG-05",
     "ENG-06",
+    "ENG-07",
+    "ENG-08",
     "FND-01",
     "FND-04",
     "GRD-01",

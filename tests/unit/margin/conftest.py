@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
+from bulwark.ledger import engine_claims
 from bulwark.margin import WAD, AccountState, RiskParams
 from bulwark.model.oracle import local_config
 from bulwark.reports import feed_id, relay, reporter_test_keys
@@ -133,8 +134,7 @@ def helper(engine, token, oracles, operator, chain) -> MarginHelper:
 def books(engine, token, accounts) -> tuple[int, int]:
     """ENG-01's two sides: (token balance * SCALE, sum of `accounts`' cash + fees - unsettled shared losses).
     `accounts` must be every account that ever touched the engine."""
-    unsettled = sum(engine.market(m).unsettledLoss for m in range(engine.marketCount()))
-    claims = sum(engine.cash(a) for a in accounts) + engine.fees() - unsettled
+    claims = engine_claims(engine, accounts)
     return token.balanceOf(engine) * engine.SCALE(), claims
 
 

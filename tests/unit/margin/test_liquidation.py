@@ -1,6 +1,6 @@
 """MarginEngine liquidations: only below maintenance (ENG-03), the size limit, the penalty that never
-lowers the margin ratio (ENG-04), insolvent accounts closed whole, bad debt covered by the fund or
-recorded as a deficit that makes the market reduce-only (ENG-01), the liquidator's own IM, halts
+lowers the margin ratio (ENG-04), bad debt covered by the fund or owed by the market's other side,
+which makes the market reduce-only (ENG-01, ENG-07; parts and withdrawals in test_insolvency.py), the liquidator's own IM, halts
 (ENG-06), fees swept to the fund, and the liquidation-price view."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_06
+from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_06, ENG_07
 from bulwark.margin import WAD, account_state, liquidation_limit, penalty
 from tests.helpers import event, reverts
 from tests.unit.margin.conftest import ETH, RISK, SCOPE_LIQUIDATE, books, open_interest_sum, units
@@ -124,59 +124,54 @@ def test_a_liquidation_leaving_dust_reverts(helper, engine, levered, liquidator)
         engine.liquidate(levered, ETH, amount, sender=liquidator)
 
 
-def test_an_insolvent_account_is_closed_whole_and_the_fund_covers_its_debt(
+def test_an_insolvent_account_closed_whole_has_its_debt_and_the_bonus_paid_by_the_fund(
     helper, engine, token, fund, levered, liquidator, traders
 ):
     helper.set_price(ETH, 1_700 * WAD)  # equity -50
-    with reverts(
-        engine.MarginEngineMustCloseWhole, account=levered, market=ETH, amount=units(0.5), size=units(1)
-    ):
-        engine.liquidate(levered, ETH, units(0.5), sender=liquidator)
     fund_before = token.balanceOf(fund)
     receipt = engine.liquidate(levered, ETH, units(1), sender=liquidator)
-    assert event(receipt, "Liquidated").bonus == 0  # nothing left to pay a penalty from
+    # the bonus, 2% of 1,700, is paid by the fund after the debt (its cap, 1,000, allows both)
+    log = event(receipt, "Liquidated")
+    assert (log.bonus, log.insuranceShare) == (34 * WAD, 0)
     bad = event(receipt, "BadDebt")
-    assert (bad.market, bad.account, bad.debt, bad.covered, bad.deficit) == (
-        ETH,
-        levered,
-        50 * WAD,
-        50 * WAD,
-        0,
-    )
-    assert fund_before - token.balanceOf(fund) == 50 * helper.unit
+    assert (bad.market, bad.account, bad.debt, bad.covered) == (ETH, levered, 50 * WAD, 50 * WAD), ENG_07
+    assert not [e for e in receipt.events if e.event_name == "LossShared"]
+    assert fund_before - token.balanceOf(fund) == 84 * helper.unit
     assert engine.cash(levered) == 0 and engine.position(levered, ETH) == (0, 0)
     assert not engine.market(ETH).reduceOnly
     balance, claims = books(engine, token, everyone(traders, liquidator))
     assert balance == claims, ENG_01
 
 
-def test_bad_debt_the_fund_cannot_pay_becomes_a_deficit_and_makes_the_market_reduce_only(
+def test_bad_debt_the_fund_cannot_pay_is_owed_by_the_other_side_and_makes_the_market_reduce_only(
     helper, engine, token, fund, levered, liquidator, traders, guardian
 ):
     fund.setPause(COVER, helper.now + 86_400, sender=guardian)  # the fund pays nothing
     helper.set_price(ETH, 1_700 * WAD)
     receipt = engine.liquidate(levered, ETH, units(1), sender=liquidator)
     bad = event(receipt, "BadDebt")
-    assert (bad.debt, bad.covered, bad.deficit) == (50 * WAD, 0, 50 * WAD)
+    assert (bad.debt, bad.covered) == (50 * WAD, 0)
+    shared = event(receipt, "LossShared")
+    assert (shared.market, shared.longs, shared.amount, shared.openInterest) == (ETH, False, 50 * WAD, units(1))
     assert event(receipt, "ReduceOnlyUpdated").reduceOnly
+    assert engine.lossOwed(traders[2], ETH) == 50 * WAD, ENG_07  # the one short owes it
     state = engine.market(ETH)
-    assert (state.deficit, state.reduceOnly) == (50 * WAD, True)
+    assert (state.sharedLoss, state.unsettledLoss, state.reduceOnly) == (50 * WAD, 50 * WAD, True)
     balance, claims = books(engine, token, everyone(traders, liquidator))
-    assert balance == claims, ENG_01  # nothing absorbed silently: the deficit is on the books
+    assert balance == claims, ENG_01  # nothing absorbed silently: the shared loss is on the books
 
     with reverts(engine.MarginEngineReduceOnly, market=ETH, account=traders[1]):
         helper.fill(traders[2], traders[1], ETH, units(0.1), 1_700 * WAD)
-    receipt = engine.repayDeficit(ETH, 50 * helper.unit, sender=traders[2])
-    repaid = event(receipt, "DeficitRepaid")
-    assert (repaid.amount, repaid.deficit) == (50 * WAD, 0)
     engine.setReduceOnly(ETH, False, sender=guardian)  # the guardian acts
     helper.deposit(traders[1], 1_000)
     helper.fill(traders[2], traders[1], ETH, units(0.1), 1_700 * WAD)
+    assert engine.lossOwed(traders[2], ETH) == 0  # settled when its position changed
+    assert engine.market(ETH).unsettledLoss == 0
     balance, claims = books(engine, token, everyone(traders, liquidator))
     assert balance == claims, ENG_01
 
 
-def test_bad_debt_beyond_the_outflow_cap_is_split_between_fund_and_deficit(
+def test_bad_debt_beyond_the_outflow_cap_is_split_between_fund_and_the_other_side(
     helper, engine, token, traders, liquidator
 ):
     helper.deposit(traders[1], 2_500)
@@ -186,7 +181,10 @@ def test_bad_debt_beyond_the_outflow_cap_is_split_between_fund_and_deficit(
     helper.set_price(ETH, 1_500 * WAD)  # equity 2,500 - 5,000 = -2,500; the fund's cap is 1,000
     receipt = engine.liquidate(traders[1], ETH, units(10), sender=liquidator)
     bad = event(receipt, "BadDebt")
-    assert (bad.debt, bad.covered, bad.deficit) == (2_500 * WAD, 1_000 * WAD, 1_500 * WAD)
+    assert (bad.debt, bad.covered) == (2_500 * WAD, 1_000 * WAD)
+    assert event(receipt, "Liquidated").bonus == 0  # the cap went to the debt first
+    assert event(receipt, "LossShared").amount == 1_500 * WAD
+    assert engine.lossOwed(traders[2], ETH) == 1_500 * WAD, ENG_07
     balance, claims = books(engine, token, everyone(traders, liquidator))
     assert balance == claims, ENG_01
 

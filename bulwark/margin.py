@@ -86,21 +86,67 @@ def margins(size: int, index: int, rate: int, im_factor: int) -> tuple[int, int]
 
 
 def account_state(
-    cash: int, positions: dict[int, tuple[int, int]], prices: dict[int, tuple[int, int]], risks
+    cash: int,
+    positions: dict[int, tuple[int, int]],
+    prices: dict[int, tuple[int, int]],
+    risks,
+    owed: dict[int, int] | None = None,
 ) -> AccountState:
     """Equity, collateral, MM and IM. `positions[m] = (size, openNotional)`, `prices[m] = (index, rate)`,
-    `risks[m]` the market's RiskParams."""
+    `risks[m]` the market's RiskParams, `owed[m]` what the position owes of shared losses (counted in
+    equity and collateral at once)."""
     equity = collateral = cash
     mm = im = 0
     for m, (size, open_notional) in positions.items():
         if size == 0:
             continue
         index, rate = prices[m]
-        equity += value(size, index)
-        collateral += open_notional
+        due = (owed or {}).get(m, 0)
+        equity += value(size, index) - due
+        collateral += open_notional - due
         pm, pi = margins(size, index, rate, risks[m].imFactor)
         mm, im = mm + pm, im + pi
     return AccountState(equity, collateral, mm, im)
+
+
+def owed(size: int, snapshot: int, long_index: int, short_index: int) -> int:
+    """What a position owes of its market's shared losses (MarginEngine._owed): ceil(|size| * (its side's
+    loss index - its snapshot))."""
+    if size == 0:
+        return 0
+    index = long_index if size > 0 else short_index
+    return ceil_div(abs(size) * (index - snapshot), WAD)
+
+
+def loss_per_unit(amount: int, open_interest: int) -> int:
+    """How much a side's loss index grows when it shares `amount` over `open_interest` (rounded up)."""
+    return ceil_div(amount * WAD, open_interest)
+
+
+def debt_share(
+    debt: int,
+    market: int,
+    amount: int,
+    positions: dict[int, tuple[int, int]],
+    prices,
+    owed_by: dict[int, int],
+) -> int:
+    """The part of an insolvent account's `debt` (-equity) closing `amount` of its `market` position
+    carries (MarginEngine._debtShare): pro rata to each held market's unrealised loss (by notional when
+    none shows one), then to `amount`; all of `debt` when the part carries all the remaining weight."""
+    losses, notionals = {}, {}
+    for m, (size, open_notional) in positions.items():
+        if size == 0:
+            continue
+        index = prices[m][0]
+        pnl = value(size, index) - open_notional - owed_by.get(m, 0)
+        losses[m], notionals[m] = max(-pnl, 0), abs(size) * index // WAD
+    weights = losses if sum(losses.values()) else notionals
+    weight, total = weights[market], sum(weights.values())
+    size = abs(positions[market][0])
+    if amount == size and weight == total:
+        return debt
+    return debt * weight // total * amount // size
 
 
 def move(size: int, open_notional: int, delta: int, cash_delta: int) -> tuple[int, int]:

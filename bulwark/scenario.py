@@ -281,11 +281,14 @@ class Crash(Walk):
             )
         bad, shared = logs["BadDebt"], logs.get("LossShared")
         self.say(
-            f"[bold]bad debt[/]: bob owes {wad(bad.debt)}, booked to {self.names[bad.market]} where he lost; "
-            f"the fund covered {wad(bad.covered)}; shared with the other side {wad(shared.amount if shared else 0)}. "
+            f"[bold]bad debt[/]: bob owes {wad(bad.debt)}, booked to {self.names[bad.market]} where he "
+            f"lost; the fund covered {wad(bad.covered)}; shared with the other side "
+            f"{wad(shared.amount if shared else 0)}. "
             "Trading is paused, but liquidation is its own scope"
         )
-        self.tally.check("ENG-07", bad.market == ETH and bad.covered == bad.debt, "bob's loss owned by the fund")
+        self.tally.check(
+            "ENG-07", bad.market == ETH and bad.covered == bad.debt, "bob's loss owned by the fund"
+        )
         self.say(f"fund assets {dec(assets_before, self.unit)} -> {dec(self.fund.totalAssets(), self.unit)}")
         cap = self.fund.params().maxOutflow
         self.tally.check(

@@ -1,25 +1,30 @@
 """Stateful fuzzing of MarginEngine: three traders deposit (with dust) and withdraw (part, all or a
-little more than their margin frees), and trade with each other and with the liquidator through the
-operator in both markets, at prices inside the band, on its edge or just outside, for part of what both
-accounts' margin carries, all of it to the unit, or just beyond, or to close; the liquidator takes over
-what the model has below maintenance (the most the size limit allows, part of it, or beyond it; the
-whole position when insolvent), right after a price move or later, and once in some runs tries a
-healthy account; reporters move prices through signed pokes: small moves, moves to a trader's
-liquidation price, between it and the bankruptcy price or past that, and jumps beyond maxDeviation
-that trip the breaker, which a later poke clears or, after confirmDelay, confirms; time passes a
-little, to a price's last live (or first stale) second, or past maxStaleness until the next poke;
-insurance shares are swept to the fund; a trader repays a deficit and the guardian reopens the
-reduce-only market. BTC's maintenance rate follows its oracle's volatility (volMultiplier 0.5), so
-its pokes move every BTC holder's margin.
+little more than their margin frees), and trade with each other, with the liquidator and with a small
+keeper through the operator in both markets, at prices inside the band, on its edge or just outside, for
+part of what both accounts' margin carries, all of it to the unit, or just beyond, or to close; the
+well-funded liquidator or the keeper (whose 3,000 tokens cover a part of a big insolvency, not all of it)
+takes over what the model has below maintenance (the most the size limit allows, part of it, or beyond
+it; an insolvent account in parts or whole), right after a price move or later, and once in some runs
+tries a healthy account; every account withdraws what its margin frees, in a random order, once bad
+debt was shared (then the chain is put back); reporters move prices through signed pokes: small moves,
+moves to a trader's liquidation price, between it and the bankruptcy price or past that, and jumps
+beyond maxDeviation that trip the breaker, which a later poke clears or, after confirmDelay, confirms;
+time passes a little, to a price's last live (or first stale) second, or past maxStaleness until the
+next poke; insurance shares are swept to the fund; the guardian reopens a reduce-only market. BTC's
+maintenance rate follows its oracle's volatility (volMultiplier 0.5), so its pokes move every BTC
+holder's margin.
 
 A pure-Python model, updated only on success, mirrors every account's cash and positions (size, open
-notional), fees, open interest, deficits and reduce-only flags, the engine's and the fund's token
+notional, loss snapshot), fees, open interest, shared and unsettled losses, loss indices and reduce-only
+flags, the engine's and the fund's token
 balances and the fund's outflow cap, and both oracles (served price, updatedAt, breaker, EWMA variance
 and so the maintenance rate). With bulwark.margin (the engine's arithmetic, rounding for rounding) it
 predicts every transaction down to the custom error and its inputs (the oracle's own error when a price
-the transaction needs is stale or tripped), or to the exact penalty, bad debt, cover and deficit.
-ENG-01..ENG-06 are checked after every step against what the chain says: the books balance exactly
-and match the model, sizes sum to zero, every liquidated account was below maintenance just before
+the transaction needs is stale or tripped), or to the exact penalty, bad debt, cover and shared loss.
+ENG-01..ENG-08 are checked after every step against what the chain says: the books balance exactly
+and match the model, sizes sum to zero, what every position owes matches, the token balance covers
+every settled claim, a liquidation lowers the equity of no account but the liquidated one and (by what it
+newly owes) the opposite side of the market, every liquidated account was below maintenance just before
 and (partial liquidations) kept its margin ratio, every withdrawal and risk-increasing fill left
 min(equity, collateral) >= IM, and every price a fill, withdrawal or liquidation needed was live in
 its block.
@@ -50,16 +55,19 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_05, ENG_06
+from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_05, ENG_06, ENG_07, ENG_08
 from bulwark.margin import (
     WAD,
     AccountState,
     RiskParams,
     account_state,
     ceil_div,
+    debt_share,
     liquidation_limit,
+    loss_per_unit,
     mmr,
     move,
+    owed,
     penalty,
     value,
 )
@@ -95,10 +103,15 @@ MAX_DEVIATION, MIN_PRICE, MAX_PRICE = (
     ORACLE_CONFIG.maxPrice,
 )
 OK, STALE, TRIPPED = 0, 2, 3  # IMedianOracle.Status
+COVER = 1 << 3  # InsuranceFund SCOPE_COVER
 TRADERS = 3
 LIQ = TRADERS  # the liquidator's index among the actors
+KEEPER = TRADERS + 1  # a second liquidator, small: a big insolvency is more than it can take alone
+ACTORS = TRADERS + 2
 DEPOSITS = (1_000, 4_000, 15_000)  # tokens each trader holds in the engine when a run starts
 LIQUIDATOR_DEPOSIT = 1_000_000  # tokens: well funded, so its own IM rarely binds
+KEEPER_DEPOSIT = 3_000
+MAX_OUTFLOW = 200  # tokens the fund's cover may pay per window
 MAX_REJECTED = 3  # rejected transactions per run: each costs Ape ~0.4 s, an accepted one ~0.1 s
 HALTED = "halted"  # the rejection kind of every oracle error (stale or tripped)
 
@@ -107,7 +120,12 @@ CASH = ("cash(address)", ("int256",))
 POSITION = ("position(address,uint256)", ("int256", "int256"))
 FEES = ("fees()", ("uint256",))
 ACCOUNT_STATE = ("accountState(address)", ("int256", "int256", "uint256", "uint256"))
-MARKET = ("market(uint256)", ("address", "bool", "uint256", "uint256"))  # the rest: risk parameters
+# oracle, reduceOnly, lossShared, openInterest, sharedLoss, unsettledLoss, long and short loss index
+MARKET = (
+    "market(uint256)",
+    ("address", "bool", "bool", "uint256", "uint256", "int256", "uint128", "uint128"),
+)  # the rest: risk parameters
+LOSS_OWED = ("lossOwed(address,uint256)", ("uint256",))
 MMR = ("mmr(uint256)", ("uint256",))
 MAX_LIQUIDATION = ("maxLiquidation(address,uint256)", ("uint256",))
 BALANCE_OF = ("balanceOf(address)", ("uint256",))
@@ -195,9 +213,12 @@ class Book:
 
     cash: list[int]
     positions: list[list[tuple[int, int]]]  # [actor][market] = (size, openNotional)
+    snapshots: list[list[int]]  # [actor][market] = the position's loss snapshot
     fees: int
     open_interest: list[int]
-    deficit: list[int]
+    shared: list[int]  # per market: all loss shared with a side
+    unsettled: list[int]  # per market: shared loss not yet taken from cash
+    loss_index: list[list[int]]  # [market] = [long index, short index]
     reduce_only: list[bool]
     balance: int  # the engine's token balance (token units)
     fund_balance: int
@@ -207,14 +228,21 @@ class Book:
         return Book(
             [*self.cash],
             [[*p] for p in self.positions],
+            [[*p] for p in self.snapshots],
             self.fees,
             [*self.open_interest],
-            [*self.deficit],
+            [*self.shared],
+            [*self.unsettled],
+            [[*i] for i in self.loss_index],
             [*self.reduce_only],
             self.balance,
             self.fund_balance,
             [*self.outflows],
         )
+
+    def owed(self, a: int, m: int) -> int:
+        """What actor `a`'s position in `m` owes of shared losses (MarginEngine._owed)."""
+        return owed(self.positions[a][m][0], self.snapshots[a][m], *self.loss_index[m])
 
     def held(self, a: int) -> list[int]:
         """The markets actor `a` holds, in the order the engine walks them."""
@@ -228,20 +256,39 @@ class Liquidation(NamedTuple):
     after: AccountState
 
 
-def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator, operator, guardian, chain):  # noqa: F811
-    """ENG-01..ENG-06 hold after every step of random deposits, withdrawals, fills, liquidations,
-    signed price moves (breaker trips included), staleness and fee sweeps; every transaction's outcome
-    matches the model exactly."""
+def test_engine_state_machine(
+    engine,  # noqa: F811
+    oracles,  # noqa: F811
+    fund,  # noqa: F811
+    token,
+    traders,  # noqa: F811
+    liquidator,  # noqa: F811
+    operator,  # noqa: F811
+    guardian,
+    chain,
+    accounts,
+):
+    """ENG-01..ENG-08 hold after every step of random deposits, withdrawals, fills, liquidations by
+    two liquidators, shared losses, signed price moves (breaker trips included), staleness, fee sweeps
+    and exits in random order; every transaction's outcome matches the model exactly."""
     helper = MarginHelper(engine, token, oracles, operator, chain)
     views = Views(chain.provider.web3)
     scale, unit = engine.SCALE(), helper.unit
-    actors = [*traders, liquidator]
+    keeper = accounts[7]
+    token.mint(keeper, KEEPER_DEPOSIT * unit, sender=keeper)
+    token.approve(engine, 2**256 - 1, sender=keeper)
+    engine.setOperator(operator, True, sender=keeper)
+    actors = [*traders, liquidator, keeper]
     addresses = [a.address for a in actors]
-    cap = PARAMS.maxOutflow * unit
+    # a tight cover cap, so bad debt beyond what the fund pays (shared with the other side) is common
+    cap = MAX_OUTFLOW * unit
+    helper.next()
+    fund.setParams((PARAMS.cooldown, PARAMS.redeemWindow, cap), sender=guardian)
     for m in MARKETS:
         helper.next()
         engine.setRiskParams(m, RISKS[m].as_tuple(), sender=guardian)
-    deposits = [tokens * unit + unit // 3 for tokens in DEPOSITS] + [LIQUIDATOR_DEPOSIT * unit]
+    deposits = [tokens * unit + unit // 3 for tokens in DEPOSITS]
+    deposits += [LIQUIDATOR_DEPOSIT * unit, KEEPER_DEPOSIT * unit]
     for account, amount in zip(actors, deposits, strict=True):
         helper.next()
         engine.deposit(amount, sender=account)
@@ -262,9 +309,12 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
             self.book = Book(
                 cash=[amount * scale for amount in deposits],
                 positions=[[(0, 0)] * len(MARKETS) for _ in actors],
+                snapshots=[[0] * len(MARKETS) for _ in actors],
                 fees=0,
                 open_interest=[0] * len(MARKETS),
-                deficit=[0] * len(MARKETS),
+                shared=[0] * len(MARKETS),
+                unsettled=[0] * len(MARKETS),
+                loss_index=[[0, 0] for _ in MARKETS],
                 reduce_only=[False] * len(MARKETS),
                 balance=start_balance,
                 fund_balance=start_fund_balance,
@@ -274,6 +324,7 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
             self.rates = [feed.rate(RISKS[m]) for m, feed in enumerate(self.feeds)]
             self.rejections: Counter[str] = Counter()  # by kind: error name, or HALTED
             self.healthy_tried = False
+            self.cover_paused_until = 0  # the fund's COVER scope
             # what the invariants read next (storage a step may have changed) and what steps reported
             self.cash_due: set[int] = set()
             self.positions_due: set[int] = set()
@@ -282,6 +333,7 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
             self.poked: set[int] = set()
             self.time_moved = False
             self.liquidations: list[Liquidation] = []  # ENG-03, ENG-04
+            self.owed_due: set[int] = set()  # actors whose loss owed may have changed (ENG-07)
             self.margined: list[AccountState] = []  # ENG-05
             self.priced: list[int] = []  # ENG-06: oracle statuses in the blocks of accepted transactions
 
@@ -312,9 +364,12 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
                     return halt
             return None
 
+        def _prices(self) -> dict[int, tuple[int, int]]:
+            return {m: (self.feeds[m].price, self.rates[m]) for m in MARKETS}
+
         def _state(self, book: Book, a: int) -> AccountState:
-            prices = {m: (self.feeds[m].price, self.rates[m]) for m in MARKETS}
-            return account_state(book.cash[a], dict(enumerate(book.positions[a])), prices, RISKS)
+            positions, due = dict(enumerate(book.positions[a])), {m: book.owed(a, m) for m in MARKETS}
+            return account_state(book.cash[a], positions, self._prices(), RISKS, due)
 
         def _serve(self, m: int, price: int, updated_at: int) -> None:
             """MedianOracle._serve: the new price, and the variance moved if it is a sample (ORA-06)."""
@@ -349,8 +404,15 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
         # ------------------------------------------------------------ model: the engine
 
         def _move(self, book: Book, a: int, m: int, delta: int, cash_delta: int) -> tuple[int, int]:
-            """MarginEngine._move: (size before, size after)."""
+            """MarginEngine._move: (size before, size after); a shared loss the position owes is settled."""
             size, open_notional = book.positions[a][m]
+            if book.shared[m]:  # MarginEngine._settleOwed
+                due = book.owed(a, m)
+                book.cash[a] -= due
+                book.unsettled[m] -= due
+                after = size + delta
+                long_index, short_index = book.loss_index[m]
+                book.snapshots[a][m] = long_index if after > 0 else short_index if after < 0 else 0
             book.positions[a][m] = move(size, open_notional, delta, cash_delta)
             book.cash[a] += cash_delta
             after = book.positions[a][m][0]
@@ -457,9 +519,32 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
             used = sum(paid for t, paid in book.outflows if first <= t // BUCKET_SECONDS <= bucket)
             return max(cap - used, 0)
 
-        def _liquidate(self, book: Book, a: int, m: int, amount: int, at: int):
-            """MarginEngine.liquidate by the liquidator on `book`: the first rule broken as (error,
-            inputs), or None and (taken, index, bonus, share, (debt, covered, deficit) or None)."""
+        def _cover(self, book: Book, amount: int, at: int) -> int:
+            """MarginEngine._cover: the fund pays min(ceil(amount), balance, allowance) tokens; returns
+            what counts (at most `amount`), the rounding surplus going to fees."""
+            if amount == 0 or at < self.cover_paused_until:  # a paused fund reverts; the engine goes on
+                return 0
+            paid = min(ceil_div(amount, scale), book.fund_balance, self._allowance(book, at))
+            if paid:
+                book.outflows.append((at, paid))
+                book.fund_balance -= paid
+                book.balance += paid
+            arrived = paid * scale
+            book.fees += arrived - min(arrived, amount)
+            return min(arrived, amount)
+
+        def _share_loss(self, book: Book, m: int, longs: bool, amount: int) -> tuple:
+            """MarginEngine._shareLoss: the side's loss index grows; the market turns reduce-only."""
+            side = 0 if longs else 1
+            book.loss_index[m][side] += loss_per_unit(amount, book.open_interest[m])
+            book.shared[m] += amount
+            book.unsettled[m] += amount
+            book.reduce_only[m] = True
+            return longs, amount, book.open_interest[m], book.loss_index[m][side]
+
+        def _liquidate(self, book: Book, a: int, m: int, amount: int, at: int, by: int = LIQ):
+            """MarginEngine.liquidate by actor `by` on `book`: the first rule broken as (error, inputs),
+            or None and (taken, index, bonus, share, (debt, covered) or None, LossShared fields or None)."""
             risk, index = RISKS[m], self.feeds[m].price
             account, size = addresses[a], book.positions[a][m][0]
             if size == 0:
@@ -476,53 +561,50 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
                 }
                 return (engine.MarginEngineNotLiquidatable, inputs), None
             held = abs(size)
-            if before.equity <= 0:
-                if amount != held:
-                    inputs = {"account": account, "market": m, "amount": amount, "size": held}
-                    return (engine.MarginEngineMustCloseWhole, inputs), None
-            else:
-                maximum = liquidation_limit(before, held, index, self.rates[m], risk)
-                if amount > maximum:
-                    inputs = {"account": account, "market": m, "amount": amount, "maximum": maximum}
-                    return (engine.MarginEngineLiquidationTooLarge, inputs), None
+            maximum = (
+                liquidation_limit(before, held, index, self.rates[m], risk) if before.equity > 0 else held
+            )
+            if amount > maximum:
+                inputs = {"account": account, "market": m, "amount": amount, "maximum": maximum}
+                return (engine.MarginEngineLiquidationTooLarge, inputs), None
+            bad_debt = shared = None
+            if before.equity <= 0:  # MarginEngine._closeInsolventPart
+                due = {k: book.owed(a, k) for k in MARKETS}
+                positions = dict(enumerate(book.positions[a]))
+                debt = debt_share(-before.equity, m, amount, positions, self._prices(), due)
+                nominal = (amount * index // WAD) * risk.liquidationBonus // WAD
+                paid = self._cover(book, debt + nominal, at)
+                covered = min(paid, debt)
+                bonus, share = paid - covered, 0
+                if covered < debt:
+                    shared = self._share_loss(book, m, size < 0, debt - covered)
+                if debt:
+                    bad_debt = (debt, covered)
             taken = amount if size > 0 else -amount
             proceeds = value(size, index) - value(size - taken, index)
             self._move(book, a, m, -taken, proceeds)
-            self._move(book, LIQ, m, taken, -proceeds)
+            self._move(book, by, m, taken, -proceeds)
             rest = size - taken  # the liquidator may end below the dust size; the account may not
             if rest != 0 and abs(rest) < risk.dustSize:
                 inputs = {"account": addresses[a], "market": m, "size": rest, "dustSize": risk.dustSize}
                 return (engine.MarginEngineDustPosition, inputs), None
-            bonus, share = penalty(before, self._state(book, a), amount * index // WAD, risk)
-            book.cash[a] -= bonus + share
-            book.cash[LIQ] += bonus
-            book.fees += share
-            failure = self._initial_margin(book, LIQ, at)
+            if before.equity > 0:
+                bonus, share = penalty(before, self._state(book, a), amount * index // WAD, risk)
+                book.cash[a] -= bonus + share
+                book.fees += share
+            else:
+                book.cash[a] += debt
+            book.cash[by] += bonus
+            failure = self._initial_margin(book, by, at)
             if failure is not None:
                 return failure, None
-            bad_debt = None
-            if not book.held(a) and book.cash[a] < 0:  # MarginEngine._settleBadDebt
-                debt = -book.cash[a]
-                paid = min(ceil_div(debt, scale), book.fund_balance, self._allowance(book, at))
-                arrived = paid * scale
-                covered = min(arrived, debt)
-                book.fees += arrived - covered
-                book.cash[a] = 0
-                if paid:
-                    book.outflows.append((at, paid))
-                    book.fund_balance -= paid
-                    book.balance += paid
-                if covered < debt:
-                    book.deficit[m] += debt - covered
-                    book.reduce_only[m] = True
-                bad_debt = (debt, covered, book.deficit[m])
-            return None, (taken, index, bonus, share, bad_debt)
+            return None, (taken, index, bonus, share, bad_debt, shared)
 
         def _liquidatable(self) -> list[tuple[int, int]]:
-            """(trader, market) of every position whose holder the model has below maintenance, the
-            insolvent ones first (closing them all settles the account's bad debt)."""
+            """(trader or keeper, market) of every position whose holder the model has below maintenance, the
+            insolvent ones first (the keeper's too: the liquidator takes those)."""
             book = self.book
-            states = {a: self._state(book, a) for a in range(TRADERS) if book.held(a)}
+            states = {a: self._state(book, a) for a in (*range(TRADERS), KEEPER) if book.held(a)}
             below = sorted((s.equity > 0, a) for a, s in states.items() if s.liquidatable)
             return [(a, m) for _, a in below for m in book.held(a)]
 
@@ -600,6 +682,7 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
             self.book = book
             self.cash_due |= {maker, taker}
             self.positions_due |= {maker, taker}
+            self.owed_due |= {maker, taker}
             self.markets_due.add(m)
             self._after([m, *book.held(taker), *book.held(maker)], added)
             return True
@@ -627,11 +710,15 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
                 return index + side * half
             return index + side * (half + 1 + abs(offset) * index // 10**9)
 
-        def _liquidation(self, a: int, m: int, amount: int, at: int) -> bool:
+        def _live_actors(self, at: int) -> list[int]:
+            """Actors every price of whose markets is live at `at` (their accountState answers)."""
+            return [k for k in range(ACTORS) if all(self._halt(m, at) is None for m in self.book.held(k))]
+
+        def _liquidation(self, a: int, m: int, amount: int, at: int, by: int = LIQ) -> bool:
             """Liquidate as predicted; False if the model expects a revert and none may be spent."""
             book = self.book.copy()
-            expected, outcome = self._liquidate(book, a, m, amount, at)
-            send = lambda: engine.liquidate(addresses[a], m, amount, sender=liquidator)  # noqa: E731
+            expected, outcome = self._liquidate(book, a, m, amount, at, by)
+            send = lambda: engine.liquidate(addresses[a], m, amount, sender=actors[by])  # noqa: E731
             if expected is not None:
                 if not self._may_reject(expected):
                     return False
@@ -640,8 +727,11 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
                 self._reject(at, expected, send, invariant)
                 return True
             # the head's prices are the transaction's (live then, so live now: staleness only grows)
-            before, maximum = views(
-                (engine, ACCOUNT_STATE, addresses[a]), (engine, MAX_LIQUIDATION, addresses[a], m)
+            watched = [k for k in self._live_actors(at) if k != a]
+            before, maximum, *others = views(
+                (engine, ACCOUNT_STATE, addresses[a]),
+                (engine, MAX_LIQUIDATION, addresses[a], m),
+                *[(engine, ACCOUNT_STATE, addresses[k]) for k in watched],
             )
             before = AccountState(*before)
             assert before == self._state(self.book, a)
@@ -649,27 +739,42 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
             rate, price = self.rates[m], self.feeds[m].price
             limit = liquidation_limit(before, held, price, rate, RISKS[m]) if before.equity > 0 else held
             assert maximum == limit  # the maxLiquidation view agrees
-            needed = [*self.book.held(a), *book.held(LIQ)]
+            needed = [*self.book.held(a), *book.held(by)]
+            owed_before = {k: self.book.owed(k, m) for k in watched}
             self._at(at)
             receipt = send()
-            taken, index, bonus, share, bad_debt = outcome
+            taken, index, bonus, share, bad_debt, shared = outcome
             liquidated = event(receipt, "Liquidated")
             assert (liquidated.account, liquidated.size, liquidated.price) == (addresses[a], taken, index)
             assert (liquidated.bonus, liquidated.insuranceShare) == (bonus, share)
-            settled = [e for e in receipt.events if e.event_name == "BadDebt"]
-            if bad_debt is None:
-                assert not settled
-            else:
-                (reported,) = settled
-                assert (reported.market, reported.account) == (m, addresses[a])
-                assert (reported.debt, reported.covered, reported.deficit) == bad_debt, ENG_01
+            logs = {
+                name: [e for e in receipt.events if e.event_name == name]
+                for name in ("BadDebt", "LossShared")
+            }
+            assert [(e.market, e.account, e.debt, e.covered) for e in logs["BadDebt"]] == (
+                [(m, addresses[a], *bad_debt)] if bad_debt else []
+            ), ENG_07
+            assert [(e.longs, e.amount, e.openInterest, e.lossIndex) for e in logs["LossShared"]] == (
+                [shared] if shared else []
+            ), ENG_07
             self.book = book
-            self.cash_due |= {a, LIQ}
-            self.positions_due |= {a, LIQ}
+            self.cash_due |= {a, by}
+            self.positions_due |= {a, by}
             self.markets_due.add(m)
+            self.owed_due |= set(range(ACTORS))
             self.fees_due = True
-            after, _ = self._after(needed, [LIQ], others=[a])  # the liquidator must meet its IM
+            after, *after_others = self._after(needed, [by], others=[a, *watched])  # the liquidator's IM
             self.liquidations.append(Liquidation(before, after))
+            # ENG-07: no account but the liquidated one and the liquidator loses equity, other than by
+            # what it newly owes of this market's shared loss (only the side opposite the liquidated one)
+            side = 1 if taken > 0 else -1  # the liquidated account's side
+            for k, then, now in zip(watched, others, after_others[: len(watched)], strict=True):
+                if k == by:
+                    continue
+                owes = book.owed(k, m) - owed_before[k]
+                pays = shared is not None and book.positions[k][m][0] * side < 0
+                assert owes == 0 or pays, ENG_07
+                assert AccountState(*then).equity - now.equity == owes, ENG_07
             return True
 
         # ------------------------------------------------------------ rules: accounts
@@ -738,8 +843,8 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
             self._after(book.held(index), [index])
 
         @rule(
-            maker=st.integers(0, LIQ),
-            offset=st.integers(1, LIQ),
+            maker=st.integers(0, ACTORS - 1),
+            offset=st.integers(1, ACTORS - 1),
             market=markets,
             buy=st.booleans(),
             kind=st.sampled_from(["part", "part", "part", "all", "over"]),
@@ -753,7 +858,7 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
             """Any two actors (the liquidator unloads too) trade a percentage of what both accounts'
             margin carries, all of it to the unit, or just beyond; at a price inside the band, on its
             edge or just outside; `close`: the taker closes its position in the market (if any)."""
-            taker = (maker + offset) % (LIQ + 1)
+            taker = (maker + offset) % ACTORS
             at = self.now + gap
             price = self._fill_price(market, band, price_offset)
             held = self.book.positions[taker][market][0]
@@ -778,19 +883,21 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
             fraction=st.integers(1, 99),
             too_large=one_in(8),
             healthy=one_in(4),
+            by_keeper=st.booleans(),
             gap=gaps,
         )
-        def liquidator_liquidates(self, rotate, index, partial, fraction, too_large, healthy, gap):
+        def liquidator_liquidates(self, rotate, index, partial, fraction, too_large, healthy, by_keeper, gap):
             """A position the model has below maintenance (an insolvent account's first, or, `rotate`,
-            any): the most the size limit allows, or (`partial`) a fraction of it, or the whole
-            position if insolvent; `too_large`: beyond that. `healthy`: once a run, a position of an
-            account at or above maintenance instead (ENG-03)."""
+            any): the most the size limit allows, or (`partial`) a fraction of it (an insolvent one: a
+            fraction of the position); `too_large`: beyond that. `by_keeper`: the small keeper first,
+            taking what its own IM allows, then the liquidator the rest. `healthy`: once a run, a
+            position of an account at or above maintenance instead (ENG-03)."""
             at = self.now + gap
             if healthy and not self.healthy_tried and self._try_healthy(index, at):
                 return
-            self._liquidate_one(index if rotate else 0, partial, fraction, too_large, at)
+            self._liquidate_one(index if rotate else 0, partial, fraction, too_large, at, by_keeper)
 
-        def _liquidate_one(self, start, partial, fraction, too_large, at) -> None:
+        def _liquidate_one(self, start, partial, fraction, too_large, at, by_keeper=False) -> None:
             candidates = self._liquidatable()
             for k in range(len(candidates)):
                 a, m = candidates[(start + k) % len(candidates)]
@@ -798,16 +905,45 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
                 size = self.book.positions[a][m][0]
                 held, risk = abs(size), RISKS[m]
                 if s.equity <= 0:
-                    amount = held // 2 if too_large else held
+                    amount = held + 1 if too_large else held * fraction // 100 if partial else held
                 else:
                     limit = liquidation_limit(s, held, self.feeds[m].price, self.rates[m], risk)
                     amount = limit + 1 if too_large else limit
                     if partial and not too_large:
                         amount = max(limit * fraction // 100, risk.dustSize)
-                        if 0 < held - amount < risk.dustSize:
-                            amount = limit
+                if not too_large and 0 < held - amount < risk.dustSize:
+                    amount = held if s.equity <= 0 else limit
+                amount = max(amount, 1)
+                if by_keeper and a != KEEPER and not too_large:
+                    part = self._keeper_part(a, m, amount, at)
+                    if part and self._liquidation(a, m, part, at, KEEPER):
+                        if part == amount or not self._liquidatable():
+                            return
+                        if self._state(self.book, a).liquidatable and self.book.positions[a][m][0]:
+                            # the liquidator takes the rest of an insolvent part (as many keepers would)
+                            rest = abs(self.book.positions[a][m][0])
+                            now = self._state(self.book, a)
+                            if now.equity > 0:
+                                rest = liquidation_limit(now, rest, self.feeds[m].price, self.rates[m], risk)
+                            self._liquidation(a, m, rest, self.now + 1)
+                        return
                 if self._liquidation(a, m, amount, at):
                     return
+
+        def _keeper_part(self, a: int, m: int, amount: int, at: int) -> int:
+            """The most of `amount` the keeper's own IM allows it to take (a bisection on the model), kept
+            clear of leaving the account dust; 0 if none."""
+
+            def passes(part: int) -> bool:
+                return self._liquidate(self.book.copy(), a, m, part, at, KEEPER)[0] is None
+
+            if passes(amount):
+                return amount
+            low, high = 0, amount
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if passes(middle) else (low, middle)
+            return low
 
         def _try_healthy(self, index, at) -> bool:
             """Liquidate half a position of a trader at or above maintenance, if any (a rejection)."""
@@ -835,25 +971,50 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
             self.fees_due = True
 
         @precondition(lambda self: any(self.book.reduce_only))
-        @rule(index=st.integers(0, TRADERS - 1), extra=st.integers(0, 3), dust=dusts, gap=gaps)
-        def deficit_is_repaid_and_market_reopens(self, index, extra, dust, gap):
-            """A trader pays a reduce-only market's deficit (and `extra` tokens more, which go to the
-            fund), then the guardian lifts reduce-only."""
+        @rule(gap=gaps)
+        def guardian_reopens_market(self, gap):
+            """The guardian lifts a reduce-only market (what its positions owe stays owed)."""
             m = next(m for m in MARKETS if self.book.reduce_only[m])
-            deficit = self.book.deficit[m]
-            amount = ceil_div(deficit, scale) + extra * unit + (dust % unit if extra else 0)
-            if amount:
-                self._at(self.now + gap)
-                engine.repayDeficit(m, amount, sender=actors[index])
-                repaid = min(amount * scale, deficit)
-                self.book.deficit[m] -= repaid
-                self.book.fees += amount * scale - repaid
-                self.book.balance += amount
-            self._at(self.now + 1)
+            self._at(self.now + gap)
             engine.setReduceOnly(m, False, sender=guardian)
             self.book.reduce_only[m] = False
             self.markets_due.add(m)
-            self.fees_due = True
+
+        @rule(seconds=st.integers(60, 3 * HOUR), gap=gaps)
+        def fund_cover_is_paused(self, seconds, gap):
+            """The guardian pauses the fund's COVER for a while: bad debt meanwhile is shared (ENG-07)."""
+            self._pause_cover(seconds, self.now + gap)
+
+        def _pause_cover(self, seconds: int, at: int) -> None:
+            self._at(at)
+            fund.setPause(COVER, at + seconds, sender=guardian)
+            self.cover_paused_until = at + seconds
+
+        @precondition(lambda self: any(self.book.shared))
+        @rule(order=st.permutations(range(ACTORS)), gap=gaps)
+        def everyone_withdraws_in_random_order(self, order, gap):
+            """After a shared loss, every account withdraws all its margin frees (whole tokens), in a
+            random order: each gets exactly what the rules leave it, whoever goes first (ENG-08). The
+            chain is then put back, so the run goes on with its collateral."""
+            self._exits(order, gap)
+
+        def _exits(self, order, gap: int) -> None:
+            snapshot = chain.snapshot()
+            book, at = self.book.copy(), self.now + gap
+            for k in order:
+                if self._first_halt(book, k, at):
+                    continue
+                s = self._state(book, k)
+                amount = max(s.without_profit - s.initial_margin, 0) // scale
+                if amount == 0:
+                    continue
+                assert self._withdraw(book, k, amount, at) is None, ENG_08
+                helper.at(at)
+                before = token.balanceOf(actors[k])
+                engine.withdraw(amount, addresses[k], sender=actors[k])
+                assert token.balanceOf(actors[k]) - before == amount, ENG_08
+                at += 1
+            chain.restore(snapshot)
 
         # ------------------------------------------------------------ rules: prices and time
 
@@ -891,13 +1052,47 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
             keeper=st.booleans(),
             partial=one_in(3),
             fraction=st.integers(1, 99),
+            by_keeper=st.booleans(),
             gap=gaps,
         )
-        def price_moves_to_liquidation(self, nearest, depth, bps, keeper, partial, fraction, gap):
+        def price_moves_to_liquidation(self, nearest, depth, bps, keeper, partial, fraction, by_keeper, gap):
             """Of the two trader positions closest to liquidation, (`nearest`) the closest: just past
             its liquidation price, between it and the bankruptcy price, or up to 2% past the bankruptcy
             price (other prices fixed, at the current rate). A move beyond maxDeviation trips.
-            `keeper`: the liquidator acts at once (as in liquidator_liquidates), if it can."""
+            `keeper`: the liquidator (or, `by_keeper`, the keeper first) acts at once (as in
+            liquidator_liquidates), if it can."""
+            if self._to_liquidation(nearest, depth, bps, gap) and keeper and self._liquidatable():
+                self._liquidate_one(0, partial, fraction, False, self.now + 1, by_keeper)
+
+        @precondition(lambda self: any(self.book.held(a) for a in range(TRADERS)))
+        @rule(
+            nearest=st.booleans(),
+            bps=st.integers(1, 500),
+            fraction=st.integers(10, 90),
+            order=st.permutations(range(ACTORS)),
+            crash=one_in(3),
+            gap=gaps,
+        )
+        def crash_beyond_the_fund(self, nearest, bps, fraction, order, crash, gap):
+            """A crash the fund does not absorb: the guardian pauses the fund's COVER, the price of a
+            position closest to liquidation moves up to 5% past its bankruptcy price, the keeper takes
+            what its IM allows and the liquidator the rest, in parts, and then every account withdraws
+            what its margin frees in a random order (ENG-07, ENG-08). Drawn in one step of three, so
+            the other liquidation paths keep their share of a run."""
+            if not crash:
+                return
+            self._pause_cover(3 * HOUR, self.now + gap)
+            if not self._to_liquidation(nearest, "insolvent", bps, 1):
+                return
+            for _ in range(4):
+                if not self._liquidatable():
+                    break
+                self._liquidate_one(0, True, fraction, False, self.now + 1, True)
+            if any(self.book.shared):
+                self._exits(order, 1)
+
+        def _to_liquidation(self, nearest: bool, depth: str, bps: int, gap: int) -> bool:
+            """price_moves_to_liquidation's move; False if there was none to make."""
             distances = []
             for a in range(TRADERS):
                 for m in self.book.held(a):
@@ -905,7 +1100,7 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
                     price = self.feeds[m].price
                     distances.append((abs(liquidation - price) * WAD // price, a, m, liquidation, bankruptcy))
             if not distances:
-                return
+                return False
             distances.sort()
             _, a, m, liquidation, bankruptcy = distances[0 if nearest else min(1, len(distances) - 1)]
             side = 1 if self.book.positions[a][m][0] > 0 else -1  # longs go below these prices, shorts above
@@ -916,10 +1111,9 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
             else:
                 target = bankruptcy - side * bankruptcy * bps // 10_000
             if target <= 0:
-                return  # no positive price liquidates this long
+                return False  # no positive price liquidates this long
             self._poke(m, clamp(target), self.now + gap)
-            if keeper and self._liquidatable():
-                self._liquidate_one(0, partial, fraction, False, self.now + 1)
+            return True
 
         @rule(
             span=st.sampled_from(["short", "short", "edge", "stale"]),
@@ -955,7 +1149,7 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
                 reads += [(engine, FEES), (token, BALANCE_OF, fund.address)]
             balance, *results = views(*reads)
             assert balance == b.balance, ENG_01
-            assert balance * scale == sum(b.cash) + b.fees - sum(b.deficit), ENG_01
+            assert balance * scale == sum(b.cash) + b.fees - sum(b.unsettled), ENG_01
             for a, cash in zip(due, results, strict=False):
                 assert cash == b.cash[a], ENG_01
             if self.fees_due:
@@ -981,13 +1175,35 @@ def test_engine_state_machine(engine, oracles, fund, token, traders, liquidator,
                 for m in MARKETS:
                     assert tuple(next(results)) == b.positions[a][m], ENG_02
             for m in markets_due:
-                _, reduce_only, open_interest, deficit = next(results)
+                _, reduce_only, loss_shared, open_interest, shared, unsettled, *indices = next(results)
                 assert open_interest == b.open_interest[m], ENG_02
-                assert (deficit, reduce_only) == (b.deficit[m], b.reduce_only[m]), ENG_01
+                assert (shared, unsettled, loss_shared) == (b.shared[m], b.unsettled[m], b.shared[m] > 0), (
+                    ENG_07
+                )
+                assert (indices, reduce_only) == (b.loss_index[m], b.reduce_only[m]), ENG_07
             for a in live:
                 assert AccountState(*next(results)) == self._state(b, a)
             self.positions_due.clear()
             self.markets_due.clear()
+
+        @invariant()
+        def eng_07_eng_08_every_loss_owned_and_every_claim_covered(self):
+            """What each position owes matches the chain (ENG-07), and the token balance covers every
+            account's settled cash and the fees at once, whatever order they withdraw in (ENG-08)."""
+            b = self.book
+            assert b.balance * scale >= sum(b.cash) + b.fees - sum(
+                b.owed(a, m) for a in range(ACTORS) for m in MARKETS
+            ), ENG_08
+            for m in MARKETS:  # rounding up: positions owe at least what is unsettled
+                assert sum(b.owed(a, m) for a in range(ACTORS)) >= b.unsettled[m], ENG_08
+            due = sorted(self.owed_due)
+            if any(b.shared) and due:
+                reads = [(engine, LOSS_OWED, addresses[a], m) for a in due for m in MARKETS]
+                results = iter(views(*reads))
+                for a in due:
+                    for m in MARKETS:
+                        assert next(results) == b.owed(a, m), ENG_07
+            self.owed_due.clear()
 
         @invariant()
         def eng_03_eng_04_liquidations_only_below_maintenance_and_never_lower_the_ratio(self):

@@ -60,7 +60,7 @@ def test_two_keepers_each_close_part_of_an_insolvent_whale_at_the_debt_it_had(
     debts = [event(r, "BadDebt").debt for r in (first, second)]
     assert debts == [500 * WAD, 500 * WAD] and sum(debts) == 1_000 * WAD, ENG_07
     # the bonus, 2% of the part's notional, is paid by the fund within its cap (1,000 per window):
-    # the first part's cover pays its debt (500) and then 500 of its 1,740 bonus; the second finds the cap used
+    # the first part's cover pays its debt (500), then 500 of its 1,740 bonus; the second finds the cap used
     nominal = units(50) * 1_740 * RISK.liquidationBonus // WAD
     assert nominal == 1_740 * WAD
     assert [event(r, "Liquidated").bonus for r in (first, second)] == [500 * WAD, 0]
@@ -141,7 +141,8 @@ def test_no_withdrawal_order_changes_what_anyone_gets(
     fund.setPause(COVER, helper.now + 86_400, sender=guardian)
     helper.set_price(ETH, 1_740 * WAD)
     engine.liquidate(traders[0], ETH, units(100), sender=liquidator)
-    # the liquidator sells its 100 back to the shorts at the index: every position closes (reduce-only allows it)
+    # the liquidator sells its 100 back to the shorts at the index: every position closes (reduce-only
+    # allows it)
     helper.fill(traders[1], liquidator, ETH, -units(60), 1_740 * WAD)
     helper.fill(traders[2], liquidator, ETH, -units(40), 1_740 * WAD)
     everybody = everyone(traders, liquidator, two_shorts)

@@ -1,7 +1,7 @@
 """MarginEngine liquidations: only below maintenance (ENG-03), the size limit, the penalty that never
 lowers the margin ratio (ENG-04), bad debt covered by the fund or owed by the market's other side,
-which makes the market reduce-only (ENG-01, ENG-07; parts and withdrawals in test_insolvency.py), the liquidator's own IM, halts
-(ENG-06), fees swept to the fund, and the liquidation-price view."""
+which makes the market reduce-only (ENG-01, ENG-07; parts and withdrawals in test_insolvency.py), the
+liquidator's own IM, halts (ENG-06), fees swept to the fund, and the liquidation-price view."""
 
 from __future__ import annotations
 
@@ -152,7 +152,12 @@ def test_bad_debt_the_fund_cannot_pay_is_owed_by_the_other_side_and_makes_the_ma
     bad = event(receipt, "BadDebt")
     assert (bad.debt, bad.covered) == (50 * WAD, 0)
     shared = event(receipt, "LossShared")
-    assert (shared.market, shared.longs, shared.amount, shared.openInterest) == (ETH, False, 50 * WAD, units(1))
+    assert (shared.market, shared.longs, shared.amount, shared.openInterest) == (
+        ETH,
+        False,
+        50 * WAD,
+        units(1),
+    )
     assert event(receipt, "ReduceOnlyUpdated").reduceOnly
     assert engine.lossOwed(traders[2], ETH) == 50 * WAD, ENG_07  # the one short owes it
     state = engine.market(ETH)

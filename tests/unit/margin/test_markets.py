@@ -27,7 +27,12 @@ def test_markets_given_at_deployment_are_listed(engine, oracles, fund, token, gu
         state = engine.market(market)
         assert state.oracle == oracle.address
         assert tuple(state.risk) == RISK.as_tuple()
-        assert (state.reduceOnly, state.openInterest, state.sharedLoss, state.lossShared) == (False, 0, 0, False)
+        assert (state.reduceOnly, state.openInterest, state.sharedLoss, state.lossShared) == (
+            False,
+            0,
+            0,
+            False,
+        )
     assert (engine.FUND(), engine.COLLATERAL(), engine.GUARDIAN()) == (
         fund.address,
         token.address,

@@ -1,4 +1,5 @@
-"""Gas benchmark: MarginEngine deposit, withdraw, fills, and partial, whole and bad-debt liquidations.
+"""Gas benchmark: MarginEngine deposit, withdraw, fills, partial and insolvent liquidations (fund-paid
+and shared), and a fill that settles a shared loss.
 
 ape run bench_engine        (make bench)
 """
@@ -11,6 +12,7 @@ from rich.table import Table
 
 from bulwark.bench.engine import (
     AAVE_V3_LIQUIDATION_GAS,
+    LIQ_PARTIAL,
     LIQUIDATION_TARGET,
     PATHS,
     measure_engine_gas,
@@ -34,8 +36,9 @@ def cli(ecosystem, network, provider):
         ratio = f"{result.gas[path] / AAVE_V3_LIQUIDATION_GAS:.2f}x" if "liquidate" in path else ""
         table.add_row(path, f"{result.gas[path]:,}", ratio)
     console.print(table)
-    worst = result.worst_liquidation()
-    verdict = "met" if worst < LIQUIDATION_TARGET else "NOT met"
+    partial = result.gas[LIQ_PARTIAL]
+    verdict = "met" if partial < LIQUIDATION_TARGET else "NOT met"
     console.print(
-        f"costliest steady-state liquidation: {worst:,} gas; target < {LIQUIDATION_TARGET:,}: {verdict}"
+        f"steady-state partial liquidation: {partial:,} gas; target < {LIQUIDATION_TARGET:,}: {verdict}; "
+        f"costliest liquidation path: {result.worst_liquidation():,} gas"
     )

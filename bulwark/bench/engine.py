@@ -27,6 +27,7 @@ UNIT = 10**DECIMALS
 # three reporters, all needed (tolerating no hostile key); a wide breaker so the crash path is served
 ORACLE_CONFIG = tuple(OracleConfig(3, 0, 1800, 60, 3600, 600, 86_400, 300, WAD // 2, WAD, 10**6 * WAD))
 FUND_PARAMS = (7 * 86_400, 2 * 86_400, 100_000 * UNIT)
+COVER = 1 << 3  # InsuranceFund SCOPE_COVER
 
 DEPOSIT = "deposit"
 WITHDRAW = "withdraw (2 positions, IM check)"
@@ -34,10 +35,23 @@ FILL_OPEN = "fill: open a position"
 FILL_ADD = "fill: add to positions in 2 markets"
 LIQ_FIRST = "liquidate: partial, keeper's first in the market"
 LIQ_PARTIAL = "liquidate: partial"
-LIQ_FULL = "liquidate: insolvent, one leg closed whole"
-LIQ_BAD_DEBT = "liquidate: insolvent, bad debt covered by the fund"
-PATHS = (DEPOSIT, WITHDRAW, FILL_OPEN, FILL_ADD, LIQ_FIRST, LIQ_PARTIAL, LIQ_FULL, LIQ_BAD_DEBT)
-LIQUIDATIONS = (LIQ_PARTIAL, LIQ_FULL, LIQ_BAD_DEBT)  # steady state, the target's subject
+LIQ_INSOLVENT_PART = "liquidate: insolvent, part of a leg (fund pays debt share and bonus)"
+LIQ_INSOLVENT_LAST = "liquidate: insolvent, last leg (fund pays the rest)"
+LIQ_SHARED = "liquidate: insolvent, fund paused (loss shared with the other side)"
+FILL_SETTLE = "fill: a position pays what it owes of a shared loss"
+PATHS = (
+    DEPOSIT,
+    WITHDRAW,
+    FILL_OPEN,
+    FILL_ADD,
+    LIQ_FIRST,
+    LIQ_PARTIAL,
+    LIQ_INSOLVENT_PART,
+    LIQ_INSOLVENT_LAST,
+    LIQ_SHARED,
+    FILL_SETTLE,
+)
+LIQUIDATIONS = (LIQ_PARTIAL, LIQ_INSOLVENT_PART, LIQ_INSOLVENT_LAST, LIQ_SHARED)  # steady state
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,7 @@ class EngineGas:
     gas: dict[str, int]
 
     def worst_liquidation(self) -> int:
+        """The costliest steady-state liquidation path (the target is set for the partial one)."""
         return max(self.gas[p] for p in LIQUIDATIONS)
 
 
@@ -110,11 +125,14 @@ def measure_engine_gas(project, chain, deployer, accounts) -> EngineGas:
     poke(1, 27_300 * WAD)
     gas[LIQ_FIRST] = send(engine.liquidate, dave, 0, engine.maxLiquidation(dave, 0), sender=keeper)
     gas[LIQ_PARTIAL] = send(engine.liquidate, alice, 0, engine.maxLiquidation(alice, 0), sender=keeper)
-    poke(0, 1_500 * WAD)
+    poke(0, 1_500 * WAD)  # alice and bob insolvent: both legs lose
     poke(1, 24_000 * WAD)
-    gas[LIQ_FULL] = send(engine.liquidate, alice, 1, WAD // 100, sender=keeper)  # insolvent: whole BTC leg
-    size = engine.position(bob, 1)[0]
-    send(engine.liquidate, bob, 1, size, sender=keeper)
-    size = engine.position(bob, 0)[0]
-    gas[LIQ_BAD_DEBT] = send(engine.liquidate, bob, 0, size, sender=keeper)  # last leg: bad debt to the fund
+    half = engine.position(alice, 0)[0] // 2
+    gas[LIQ_INSOLVENT_PART] = send(engine.liquidate, alice, 0, half, sender=keeper)
+    send(engine.liquidate, alice, 1, engine.position(alice, 1)[0], sender=keeper)
+    gas[LIQ_INSOLVENT_LAST] = send(engine.liquidate, alice, 0, engine.position(alice, 0)[0], sender=keeper)
+    fund.setPause(COVER, clock[0] + 86_400, sender=deployer)  # the fund pays nothing
+    gas[LIQ_SHARED] = send(engine.liquidate, bob, 0, engine.position(bob, 0)[0], sender=keeper)
+    # carol, the only short, owed part of bob's ETH loss; buying back 0.1 ETH settles it
+    gas[FILL_SETTLE] = fill(carol, keeper, 0, -WAD // 10, 1_500 * WAD)
     return EngineGas(gas)

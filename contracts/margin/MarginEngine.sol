@@ -148,6 +148,8 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     // ---------------------------------------------------------------- liquidation
 
     /// @inheritdoc IMarginEngine
+    // the fund's cover is called before state is written (see _cover); every entry point is nonReentrant
+    // slither-disable-next-line reentrancy-no-eth
     function liquidate(address account, uint256 marketId, uint256 amount)
         external
         whenNotPaused(SCOPE_LIQUIDATE)
@@ -158,10 +160,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         if (amount == 0) revert MarginEngineZeroAmount();
         Prices memory prices = _newPrices();
         AccountState memory before = _requireLiquidatable(account, marketId, amount, risk, prices);
-        int256 taken;
-        uint256 index;
-        uint256 bonus;
-        uint256 share;
+        (int256 taken, uint256 index, uint256 bonus, uint256 share) = (0, 0, 0, 0);
         if (before.equity > 0) {
             (taken, index) = _takeOver(account, marketId, amount, risk.dustSize, prices);
             (bonus, share) = _penalty(account, before, amount * index / WAD, risk, prices);
@@ -197,6 +196,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     function _addMarket(IMedianOracle oracle, RiskParams memory risk) private returns (uint256 marketId) {
         if (address(oracle) == address(0)) revert MarginEngineZeroAddress();
         marketId = _markets.length;
+        // slither-disable-next-line incorrect-equality
         if (marketId == MAX_MARKETS) revert MarginEngineTooManyMarkets(MAX_MARKETS);
         _validate(risk);
         _markets.push(MarketState(oracle, false, false, 0, 0, 0, 0, 0, risk));
@@ -448,6 +448,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         uint256 rates = uint256(risk.liquidationBonus) + risk.insuranceShare;
         uint256 nominal = notional * rates / WAD;
         AccountState memory afterClose = _state(account, prices);
+        // slither-disable-next-line incorrect-equality
         if (nominal == 0 || before.equity <= 0 || afterClose.equity <= 0) return (0, 0);
         uint256 equity = uint256(afterClose.equity);
         // equity' / MM' >= equity / MM  <=>  equity' >= ceil(equity * MM' / MM)
@@ -463,6 +464,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     ///      side (before the takeover, so the side still holds at least this position's size), then move
     ///      the part and credit the account with its debt (ENG-07). Returns the size taken, the index and
     ///      the bonus the fund paid.
+    // slither-disable-next-line reentrancy-benign,reentrancy-no-eth
     function _closeInsolventPart(
         address account,
         uint256 marketId,
@@ -482,6 +484,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
 
     /// @dev The fund is asked for `debt` plus the bonus on `notional`; what it pays covers the debt first,
     ///      then the bonus; the debt it did not cover is shared by the `longs` (or shorts) of `marketId`.
+    // slither-disable-next-line reentrancy-benign
     function _payDebt(uint256 marketId, bool longs, uint256 debt, uint256 notional, RiskParams memory risk)
         private
         returns (uint256 covered, uint256 bonus)
@@ -513,10 +516,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         view
         returns (uint256 weight, uint256 total)
     {
-        uint256 totalLoss;
-        uint256 totalNotional;
-        uint256 loss;
-        uint256 notional;
+        (uint256 totalLoss, uint256 totalNotional, uint256 loss, uint256 notional) = (0, 0, 0, 0);
         uint256 held = _held[account];
         for (uint256 m; held >> m != 0; ++m) {
             if ((held >> m) & 1 == 0) continue;

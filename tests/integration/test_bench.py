@@ -1,6 +1,13 @@
 """bulwark.bench measures what it says: every path runs, and the figures order as the code implies."""
 
-from bulwark.bench.engine import LIQ_BAD_DEBT, LIQ_FIRST, LIQ_FULL, LIQ_PARTIAL, measure_engine_gas
+from bulwark.bench.engine import (
+    LIQ_FIRST,
+    LIQ_INSOLVENT_LAST,
+    LIQ_INSOLVENT_PART,
+    LIQ_PARTIAL,
+    LIQ_SHARED,
+    measure_engine_gas,
+)
 from bulwark.bench.engine import PATHS as ENGINE_PATHS
 from bulwark.bench.fund import COVER, COVER_SHORT, DEPOSIT, measure_fund_gas
 from bulwark.bench.fund import PATHS as FUND_PATHS
@@ -30,10 +37,13 @@ def test_fund_gas_figures_cover_every_path_and_compare_with_plain_erc4626(projec
 
 def test_engine_gas_figures_cover_every_path(project, chain, accounts):
     """Every path runs; a keeper's first liquidation in a market (zero slots written) costs more than a
-    steady-state one, and closing a whole insolvent leg with bad debt calls the fund on top."""
+    steady-state one; an insolvent part calls the fund on top of the takeover, and sharing a loss (a
+    paused fund: the call fails) writes the market's loss index on top of that."""
     result = measure_engine_gas(project, chain, accounts[0], accounts[1:7])
 
     assert set(result.gas) == set(ENGINE_PATHS)
     assert all(gas > 21_000 for gas in result.gas.values())
     assert result.gas[LIQ_PARTIAL] < result.gas[LIQ_FIRST]
-    assert result.gas[LIQ_FULL] < result.gas[LIQ_BAD_DEBT]
+    assert result.gas[LIQ_PARTIAL] < result.gas[LIQ_INSOLVENT_PART]
+    assert result.gas[LIQ_PARTIAL] < result.gas[LIQ_INSOLVENT_LAST]
+    assert result.gas[LIQ_PARTIAL] < result.gas[LIQ_SHARED]

@@ -36,7 +36,8 @@ ENG_07 = Invariant(
     "ENG-07",
     "every loss has an owner: an insolvent account's debt is booked to the markets it lost in, pro rata to "
     "each market's loss; the fund pays first, within its cap; the rest is owed by that market's opposite "
-    "side pro rata to size, and no other account's equity falls",
+    "side pro rata to size, less what the fund pays later pro rata to what each still owes; no other "
+    "account's equity falls",
 )
 ENG_08 = Invariant(
     "ENG-08",

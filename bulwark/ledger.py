@@ -26,7 +26,7 @@ class Outcome:
 
 def engine_claims(engine, accounts) -> int:
     """ENG-01's right side: sum(cash) + fees - sum(unsettled shared losses), in WAD."""
-    unsettled = sum(engine.market(m).unsettledLoss for m in range(engine.marketCount()))
+    unsettled = sum(engine.unsettledLoss(m) for m in range(engine.marketCount()))
     return sum(engine.cash(a) for a in accounts) + engine.fees() - unsettled
 
 

@@ -109,18 +109,40 @@ def account_state(
     return AccountState(equity, collateral, mm, im)
 
 
-def owed(size: int, snapshot: int, long_index: int, short_index: int) -> int:
-    """What a position owes of its market's shared losses (MarginEngine._owed): ceil(|size| * (its side's
-    loss index - its snapshot))."""
-    if size == 0:
-        return 0
-    index = long_index if size > 0 else short_index
-    return ceil_div(abs(size) * (index - snapshot), WAD)
+@dataclass
+class SideLoss:
+    """One side (longs or shorts) of a market's shared losses (IMarginEngine.SideLoss), with
+    MarginEngine's arithmetic: `_owed`, `_shareLoss`, `_recover`."""
 
+    index: int = 0
+    unsettled: int = 0
+    scale: int = WAD
+    era: int = 0
 
-def loss_per_unit(amount: int, open_interest: int) -> int:
-    """How much a side's loss index grows when it shares `amount` over `open_interest` (rounded up)."""
-    return ceil_div(amount * WAD, open_interest)
+    def owed(self, size: int, snapshot: int, era: int) -> int:
+        """What a position of `size` with this `snapshot` and `era` owes."""
+        if size == 0 or era != self.era:
+            return 0
+        return ceil_div(ceil_div(abs(size) * (self.index - snapshot), WAD) * self.scale, WAD)
+
+    def share(self, amount: int, open_interest: int) -> int:
+        """The side owes `amount` more, pro rata to size over `open_interest`; returns the new index."""
+        per_unit = ceil_div(amount * WAD, open_interest)
+        self.index += ceil_div(per_unit * WAD, self.scale)
+        self.unsettled += amount
+        return self.index
+
+    def recover(self, amount: int) -> int:
+        """Relieve the side of up to `amount`, pro rata; returns the amount used."""
+        if self.unsettled <= 0 or amount == 0:
+            return 0
+        used = min(amount, self.unsettled)
+        if used == self.unsettled:
+            self.index, self.unsettled, self.scale, self.era = 0, 0, WAD, self.era + 1
+        else:
+            self.scale = ceil_div(self.scale * (self.unsettled - used), self.unsettled)
+            self.unsettled -= used
+        return used
 
 
 def debt_share(

@@ -60,15 +60,21 @@ import {IMedianOracle} from "./IMedianOracle.sol";
 ///        The account's cash is credited with the debt; BadDebt is emitted.
 ///      - Loss sharing (ENG-07): debt the fund did not pay is owed at once by the other side of the
 ///        same market (the shorts for a long's loss), pro rata to size: the side's loss index grows by
-///        ceil(amount / openInterest) per unit, and each position on that side owes
-///        ceil(|size| * (index - its snapshot)). What a position owes counts in its account's equity and
-///        collateral at once and is taken from its cash the next time the position changes. A position
-///        opened later owes nothing of it. LossShared is emitted and the market turns reduce-only until
-///        the guardian lifts it. Nobody else pays: not depositors, not other markets' traders.
+///        ceil(ceil(amount / openInterest) / scale) per unit, and each position on that side owes
+///        ceil(ceil(|size| * (index - its snapshot)) * scale). What a position owes counts in its
+///        account's equity and collateral at once and is taken from its cash the next time the position
+///        changes. A position opened later owes nothing of it. LossShared is emitted and the market turns
+///        reduce-only until the guardian lifts it. Nobody else pays: not depositors, not other markets'
+///        traders.
+///      - Recovery: the fund still pays later what positions owe. `sweepFees` nets accrued fees against
+///        it first, and anyone may call `coverLoss(market)` once the fund's cap frees. A recovery relieves
+///        every position that still owes pro rata to what it owes (the side's scale shrinks by the
+///        recovered fraction); a position that already paid (its position changed) is not refunded, and
+///        one opened after the loss gets nothing. Paying all the side owes starts a new era.
 ///      - Accounting identity (ENG-01), exact in WAD at every moment:
-///        token balance * SCALE == sum(cash) + fees - sum(unsettledLoss); and since what positions owe
-///        is rounded up, token balance * SCALE >= sum(cash - loss owed) + fees: every account can
-///        withdraw what the rules leave it, in any order (ENG-08).
+///        token balance * SCALE == sum(cash) + fees - sum(unsettled); and since what positions owe is
+///        rounded up, token balance * SCALE >= sum(cash - loss owed) + fees: every account can withdraw
+///        what the rules leave it, in any order (ENG-08).
 ///      - Collateral that delivers less than asked (fee-on-transfer) is credited with what arrived.
 ///      - Every entry point that moves tokens is non-reentrant.
 ///      - Pause scopes: TRADE (fill), LIQUIDATE, DEPOSIT, WITHDRAW.
@@ -96,16 +102,25 @@ interface IMarginEngine is IGuarded {
         uint256 price; // [wad]
     }
 
+    /// @notice One side (longs or shorts) of a market's shared losses.
+    /// @dev A position owes ceil(ceil(|size| * (index - its snapshot)) * scale) while its era is current.
+    struct SideLoss {
+        uint256 index; // cumulative loss per unit of size, each share divided by the scale at the time
+        int256 unsettled; // [wad] what the side's positions still owe (rounding: each owes a little more)
+        uint128 scale; // [wad] the part of what they owe that is not recovered yet (WAD: nothing recovered)
+        uint64 era; // bumped when a recovery pays all the side owes: older snapshots owe nothing
+    }
+
     /// @notice A market's state.
     struct MarketState {
         IMedianOracle oracle;
         bool reduceOnly; // set when a loss is shared, lifted by the guardian
         bool lossShared; // a loss was ever shared in this market (positions may owe part of it)
         uint256 openInterest; // [wad base] sum of long sizes (= sum of short sizes)
-        uint256 sharedLoss; // [wad] all bad debt the fund did not pay, owed by the opposite sides
-        int256 unsettledLoss; // [wad] shared loss not yet taken from positions' cash (rounding: >= -positions)
-        uint128 longLossIndex; // [wad per wad base] cumulative shared loss per unit of long size
-        uint128 shortLossIndex; // [wad per wad base] cumulative shared loss per unit of short size
+        uint256 sharedLoss; // [wad] all bad debt the fund did not pay at once, shared with a side
+        uint256 recoveredLoss; // [wad] of it, what the fund paid later (coverLoss, netted fees)
+        SideLoss longs; // what the longs owe (of a short's bad debt)
+        SideLoss shorts; // what the shorts owe (of a long's bad debt)
         RiskParams risk;
     }
 
@@ -139,6 +154,10 @@ interface IMarginEngine is IGuarded {
     error MarginEngineNotLiquidatable(address account, int256 equity, uint256 maintenanceMargin);
     error MarginEngineSelfLiquidation(address account);
     error MarginEngineNoPosition(address account, uint256 market);
+    /// @notice `coverLoss`: no position of `market` owes anything of a shared loss.
+    error MarginEngineNoLossOwed(uint256 market);
+    /// @notice `coverLoss`: the fund paid nothing of the `owed` (WAD) asked (paused, empty or at its cap).
+    error MarginEngineFundPaidNothing(uint256 market, uint256 owed);
     /// @notice The liquidation `amount` exceeds `maximum` (the position, or what restores the account).
     error MarginEngineLiquidationTooLarge(address account, uint256 market, uint256 amount, uint256 maximum);
 
@@ -166,7 +185,12 @@ interface IMarginEngine is IGuarded {
     event MarketAdded(uint256 indexed market, IMedianOracle oracle, RiskParams risk);
     event RiskParamsUpdated(uint256 indexed market, RiskParams previous, RiskParams current);
     event ReduceOnlyUpdated(uint256 indexed market, bool reduceOnly);
-    event FeesSwept(uint256 amount);
+    /// @notice `amount` token units of fees went to the fund as revenue, after `netted` (WAD) of them paid
+    ///         what positions still owed of shared losses.
+    event FeesSwept(uint256 amount, uint256 netted);
+    /// @notice The fund paid `amount` (WAD) of what `market`'s longs (`longs`) or shorts still owed, pro rata
+    ///         to what each owed; they now owe `unsettled`.
+    event LossRecovered(uint256 indexed market, bool longs, uint256 amount, int256 unsettled);
 
     /// @notice The insurance fund that covers bad debt and receives insurance shares.
     function FUND() external view returns (IInsuranceFund);
@@ -197,9 +221,17 @@ interface IMarginEngine is IGuarded {
     ///      also BadDebt (when the part carries debt) and LossShared (when the fund did not pay all of it).
     function liquidate(address account, uint256 marketId, uint256 amount) external;
 
-    /// @notice Pay the accrued insurance shares (whole token units) to the fund as revenue. Anyone may call.
-    /// @dev Emits FeesSwept.
+    /// @notice Net the accrued insurance shares against what positions still owe of shared losses (market
+    ///         by market, longs first), then pay the rest (whole token units) to the fund. Anyone may call.
+    /// @dev Emits LossRecovered per side relieved and FeesSwept. Reverts with MarginEngineZeroAmount when
+    ///      there is nothing to net or pay.
     function sweepFees() external returns (uint256 amount);
+
+    /// @notice Let the fund pay, within its cap now, what `market`'s positions still owe of shared losses,
+    ///         longs first; each relieved pro rata to what it owes. Anyone may call, e.g. when the fund's
+    ///         cap frees or its COVER pause ends.
+    /// @dev Emits LossRecovered. Reverts when nothing is owed or the fund pays nothing.
+    function coverLoss(uint256 marketId) external returns (uint256 recovered);
 
     /// @notice Add a market priced by `oracle`. Only the guardian. Emits MarketAdded.
     function addMarket(IMedianOracle oracle, RiskParams calldata risk) external returns (uint256 marketId);
@@ -228,6 +260,9 @@ interface IMarginEngine is IGuarded {
     /// @notice What `account`'s position in `market` owes of the market's shared losses, not yet taken
     ///         from its cash (WAD, rounded up; already counted in its equity and collateral).
     function lossOwed(address account, uint256 marketId) external view returns (uint256);
+
+    /// @notice What `market`'s positions still owe of its shared losses, both sides (WAD; ENG-01's term).
+    function unsettledLoss(uint256 marketId) external view returns (int256);
 
     /// @notice Accrued insurance shares not yet swept to the fund (WAD).
     function fees() external view returns (uint256);

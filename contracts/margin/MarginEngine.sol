@@ -50,7 +50,8 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     struct Position {
         int128 size; // [wad base] + long, - short
         int128 openNotional; // [wad] signed cost basis of the open size
-        uint256 lossSnapshot; // [wad per wad base] its side's loss index when it last changed
+        uint192 lossSnapshot; // its side's loss index when it last changed
+        uint64 lossEra; // its side's loss era then (an older era owes nothing)
     }
 
     /// @dev Index prices and maintenance rates read in this transaction (0 = not read yet).
@@ -176,14 +177,38 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
 
     /// @inheritdoc IMarginEngine
     function sweepFees() external nonReentrant returns (uint256 amount) {
+        // the fund's revenue first pays what positions still owe of losses it did not cover (ENG-07)
+        (uint256 left, uint256 netted) = (fees, 0);
+        uint256 n = _markets.length;
+        for (uint256 m; m < n && left != 0; ++m) {
+            if (!_markets[m].lossShared) continue;
+            uint256 used = _recoverMarket(m, left);
+            (left, netted) = (left - used, netted + used);
+        }
         // whole token units leave; the sub-unit rest stays accrued
         // slither-disable-next-line divide-before-multiply
-        amount = fees / SCALE;
-        if (amount == 0) revert MarginEngineZeroAmount();
-        fees -= amount * SCALE;
-        // slither-disable-next-line unused-return
-        FUND.addRevenue(amount);
-        emit FeesSwept(amount);
+        amount = left / SCALE;
+        // slither-disable-next-line incorrect-equality
+        if (amount == 0 && netted == 0) revert MarginEngineZeroAmount();
+        fees = left - amount * SCALE;
+        if (amount != 0) {
+            // slither-disable-next-line unused-return
+            FUND.addRevenue(amount);
+        }
+        emit FeesSwept(amount, netted);
+    }
+
+    /// @inheritdoc IMarginEngine
+    // the fund's cover is called before state is written (see _cover); every entry point is nonReentrant
+    // slither-disable-next-line reentrancy-no-eth
+    function coverLoss(uint256 marketId) external nonReentrant returns (uint256 recovered) {
+        MarketState storage s = _market(marketId);
+        uint256 open = _positive(s.longs.unsettled) + _positive(s.shorts.unsettled);
+        if (open == 0) revert MarginEngineNoLossOwed(marketId);
+        uint256 paid = _cover(open);
+        // slither-disable-next-line incorrect-equality
+        if (paid == 0) revert MarginEngineFundPaidNothing(marketId, open);
+        recovered = _recoverMarket(marketId, paid);
     }
 
     // ---------------------------------------------------------------- guardian
@@ -199,7 +224,8 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         // slither-disable-next-line incorrect-equality
         if (marketId == MAX_MARKETS) revert MarginEngineTooManyMarkets(MAX_MARKETS);
         _validate(risk);
-        _markets.push(MarketState(oracle, false, false, 0, 0, 0, 0, 0, risk));
+        SideLoss memory none = SideLoss(0, 0, uint128(WAD), 0);
+        _markets.push(MarketState(oracle, false, false, 0, 0, 0, none, none, risk));
         emit MarketAdded(marketId, oracle, risk);
     }
 
@@ -243,6 +269,12 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     /// @inheritdoc IMarginEngine
     function lossOwed(address account, uint256 marketId) external view returns (uint256) {
         return _owed(_market(marketId), _positions[account][marketId]);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function unsettledLoss(uint256 marketId) external view returns (int256) {
+        MarketState storage s = _market(marketId);
+        return s.longs.unsettled + s.shorts.unsettled;
     }
 
     /// @inheritdoc IMarginEngine
@@ -329,26 +361,37 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     }
 
     /// @dev Take what the position owes of shared losses from the account's cash, and point its snapshot at
-    ///      the loss index of the side it is about to hold (`after_`), so it never owes a loss twice or one
-    ///      shared before it was opened.
+    ///      the loss index and era of the side it is about to hold (`after_`), so it never owes a loss twice
+    ///      or one shared before it was opened.
     function _settleOwed(address account, MarketState storage s, Position storage p, int256 after_) private {
         uint256 owed = _owed(s, p);
         if (owed != 0) {
             cash[account] -= owed.toInt256();
-            s.unsettledLoss -= owed.toInt256();
+            _side(s, p.size > 0).unsettled -= owed.toInt256();
         }
-        uint256 snapshot = after_ > 0 ? s.longLossIndex : after_ < 0 ? s.shortLossIndex : 0;
-        if (p.lossSnapshot != snapshot) p.lossSnapshot = snapshot;
+        (uint192 snapshot, uint64 era) = (0, 0);
+        if (after_ != 0) {
+            SideLoss storage side = _side(s, after_ > 0);
+            (snapshot, era) = (side.index.toUint192(), side.era);
+        }
+        if (p.lossSnapshot != snapshot || p.lossEra != era) (p.lossSnapshot, p.lossEra) = (snapshot, era);
     }
 
-    /// @dev What a position owes of its market's shared losses: ceil(|size| * (side index - snapshot)).
+    /// @dev What a position owes of its market's shared losses:
+    ///      ceil(ceil(|size| * (side index - snapshot)) * side scale), nothing if its era has passed.
     function _owed(MarketState storage s, Position storage p) private view returns (uint256) {
         if (!s.lossShared) return 0;
         int256 size = p.size;
         // slither-disable-next-line incorrect-equality
         if (size == 0) return 0;
-        uint256 index = size > 0 ? s.longLossIndex : s.shortLossIndex;
-        return Math.mulDiv(SignedMath.abs(size), index - p.lossSnapshot, WAD, Math.Rounding.Ceil);
+        SideLoss storage side = _side(s, size > 0);
+        if (p.lossEra != side.era) return 0;
+        uint256 unscaled = Math.mulDiv(SignedMath.abs(size), side.index - p.lossSnapshot, WAD, Math.Rounding.Ceil);
+        return Math.mulDiv(unscaled, side.scale, WAD, Math.Rounding.Ceil);
+    }
+
+    function _side(MarketState storage s, bool longs) private view returns (SideLoss storage) {
+        return longs ? s.longs : s.shorts;
     }
 
     /// @dev After a fill: reduce-only, dust, then IM for a risk-increasing change (ENG-05), MM otherwise.
@@ -563,19 +606,49 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     ///      here: the insolvent position itself is still open on the other side.
     function _shareLoss(uint256 marketId, bool longs, uint256 amount) private {
         MarketState storage s = _markets[marketId];
+        SideLoss storage side = _side(s, longs);
         uint256 openInterest = s.openInterest;
         uint256 perUnit = Math.mulDiv(amount, WAD, openInterest, Math.Rounding.Ceil);
-        uint256 index = (longs ? s.longLossIndex : s.shortLossIndex) + perUnit;
-        if (longs) s.longLossIndex = index.toUint128();
-        else s.shortLossIndex = index.toUint128();
+        // over the scale: later recoveries shrink every lien still owed, this one included
+        uint256 index = side.index + Math.mulDiv(perUnit, WAD, side.scale, Math.Rounding.Ceil);
+        side.index = index;
+        side.unsettled += amount.toInt256();
         s.lossShared = true;
         s.sharedLoss += amount;
-        s.unsettledLoss += amount.toInt256();
         emit LossShared(marketId, longs, amount, openInterest, index);
         if (!s.reduceOnly) {
             s.reduceOnly = true;
             emit ReduceOnlyUpdated(marketId, true);
         }
+    }
+
+    /// @dev Relieve `marketId`'s `longs` (or shorts) of up to `amount` of what their positions still owe,
+    ///      pro rata to what each owes (the side's scale shrinks); clearing all of it starts a new era.
+    ///      Returns the amount used.
+    function _recover(uint256 marketId, bool longs, uint256 amount) private returns (uint256 used) {
+        MarketState storage s = _markets[marketId];
+        SideLoss storage side = _side(s, longs);
+        int256 unsettled = side.unsettled;
+        // slither-disable-next-line incorrect-equality
+        if (unsettled <= 0 || amount == 0) return 0;
+        uint256 open = uint256(unsettled);
+        used = Math.min(amount, open);
+        // slither-disable-next-line incorrect-equality
+        if (used == open) {
+            (side.index, side.unsettled, side.scale) = (0, 0, uint128(WAD));
+            ++side.era; // every lien of the side is paid: older snapshots owe nothing
+        } else {
+            side.scale = Math.mulDiv(side.scale, open - used, open, Math.Rounding.Ceil).toUint128();
+            side.unsettled = unsettled - used.toInt256();
+        }
+        s.recoveredLoss += used;
+        emit LossRecovered(marketId, longs, used, side.unsettled);
+    }
+
+    /// @dev Recover `amount` of `marketId`'s shared losses, longs first; returns the amount used.
+    function _recoverMarket(uint256 marketId, uint256 amount) private returns (uint256 used) {
+        used = _recover(marketId, true, amount);
+        used += _recover(marketId, false, amount - used);
     }
 
     // ---------------------------------------------------------------- internals: margin
@@ -637,6 +710,10 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
 
     function _long(int256 size) private pure returns (uint256) {
         return size > 0 ? uint256(size) : 0;
+    }
+
+    function _positive(int256 value) private pure returns (uint256) {
+        return value > 0 ? uint256(value) : 0;
     }
 
     function _market(uint256 marketId) private view returns (MarketState storage) {

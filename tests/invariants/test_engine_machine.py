@@ -40,7 +40,7 @@ example takes about 2 s."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from eth_abi import decode, encode
@@ -60,14 +60,13 @@ from bulwark.margin import (
     WAD,
     AccountState,
     RiskParams,
+    SideLoss,
     account_state,
     ceil_div,
     debt_share,
     liquidation_limit,
-    loss_per_unit,
     mmr,
     move,
-    owed,
     penalty,
     value,
 )
@@ -120,11 +119,10 @@ CASH = ("cash(address)", ("int256",))
 POSITION = ("position(address,uint256)", ("int256", "int256"))
 FEES = ("fees()", ("uint256",))
 ACCOUNT_STATE = ("accountState(address)", ("int256", "int256", "uint256", "uint256"))
-# oracle, reduceOnly, lossShared, openInterest, sharedLoss, unsettledLoss, long and short loss index
-MARKET = (
-    "market(uint256)",
-    ("address", "bool", "bool", "uint256", "uint256", "int256", "uint128", "uint128"),
-)  # the rest: risk parameters
+# oracle, reduceOnly, lossShared, openInterest, sharedLoss, recoveredLoss, then longs' and shorts'
+# SideLoss (index, unsettled, scale, era); the rest: risk parameters
+SIDE = ("uint256", "int256", "uint128", "uint64")
+MARKET = ("market(uint256)", ("address", "bool", "bool", "uint256", "uint256", "uint256", *SIDE, *SIDE))
 LOSS_OWED = ("lossOwed(address,uint256)", ("uint256",))
 MMR = ("mmr(uint256)", ("uint256",))
 MAX_LIQUIDATION = ("maxLiquidation(address,uint256)", ("uint256",))
@@ -213,12 +211,12 @@ class Book:
 
     cash: list[int]
     positions: list[list[tuple[int, int]]]  # [actor][market] = (size, openNotional)
-    snapshots: list[list[int]]  # [actor][market] = the position's loss snapshot
+    snapshots: list[list[tuple[int, int]]]  # [actor][market] = the position's (loss snapshot, era)
     fees: int
     open_interest: list[int]
     shared: list[int]  # per market: all loss shared with a side
-    unsettled: list[int]  # per market: shared loss not yet taken from cash
-    loss_index: list[list[int]]  # [market] = [long index, short index]
+    recovered: list[int]  # per market: of it, what the fund paid later
+    losses: list[list[SideLoss]]  # [market] = [longs, shorts]
     reduce_only: list[bool]
     balance: int  # the engine's token balance (token units)
     fund_balance: int
@@ -232,17 +230,24 @@ class Book:
             self.fees,
             [*self.open_interest],
             [*self.shared],
-            [*self.unsettled],
-            [[*i] for i in self.loss_index],
+            [*self.recovered],
+            [[replace(side) for side in sides] for sides in self.losses],
             [*self.reduce_only],
             self.balance,
             self.fund_balance,
             [*self.outflows],
         )
 
+    def side(self, m: int, longs: bool) -> SideLoss:
+        return self.losses[m][0 if longs else 1]
+
     def owed(self, a: int, m: int) -> int:
         """What actor `a`'s position in `m` owes of shared losses (MarginEngine._owed)."""
-        return owed(self.positions[a][m][0], self.snapshots[a][m], *self.loss_index[m])
+        size = self.positions[a][m][0]
+        return self.side(m, size > 0).owed(size, *self.snapshots[a][m])
+
+    def unsettled(self, m: int) -> int:
+        return sum(side.unsettled for side in self.losses[m])
 
     def held(self, a: int) -> list[int]:
         """The markets actor `a` holds, in the order the engine walks them."""
@@ -309,12 +314,12 @@ def test_engine_state_machine(
             self.book = Book(
                 cash=[amount * scale for amount in deposits],
                 positions=[[(0, 0)] * len(MARKETS) for _ in actors],
-                snapshots=[[0] * len(MARKETS) for _ in actors],
+                snapshots=[[(0, 0)] * len(MARKETS) for _ in actors],
                 fees=0,
                 open_interest=[0] * len(MARKETS),
                 shared=[0] * len(MARKETS),
-                unsettled=[0] * len(MARKETS),
-                loss_index=[[0, 0] for _ in MARKETS],
+                recovered=[0] * len(MARKETS),
+                losses=[[SideLoss(), SideLoss()] for _ in MARKETS],
                 reduce_only=[False] * len(MARKETS),
                 balance=start_balance,
                 fund_balance=start_fund_balance,
@@ -409,10 +414,11 @@ def test_engine_state_machine(
             if book.shared[m]:  # MarginEngine._settleOwed
                 due = book.owed(a, m)
                 book.cash[a] -= due
-                book.unsettled[m] -= due
+                if due:
+                    book.side(m, size > 0).unsettled -= due
                 after = size + delta
-                long_index, short_index = book.loss_index[m]
-                book.snapshots[a][m] = long_index if after > 0 else short_index if after < 0 else 0
+                side = book.side(m, after > 0)
+                book.snapshots[a][m] = (side.index, side.era) if after else (0, 0)
             book.positions[a][m] = move(size, open_notional, delta, cash_delta)
             book.cash[a] += cash_delta
             after = book.positions[a][m][0]
@@ -535,12 +541,21 @@ def test_engine_state_machine(
 
         def _share_loss(self, book: Book, m: int, longs: bool, amount: int) -> tuple:
             """MarginEngine._shareLoss: the side's loss index grows; the market turns reduce-only."""
-            side = 0 if longs else 1
-            book.loss_index[m][side] += loss_per_unit(amount, book.open_interest[m])
+            index = book.side(m, longs).share(amount, book.open_interest[m])
             book.shared[m] += amount
-            book.unsettled[m] += amount
             book.reduce_only[m] = True
-            return longs, amount, book.open_interest[m], book.loss_index[m][side]
+            return longs, amount, book.open_interest[m], index
+
+        def _recover_market(self, book: Book, m: int, amount: int) -> list[tuple]:
+            """MarginEngine._recoverMarket: longs first; the LossRecovered fields of each side relieved."""
+            events = []
+            for longs in (True, False):
+                used = book.side(m, longs).recover(amount)
+                if used:
+                    book.recovered[m] += used
+                    amount -= used
+                    events.append((m, longs, used, book.side(m, longs).unsettled))
+            return events
 
         def _liquidate(self, book: Book, a: int, m: int, amount: int, at: int, by: int = LIQ):
             """MarginEngine.liquidate by actor `by` on `book`: the first rule broken as (error, inputs),
@@ -957,18 +972,65 @@ def test_engine_state_machine(
                 return self._liquidation(a, m, max(abs(book.positions[a][m][0]) // 2, RISKS[m].dustSize), at)
             return False
 
-        @precondition(lambda self: self.book.fees >= scale)
+        @precondition(lambda self: self.book.fees >= scale or (self.book.fees and any(self.book.shared)))
         @rule(gap=gaps)
         def fees_are_swept(self, gap):
-            """Whole token units of the accrued insurance shares go to the fund."""
-            amount = self.book.fees // scale
+            """The accrued insurance shares first pay what positions owe of shared losses, market by
+            market (ENG-07); whole token units of the rest go to the fund."""
+            book = self.book.copy()
+            recovered = []
+            for m in MARKETS:
+                if book.shared[m] and book.fees:
+                    events = self._recover_market(book, m, book.fees)
+                    book.fees -= sum(e[2] for e in events)
+                    recovered += events
+            amount = book.fees // scale
+            if amount == 0 and not recovered:
+                return
             self._at(self.now + gap)
             receipt = engine.sweepFees(sender=operator)
-            assert event(receipt, "FeesSwept").amount == amount
-            self.book.fees -= amount * scale
-            self.book.balance -= amount
-            self.book.fund_balance += amount
+            swept = event(receipt, "FeesSwept")
+            assert (swept.amount, swept.netted) == (amount, sum(e[2] for e in recovered)), ENG_07
+            logs = [e for e in receipt.events if e.event_name == "LossRecovered"]
+            assert [(e.market, e.longs, e.amount, e.unsettled) for e in logs] == recovered, ENG_07
+            book.fees -= amount * scale
+            book.balance -= amount
+            book.fund_balance += amount
+            self.book = book
             self.fees_due = True
+            self.markets_due |= {e[0] for e in recovered}
+            self.owed_due |= set(range(ACTORS)) if recovered else set()
+
+        @precondition(lambda self: any(self.book.unsettled(m) > 0 for m in MARKETS))
+        @rule(lift=st.booleans(), gap=gaps)
+        def fund_covers_shared_losses_later(self, lift, gap):
+            """Anyone lets the fund pay, within its cap now, what a market's positions still owe (`lift`:
+            after the guardian lifts the COVER pause); a fund that pays nothing (paused, at its cap) makes
+            the call revert with its own error."""
+            m = next(m for m in MARKETS if self.book.unsettled(m) > 0)
+            if lift and self.now < self.cover_paused_until:
+                self._at(self.now + 1)
+                fund.setPause(COVER, 0, sender=guardian)
+                self.cover_paused_until = 0
+            at = self.now + gap
+            book = self.book.copy()
+            owed_total = sum(max(side.unsettled, 0) for side in book.losses[m])
+            paid = self._cover(book, owed_total, at)
+            send = lambda: engine.coverLoss(m, sender=operator)  # noqa: E731
+            if paid == 0:
+                expected = (engine.MarginEngineFundPaidNothing, {"market": m, "owed": owed_total})
+                if self._may_reject(expected):
+                    self._reject(at, expected, send)
+                return
+            events = self._recover_market(book, m, paid)
+            self._at(at)
+            receipt = send()
+            logs = [e for e in receipt.events if e.event_name == "LossRecovered"]
+            assert [(e.market, e.longs, e.amount, e.unsettled) for e in logs] == events, ENG_07
+            self.book = book
+            self.fees_due = True
+            self.markets_due.add(m)
+            self.owed_due |= set(range(ACTORS))
 
         @precondition(lambda self: any(self.book.reduce_only))
         @rule(gap=gaps)
@@ -1149,7 +1211,7 @@ def test_engine_state_machine(
                 reads += [(engine, FEES), (token, BALANCE_OF, fund.address)]
             balance, *results = views(*reads)
             assert balance == b.balance, ENG_01
-            assert balance * scale == sum(b.cash) + b.fees - sum(b.unsettled), ENG_01
+            assert balance * scale == sum(b.cash) + b.fees - sum(b.unsettled(m) for m in MARKETS), ENG_01
             for a, cash in zip(due, results, strict=False):
                 assert cash == b.cash[a], ENG_01
             if self.fees_due:
@@ -1175,12 +1237,14 @@ def test_engine_state_machine(
                 for m in MARKETS:
                     assert tuple(next(results)) == b.positions[a][m], ENG_02
             for m in markets_due:
-                _, reduce_only, loss_shared, open_interest, shared, unsettled, *indices = next(results)
+                _, reduce_only, loss_shared, open_interest, shared, recovered, *sides = next(results)
                 assert open_interest == b.open_interest[m], ENG_02
-                assert (shared, unsettled, loss_shared) == (b.shared[m], b.unsettled[m], b.shared[m] > 0), (
+                assert (shared, recovered, loss_shared) == (b.shared[m], b.recovered[m], b.shared[m] > 0), (
                     ENG_07
                 )
-                assert (indices, reduce_only) == (b.loss_index[m], b.reduce_only[m]), ENG_07
+                modelled = [tuple(vars(side).values()) for side in b.losses[m]]
+                assert [tuple(sides[:4]), tuple(sides[4:])] == modelled, ENG_07
+                assert reduce_only == b.reduce_only[m], ENG_07
             for a in live:
                 assert AccountState(*next(results)) == self._state(b, a)
             self.positions_due.clear()
@@ -1195,7 +1259,7 @@ def test_engine_state_machine(
                 b.owed(a, m) for a in range(ACTORS) for m in MARKETS
             ), ENG_08
             for m in MARKETS:  # rounding up: positions owe at least what is unsettled
-                assert sum(b.owed(a, m) for a in range(ACTORS)) >= b.unsettled[m], ENG_08
+                assert sum(b.owed(a, m) for a in range(ACTORS)) >= b.unsettled(m), ENG_08
             due = sorted(self.owed_due)
             if any(b.shared) and due:
                 reads = [(engine, LOSS_OWED, addresses[a], m) for a in due for m in MARKETS]

@@ -216,6 +216,97 @@ def test_a_position_opened_after_a_shared_loss_owes_nothing_of_it(
     helper.fill(liquidator, traders[1], ETH, -units(1), 1_740 * WAD)
     assert engine.lossOwed(traders[1], ETH) == 0
     assert cash_before - engine.cash(traders[1]) == 600 * WAD - 1_740 * WAD, ENG_07
-    assert engine.market(ETH).unsettledLoss == 400 * WAD  # traders[2] still owes its part
+    assert engine.unsettledLoss(ETH) == 400 * WAD  # traders[2] still owes its part
     balance, claims = books(engine, token, everyone(traders, liquidator, two_shorts))
+    assert balance == claims, ENG_01
+
+
+@pytest.fixture
+def shared_loss(helper, engine, fund, guardian, two_shorts, traders, liquidator):
+    """The fund's COVER is paused when the whale (traders[0], long 100) is closed at 1,740: its 1,000 of
+    debt is owed by traders[1] (short 60: 600) and traders[2] (short 40: 400)."""
+    fund.setPause(COVER, helper.now + 86_400, sender=guardian)
+    helper.set_price(ETH, 1_740 * WAD)
+    engine.liquidate(traders[0], ETH, units(100), sender=liquidator)
+    assert [engine.lossOwed(a, ETH) for a in traders[1:]] == [600 * WAD, 400 * WAD]
+    return two_shorts
+
+
+def test_the_fund_covers_a_shared_loss_later_when_its_pause_ends(
+    helper, engine, token, fund, guardian, stranger, shared_loss, traders, liquidator
+):
+    with reverts(engine.MarginEngineFundPaidNothing, market=ETH, owed=1_000 * WAD):
+        engine.coverLoss(ETH, sender=stranger)
+    helper.next()
+    fund.setPause(COVER, 0, sender=guardian)  # the pause is lifted
+    fund_before = token.balanceOf(fund)
+    receipt = engine.coverLoss(ETH, sender=stranger)
+    recovered = event(receipt, "LossRecovered")
+    assert (recovered.market, recovered.longs, recovered.amount, recovered.unsettled) == (
+        ETH,
+        False,
+        1_000 * WAD,
+        0,
+    )
+    assert fund_before - token.balanceOf(fund) == 1_000 * helper.unit
+    assert [engine.lossOwed(a, ETH) for a in traders[1:]] == [0, 0], ENG_07
+    assert engine.market(ETH).recoveredLoss == 1_000 * WAD
+    with reverts(engine.MarginEngineNoLossOwed, market=ETH):
+        engine.coverLoss(ETH, sender=stranger)
+    balance, claims = books(engine, token, everyone(traders, liquidator, shared_loss))
+    assert balance == claims, ENG_01
+
+
+def test_a_recovery_relieves_what_positions_still_owe_pro_rata_and_refunds_no_one(
+    helper, engine, token, fund, guardian, stranger, shared_loss, traders, liquidator, accounts
+):
+    """traders[1] pays its 600 by changing its position; a newcomer opens a short; then the fund, its cap
+    lowered to 300, pays 300 of the 400 traders[2] still owes: traders[2] owes 100, and neither traders[1]
+    nor the newcomer gets anything."""
+    helper.fill(traders[1], liquidator, ETH, -units(1), 1_740 * WAD)  # traders[1] buys 1 back
+    assert engine.lossOwed(traders[1], ETH) == 0
+    engine.setReduceOnly(ETH, False, sender=guardian)
+    helper.deposit(traders[0], 1_000)
+    helper.fill(liquidator, traders[0], ETH, -units(1), 1_740 * WAD)  # a new short
+    cash = {a: engine.cash(a) for a in (traders[1], traders[0])}
+    helper.next()
+    fund.setParams((7 * 86_400, 2 * 86_400, 300 * helper.unit), sender=guardian)
+    helper.next()
+    fund.setPause(COVER, 0, sender=guardian)
+    receipt = engine.coverLoss(ETH, sender=stranger)
+    assert event(receipt, "LossRecovered").amount == 300 * WAD
+    assert engine.lossOwed(traders[2], ETH) == 100 * WAD, ENG_07
+    assert engine.lossOwed(traders[0], ETH) == 0, ENG_07
+    assert {a: engine.cash(a) for a in cash} == cash, ENG_07
+    assert engine.unsettledLoss(ETH) == 100 * WAD
+    balance, claims = books(engine, token, everyone(traders, liquidator, shared_loss))
+    assert balance == claims, ENG_01
+
+
+def test_sweep_fees_first_nets_what_positions_owe_of_shared_losses(
+    helper, engine, token, fund, shared_loss, traders, liquidator, stranger
+):
+    """A solvent BTC liquidation accrues an insurance share; sweeping it pays down what the ETH shorts
+    owe, pro rata, before any of it goes to the fund."""
+    helper.deposit(traders[0], 1_000)
+    helper.fill(traders[2], traders[0], BTC, units(0.1), 30_000 * WAD)
+    helper.set_price(ETH, 1_740 * WAD)  # ETH stays live
+    helper.set_price(BTC, 21_000 * WAD)  # equity 100 < MM 105
+    engine.liquidate(traders[0], BTC, engine.maxLiquidation(traders[0], BTC), sender=liquidator)
+    fees = engine.fees()
+    assert 0 < fees < 1_000 * WAD
+    owed = [engine.lossOwed(a, ETH) for a in traders[1:]]
+    fund_before = token.balanceOf(fund)
+    receipt = engine.sweepFees(sender=stranger)
+    swept = event(receipt, "FeesSwept")
+    assert (swept.amount, swept.netted) == (0, fees)
+    assert token.balanceOf(fund) == fund_before and engine.fees() == 0
+    assert event(receipt, "LossRecovered").amount == fees
+    after = [engine.lossOwed(a, ETH) for a in traders[1:]]
+    unsettled = 1_000 * WAD
+    for before, now in zip(owed, after, strict=True):  # each relieved by the recovered fraction
+        exact = before * (unsettled - fees) // unsettled  # the scale rounds up, to 1e-18 of what is owed
+        assert exact <= now <= exact + before // WAD + 2, ENG_07
+    assert engine.unsettledLoss(ETH) == unsettled - fees
+    balance, claims = books(engine, token, everyone(traders, liquidator, shared_loss))
     assert balance == claims, ENG_01

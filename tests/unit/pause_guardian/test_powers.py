@@ -140,12 +140,20 @@ def test_one_signer_pauses_at_once_only_scopes_that_shift_no_losses(
 ):
     """One signer (pauseThreshold 1, as shipped) pauses engine TRADE and WITHDRAW and fund DEPOSIT at once,
     and suspends a spare reporter key; it cannot pause any loss-shifting scope, suspend a key the oracle
-    cannot spare, clear a breaker, extend or re-pause a running pause, or schedule. Where pauseThreshold is
-    above 1 it cannot even pause."""
+    cannot spare, clear a breaker, extend or re-pause a running pause, schedule, or use an expired or a
+    used approval. Where pauseThreshold is above 1 it cannot even pause."""
     h = powers(shipped, chain, stranger)
     assert shipped.engine.lossShiftingScopes() & (TRADE | WITHDRAW) == 0
     assert shipped.fund.lossShiftingScopes() & FUND_DEPOSIT == 0
-    h.pause(shipped.engine, TRADE | WITHDRAW, 1)
+    late = h.at(h.now + 5)
+    message = pause_message(shipped.engine.address, TRADE, late + HOUR)
+    expired = h.approvals(message, h.signers[:1], valid_until=late - 1)
+    with reverts(h.guardian.PauseGuardianApprovalExpired, validUntil=late - 1, timestamp=late):
+        h.guardian.pause(shipped.engine.address, TRADE, late + HOUR, expired, sender=stranger)
+    until = event(h.pause(shipped.engine, TRADE | WITHDRAW, 1), "Paused").until
+    used = h.approvals(pause_message(shipped.engine.address, TRADE | WITHDRAW, until), h.signers[:1])
+    with reverts(h.guardian.PauseGuardianPauseReplayed):
+        h.guardian.pause(shipped.engine.address, TRADE | WITHDRAW, until, used, sender=stranger)
     h.pause(shipped.fund, FUND_DEPOSIT, 1)
     assert shipped.engine.isPaused(TRADE) and shipped.engine.isPaused(WITHDRAW)
     assert shipped.fund.isPaused(FUND_DEPOSIT)
@@ -198,6 +206,13 @@ def test_pause_threshold_signers_pause_at_once_what_shifts_no_losses_and_nothing
     assert distinct.fund.isPaused(FUND_DEPOSIT)
     spare = spare_oracle(project, accounts, distinct)
     h.suspend(spare, spare.reporters()[0], 2)
+    reporter, suspended_until = spare.reporters()[0], spare.suspendedUntil(spare.reporters()[0])
+    later = suspended_until + 60  # a different request: the running suspension is not the fast path's
+    message = suspend_reporter_message(spare.address, reporter, later)
+    with reverts(h.guardian.PauseGuardianAlreadySuspended, suspendedUntil=suspended_until):
+        h.guardian.suspendReporter(
+            spare.address, reporter, later, h.approvals(message, h.signers[:2]), sender=stranger
+        )
 
     eth = distinct.oracles[0]
     with h.short(2, 3):
@@ -272,6 +287,9 @@ def test_breaker_threshold_signers_clear_a_tripped_breaker_at_once_and_nothing_m
     assert eth.read()[0] == 1490 * WAD, GRD_05
     with reverts(h.guardian.PauseGuardianPauseReplayed):
         h.clear(eth, epoch + 1, 4)
+    keep = h.approvals(clear_breaker_message(eth.address, False, epoch + 1), h.signers[:4])
+    with reverts(eth.MedianOracleNotTripped):
+        h.guardian.clearBreaker(eth.address, False, epoch + 1, keep, sender=stranger)
     h.pause(distinct.engine, TRADE, 2)
     with h.short(4, 5):
         h.extend(distinct.engine, TRADE, distinct.engine.pausedUntil(TRADE) + HOUR, 4)

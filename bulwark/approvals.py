@@ -10,6 +10,10 @@ replay key of a fast-path request (`pauseRequestUsed`).
 
     message = suspend_reporter_message(oracle, reporter, until)
     guardian.suspendReporter(oracle, reporter, until, sign_all(keys, message, ...), sender=anyone)
+
+    epoch = oracle.nextEpoch() - 1  # the held update the signers looked at
+    message = clear_breaker_message(oracle, accept_candidate, epoch)
+    guardian.clearBreaker(oracle, accept_candidate, epoch, sign_all(keys, message, ...), sender=anyone)
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ _SUSPEND_REPORTER_FIELDS = [
     {"name": "oracle", "type": "address"},
     {"name": "reporter", "type": "address"},
     {"name": "until", "type": "uint64"},
+]
+_CLEAR_BREAKER_FIELDS = [
+    {"name": "oracle", "type": "address"},
+    {"name": "acceptCandidate", "type": "bool"},
+    {"name": "epoch", "type": "uint32"},
 ]
 
 
@@ -137,6 +146,16 @@ def suspend_reporter_message(oracle: str, reporter: str, until: int) -> Message:
     )
 
 
+def clear_breaker_message(oracle: str, accept_candidate: bool, epoch: int) -> Message:
+    """Clear `oracle`'s tripped breaker, serving the held candidate if `accept_candidate`; `epoch` is the
+    oracle's last accepted update when signing (`nextEpoch() - 1`), so a later poke voids the approval."""
+    return Message(
+        "ClearBreaker",
+        _CLEAR_BREAKER_FIELDS,
+        {"oracle": to_checksum_address(oracle), "acceptCandidate": bool(accept_candidate), "epoch": epoch},
+    )
+
+
 def typed_digest(message: Message, chain_id: int, guardian: str, valid_until: int) -> bytes:
     """The EIP-712 digest a signer signs (what EIP-1271 contract signers are asked about)."""
     signable = encode_typed_data(full_message=message.typed_data(chain_id, guardian, valid_until))
@@ -180,8 +199,9 @@ def operation_id(calls: Iterable[Sequence], salt: bytes) -> bytes:
 
 
 def request_id(message: Message) -> bytes:
-    """The replay key `pauseRequestUsed` stores for a fast-path request (a Pause, ExtendPause or
-    SuspendReporter message): keccak256(abi.encode(typehash, ...its members but validUntil))."""
+    """The replay key `pauseRequestUsed` stores for a fast-path request (a Pause, ExtendPause,
+    SuspendReporter or ClearBreaker message): keccak256(abi.encode(typehash, ...its members but
+    validUntil))."""
     if message.extra_types:
         raise ValueError(f"{message.primary_type} is not a fast-path request (it has struct members)")
     members = ",".join(f"{m['type']} {m['name']}" for m in [*message.fields, _VALID_UNTIL])
@@ -199,6 +219,11 @@ def pause_request_id(kind: str, target: str, scopes: int, until: int) -> bytes:
 def suspend_request_id(oracle: str, reporter: str, until: int) -> bytes:
     """The replay key `pauseRequestUsed` stores for a SuspendReporter request."""
     return request_id(suspend_reporter_message(oracle, reporter, until))
+
+
+def clear_breaker_request_id(oracle: str, accept_candidate: bool, epoch: int) -> bytes:
+    """The replay key `pauseRequestUsed` stores for a ClearBreaker request."""
+    return request_id(clear_breaker_message(oracle, accept_candidate, epoch))
 
 
 def with_high_s(signature: bytes) -> bytes:

@@ -22,7 +22,7 @@ from web3.utils.address import get_create_address
 
 from bulwark.margin import RiskParams
 from bulwark.model.oracle import OracleConfig
-from bulwark.params import SuiteParams, token_units, wad
+from bulwark.params import THRESHOLDS, SuiteParams, token_units, wad
 from bulwark.reports import feed_id, reporter_test_keys
 
 DAY = 86_400
@@ -46,7 +46,8 @@ class GuardianBounds:
 
 
 def deploy_pause_guardian(project, deployer, signers, thresholds, delay, bounds: GuardianBounds):
-    """Deploy a PauseGuardian: `thresholds` is (threshold, cancelThreshold, pauseThreshold)."""
+    """Deploy a PauseGuardian: `thresholds` is (threshold, cancelThreshold, pauseThreshold,
+    shiftPauseThreshold, breakerThreshold)."""
     return deployer.deploy(
         project.PauseGuardian, list(signers), list(thresholds), delay, list(bounds.as_tuple())
     )
@@ -75,7 +76,7 @@ class SuitePlan:
     """Every constructor argument of the suite, resolved from the parameters."""
 
     signers: list[str]
-    thresholds: tuple[int, int, int]
+    thresholds: tuple[int, int, int, int, int]  # in constructor order, as bulwark.params.THRESHOLDS
     delay: int
     bounds: GuardianBounds
     decimals: int
@@ -99,7 +100,7 @@ def plan_suite(params: SuiteParams, decimals: int, local_accounts=None) -> Suite
     f = params.fund
     return SuitePlan(
         signers=signers,
-        thresholds=(g.threshold, g.cancel_threshold, g.pause_threshold),
+        thresholds=tuple(getattr(g, name) for name in THRESHOLDS),
         delay=g.delay,
         bounds=GuardianBounds(g.min_delay, g.max_delay, g.grace_period, g.max_pause_duration),
         decimals=decimals,

@@ -22,10 +22,10 @@ from typing import Any
 
 from bulwark import PROJECT_ROOT
 from bulwark.deploy import SuiteAddresses, SuitePlan
+from bulwark.params import THRESHOLDS
 from bulwark.reports import feed_id
 
 RECORD_VERSION = 1
-THRESHOLDS = ("threshold", "cancel_threshold", "pause_threshold")
 
 
 @dataclass(frozen=True)
@@ -114,8 +114,14 @@ def verify_suite(project, addresses: SuiteAddresses, plan: SuitePlan) -> Verific
     g = r.at("guardian", project.PauseGuardian, guardian)
     if g is not None:
         r.read("guardian.signers", sorted(plan.signers), lambda: sorted(g.signers()))
-        thresholds = zip((g.threshold, g.cancelThreshold, g.pauseThreshold), plan.thresholds, strict=True)
-        for name, (getter, expected) in zip(THRESHOLDS, thresholds, strict=True):
+        getters = (
+            g.threshold,
+            g.cancelThreshold,
+            g.pauseThreshold,
+            g.shiftPauseThreshold,
+            g.breakerThreshold,
+        )
+        for name, getter, expected in zip(THRESHOLDS, getters, plan.thresholds, strict=True):
             r.read(f"guardian.{name}", expected, getter)
         r.read("guardian.delay", plan.delay, g.delay)
         bounds = plan.bounds

@@ -81,6 +81,13 @@ GRD_02 = Invariant(
 )
 GRD_03 = Invariant("GRD-03", "no pause outlives its expiry unless extended by threshold signers")
 GRD_04 = Invariant("GRD-04", "only the guardian changes a parameter or a pause flag anywhere in the suite")
+GRD_05 = Invariant(
+    "GRD-05",
+    "a fast-path pause naming a scope its target declares loss-shifting, or a reporter suspension past the "
+    "oracle's spare keys, has at least shiftPauseThreshold distinct signers, and a fast breaker clear at "
+    "least breakerThreshold; pauseThreshold <= shiftPauseThreshold <= breakerThreshold <= threshold, "
+    "and shiftPauseThreshold >= 2 whenever there are two or more signers",
+)
 FND_01 = Invariant("FND-01", "totalAssets() equals the fund's token balance")
 FND_02 = Invariant(
     "FND-02", "only a registered engine can take assets out other than stakers' own redemptions"

@@ -72,14 +72,30 @@ class CollateralParams(_Strict):
         return self
 
 
+# PauseGuardian's thresholds in constructor order (IPauseGuardian)
+THRESHOLDS = (
+    "threshold",
+    "cancel_threshold",
+    "pause_threshold",
+    "shift_pause_threshold",
+    "breaker_threshold",
+)
+
+
 class GuardianParams(_Strict):
-    """PauseGuardian: signers (addresses, or the first N Anvil test accounts after the deployer)."""
+    """PauseGuardian: signers (addresses, or the first N Anvil test accounts after the deployer) and its
+    thresholds, with the contract's bounds: 1 <= cancel <= N and
+    1 <= pause <= shift_pause <= breaker <= threshold <= N, shift_pause >= 2 with two or more signers."""
 
     signers: list[Address] | None = Field(default=None, min_length=1, max_length=20)
     anvil_signers: int | None = Field(default=None, ge=1, le=9)
     threshold: int = Field(ge=1, le=20)
     cancel_threshold: int = Field(ge=1, le=20)
-    pause_threshold: int = Field(ge=1, le=20)
+    pause_threshold: int = Field(ge=1, le=20, description="fast pauses that shift no losses")
+    shift_pause_threshold: int = Field(
+        ge=1, le=20, description="fast pauses of loss-shifting scopes, suspensions past the spare keys"
+    )
+    breaker_threshold: int = Field(ge=1, le=20, description="fast clear of a tripped oracle breaker")
     delay: int = Field(ge=0, description="[s]")
     min_delay: int = Field(ge=0, description="[s]")
     max_delay: int = Field(gt=0, le=365 * DAY, description="[s]")
@@ -95,9 +111,20 @@ class GuardianParams(_Strict):
         if self.signers is not None and len(set(self.signers)) != len(self.signers):
             raise ValueError("signers lists an address twice")
         count = self.anvil_signers or len(self.signers or [])
-        for name in ("threshold", "cancel_threshold", "pause_threshold"):
+        for name in THRESHOLDS:
             if getattr(self, name) > count:
                 raise ValueError(f"{name} {getattr(self, name)} exceeds the {count} signers")
+        p, s, b, t = self.pause_threshold, self.shift_pause_threshold, self.breaker_threshold, self.threshold
+        if not p <= s <= b <= t:
+            raise ValueError(
+                f"thresholds must order as pause_threshold {p} <= shift_pause_threshold {s} <= "
+                f"breaker_threshold {b} <= threshold {t}"
+            )
+        if count >= 2 and s < 2:
+            raise ValueError(
+                f"shift_pause_threshold {s} must be at least 2 with {count} signers, so that no single key "
+                "pauses a loss-shifting scope"
+            )
         if not self.min_delay <= self.delay <= self.max_delay:
             raise ValueError(
                 f"delay {self.delay} outside [min_delay {self.min_delay}, max_delay {self.max_delay}]"

@@ -59,7 +59,8 @@ def deployment_table(suite, title: str) -> Table:
     table.add_row(
         "PauseGuardian",
         g.address,
-        f"{g.threshold()}-of-{len(g.signers())} (cancel {g.cancelThreshold()}, pause {g.pauseThreshold()}); "
+        f"{g.threshold()}-of-{len(g.signers())} (cancel {g.cancelThreshold()}, pause {g.pauseThreshold()}, "
+        f"loss-shifting pause {g.shiftPauseThreshold()}, breaker {g.breakerThreshold()}); "
         f"delay {g.delay()}s in [{g.MIN_DELAY()}, {g.MAX_DELAY()}]; max pause {g.MAX_PAUSE_DURATION()}s",
     )
     decimals = c.decimals()

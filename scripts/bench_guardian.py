@@ -1,4 +1,5 @@
-"""Gas benchmark: PauseGuardian's pause, schedule and execute paths at 3-of-5 and 5-of-9.
+"""Gas benchmark: PauseGuardian's pause (one signature; two for a loss-shifting scope), schedule and
+execute paths at 3-of-5 and 5-of-9.
 
     ape run bench_guardian        (make bench)
 

@@ -88,7 +88,7 @@ def guarded(project, guardian):
     return guardian.deploy(project.GuardedMock, guardian)
 
 
-# PauseGuardian defaults for tests: 3-of-5, cancel 2, pause 1, 2-day delay.
+# PauseGuardian defaults for tests: 3-of-5, cancel 2, pause 1, loss-shifting pause 2, breaker 2, 2-day delay.
 GUARDIAN_BOUNDS = GuardianBounds(min_delay=3600, max_delay=30 * DAY, grace_period=7 * DAY, max_pause=3 * DAY)
 
 
@@ -97,13 +97,20 @@ def deploy_guardian(project, accounts):
     """Factory: deploy a PauseGuardian with the given signers and settings."""
 
     def deploy(
-        signers, threshold=3, cancel_threshold=2, pause_threshold=1, delay=2 * DAY, bounds=GUARDIAN_BOUNDS
+        signers,
+        threshold=3,
+        cancel_threshold=2,
+        pause_threshold=1,
+        shift_pause_threshold=2,
+        breaker_threshold=2,
+        delay=2 * DAY,
+        bounds=GUARDIAN_BOUNDS,
     ):
         return deploy_pause_guardian(
             project,
             accounts[0],
             [s.address for s in signers],
-            (threshold, cancel_threshold, pause_threshold),
+            (threshold, cancel_threshold, pause_threshold, shift_pause_threshold, breaker_threshold),
             delay,
             bounds,
         )
@@ -113,7 +120,8 @@ def deploy_guardian(project, accounts):
 
 @pytest.fixture(scope="module")
 def pause_guardian(deploy_guardian, guardian_signers):
-    """A 3-of-5 PauseGuardian (cancel 2, pause 1) over `guardian_signers`."""
+    """A 3-of-5 PauseGuardian (cancel 2, pause 1, loss-shifting pause 2, breaker 2) over
+    `guardian_signers`."""
     return deploy_guardian(guardian_signers)
 
 

@@ -8,6 +8,19 @@ from eth_utils import keccak
 from web3.exceptions import ContractCustomError
 
 
+def changed(params, **fields):
+    """Parameters (a pydantic model) with nested fields replaced, e.g.
+    changed(p, **{"markets.0.risk.base_mmr": "0.06"}); validated again, as a file would be."""
+    data = params.model_dump()
+    for dotted, value in fields.items():
+        *path, last = dotted.split(".")
+        target = data
+        for key in path:
+            target = target[int(key)] if key.isdigit() else target[key]
+        target[last] = value
+    return type(params).model_validate(data)
+
+
 def event(receipt, name: str):
     """The one event called `name` in `receipt` (fails loudly if there is not exactly one)."""
     matches = [e for e in receipt.events if e.event_name == name]

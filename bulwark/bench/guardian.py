@@ -19,7 +19,9 @@ SAFE_TWO_SIGNATURE_EXEC_GAS = 77_000
 
 BENCH_BOUNDS = GuardianBounds(min_delay=3600, max_delay=30 * DAY, grace_period=7 * DAY, max_pause=3 * DAY)
 BENCH_DELAY = 2 * DAY
-ALPHA = 1 << 0  # GuardedMock.SCOPE_ALPHA
+ALPHA = 1 << 0  # GuardedMock.SCOPE_ALPHA: shifts no losses, pauseThreshold (1) signers
+BETA = 1 << 1  # GuardedMock.SCOPE_BETA: loss-shifting, shiftPauseThreshold (2) signers
+SHIFT_PAUSE_THRESHOLD = 2
 SALT = b"\x00" * 32
 APPROVAL_LIFETIME = 3600  # [s]
 PAUSE_LENGTH = 3600  # [s]
@@ -27,9 +29,10 @@ PAUSE_LENGTH = 3600  # [s]
 # Paths, in the order they are reported.
 PAUSE_RELAYED = "pause: relayer, 1 signature"
 PAUSE_DIRECT = "pause: signer itself, 0 signatures"
+PAUSE_SHIFTING = "pause loss-shifting scope: relayer, 2 signatures"
 SCHEDULE = "schedule: relayer, M signatures"
 EXECUTE = "execute: 1 call (setValue)"
-PATHS = (PAUSE_RELAYED, PAUSE_DIRECT, SCHEDULE, EXECUTE)
+PATHS = (PAUSE_RELAYED, PAUSE_DIRECT, PAUSE_SHIFTING, SCHEDULE, EXECUTE)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ class GuardianGas:
 
 
 def measure_guardian_gas(project, chain, deployer, relayer, signers: Sequence, threshold: int) -> GuardianGas:
-    """Deploy a `threshold`-of-len(signers) PauseGuardian (cancel 1, pause 1) and measure each path.
+    """Deploy a `threshold`-of-len(signers) PauseGuardian (cancel 1, pause 1, loss-shifting pause 2,
+    breaker 2) and measure each path.
 
     `signers` are funded accounts with `.private_key` (one of them sends the direct pause); `relayer`
     must not be a signer. The chain's clock moves forward by the guardian's delay (for execute).
@@ -54,7 +58,12 @@ def measure_guardian_gas(project, chain, deployer, relayer, signers: Sequence, t
     if relayer.address in {s.address for s in signers}:
         raise ValueError("the relayer must not be a signer")
     guardian = deploy_pause_guardian(
-        project, deployer, [s.address for s in signers], (threshold, 1, 1), BENCH_DELAY, BENCH_BOUNDS
+        project,
+        deployer,
+        [s.address for s in signers],
+        (threshold, 1, 1, SHIFT_PAUSE_THRESHOLD, SHIFT_PAUSE_THRESHOLD),
+        BENCH_DELAY,
+        BENCH_BOUNDS,
     )
     keys = [s.private_key for s in signers]
     gas: dict[str, int] = {}
@@ -62,7 +71,7 @@ def measure_guardian_gas(project, chain, deployer, relayer, signers: Sequence, t
     def valid_until() -> int:
         return chain.blocks.head.timestamp + APPROVAL_LIFETIME
 
-    # The two pauses hit fresh targets, so both start from the same state (scope live, cold storage).
+    # Each pause hits a fresh target, so all start from the same state (scope live, cold storage).
     target = deployer.deploy(project.GuardedMock, guardian)
     until = chain.blocks.head.timestamp + PAUSE_LENGTH
     approvals = sign_all(
@@ -73,6 +82,17 @@ def measure_guardian_gas(project, chain, deployer, relayer, signers: Sequence, t
     target = deployer.deploy(project.GuardedMock, guardian)
     until = chain.blocks.head.timestamp + PAUSE_LENGTH
     gas[PAUSE_DIRECT] = guardian.pause(target.address, ALPHA, until, [], sender=signers[0]).gas_used
+
+    target = deployer.deploy(project.GuardedMock, guardian)
+    until = chain.blocks.head.timestamp + PAUSE_LENGTH
+    approvals = sign_all(
+        keys[:SHIFT_PAUSE_THRESHOLD],
+        pause_message(target.address, BETA, until),
+        chain.chain_id,
+        guardian.address,
+        valid_until(),
+    )
+    gas[PAUSE_SHIFTING] = guardian.pause(target.address, BETA, until, approvals, sender=relayer).gas_used
 
     calls = [Call(target.address, 0, target.setValue.encode_input(42))]
     approvals = sign_all(

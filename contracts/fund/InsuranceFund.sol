@@ -23,10 +23,11 @@ import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
 contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsuranceFund {
     using Math for uint256;
 
-    uint256 public constant SCOPE_DEPOSIT = 1 << 0; // deposit, mint
-    uint256 public constant SCOPE_REQUEST = 1 << 1; // requestRedeem
-    uint256 public constant SCOPE_REDEEM = 1 << 2; // redeem
-    uint256 public constant SCOPE_COVER = 1 << 3; // cover
+    // pause scopes; loss-shifting or not, and why: IInsuranceFund (pause scopes)
+    uint256 public constant SCOPE_DEPOSIT = 1 << 0; // deposit, mint; not loss-shifting
+    uint256 public constant SCOPE_REQUEST = 1 << 1; // requestRedeem; loss-shifting
+    uint256 public constant SCOPE_REDEEM = 1 << 2; // redeem; loss-shifting
+    uint256 public constant SCOPE_COVER = 1 << 3; // cover; loss-shifting
 
     /// @inheritdoc IInsuranceFund
     uint8 public constant DECIMALS_OFFSET = 6;
@@ -219,6 +220,12 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
     /// @inheritdoc Guarded
     function pauseScopes() public pure override(Guarded, IGuarded) returns (uint256) {
         return SCOPE_DEPOSIT | SCOPE_REQUEST | SCOPE_REDEEM | SCOPE_COVER;
+    }
+
+    /// @inheritdoc Guarded
+    /// @dev REQUEST, REDEEM and COVER; IInsuranceFund (pause scopes) gives the answer for every scope.
+    function lossShiftingScopes() public pure override(Guarded, IGuarded) returns (uint256) {
+        return SCOPE_REQUEST | SCOPE_REDEEM | SCOPE_COVER;
     }
 
     // ---------------------------------------------------------------- views

@@ -8,8 +8,10 @@ import {ScopeBits} from "../libraries/ScopeBits.sol";
 /// @notice Base for every Bulwark contract: an immutable guardian, guardian-only setters, and scoped
 ///         pauses that expire by themselves.
 /// @dev Inheritors define their scopes as single-bit constants, return their union from
-///      `pauseScopes()`, put `whenNotPaused(SCOPE)` on entry points and `onlyGuardian` on setters,
-///      and emit an event of their own with the previous and new values of every parameter they set.
+///      `pauseScopes()` and the loss-shifting ones from `lossShiftingScopes()` (with the reason for each
+///      scope, either way, in their interface), put `whenNotPaused(SCOPE)` on entry points and
+///      `onlyGuardian` on setters, and emit an event of their own with the previous and new values of
+///      every parameter they set.
 abstract contract Guarded is IGuarded {
     /// @inheritdoc IGuarded
     address public immutable GUARDIAN;
@@ -34,6 +36,9 @@ abstract contract Guarded is IGuarded {
 
     /// @inheritdoc IGuarded
     function pauseScopes() public view virtual returns (uint256);
+
+    /// @inheritdoc IGuarded
+    function lossShiftingScopes() public view virtual returns (uint256);
 
     /// @inheritdoc IGuarded
     function isPaused(uint256 scopes) external view returns (bool) {

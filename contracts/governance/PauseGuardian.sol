@@ -9,8 +9,8 @@ import {ScopeBits} from "../libraries/ScopeBits.sol";
 import {SignerApprovals} from "./SignerApprovals.sol";
 
 /// @title PauseGuardian
-/// @notice The only admin of the Bulwark suite: a time-locked M-of-N multisig with fast scoped pauses
-///         and fast reporter suspensions.
+/// @notice The only admin of the Bulwark suite: a time-locked M-of-N multisig with fast scoped pauses,
+///         fast reporter suspensions and a fast breaker clear, each needing the signers its risk calls for.
 /// @dev See IPauseGuardian for the rules, the typed data and the assumptions.
 contract PauseGuardian is SignerApprovals {
     bytes32 private constant CALL_TYPEHASH = keccak256("Call(address target,uint256 value,bytes data)");
@@ -24,6 +24,8 @@ contract PauseGuardian is SignerApprovals {
         keccak256("ExtendPause(address target,uint256 scopes,uint64 until,uint64 validUntil)");
     bytes32 private constant SUSPEND_REPORTER_TYPEHASH =
         keccak256("SuspendReporter(address oracle,address reporter,uint64 until,uint64 validUntil)");
+    bytes32 private constant CLEAR_BREAKER_TYPEHASH =
+        keccak256("ClearBreaker(address oracle,bool acceptCandidate,uint32 epoch,uint64 validUntil)");
 
     uint256 private constant MAX_BOUND = 365 days; // every time bound below it keeps eta and until in uint64
 
@@ -55,11 +57,12 @@ contract PauseGuardian is SignerApprovals {
     }
 
     /// @param initialSigners 1..MAX_SIGNERS distinct non-zero addresses (EOAs or EIP-1271 contracts)
-    /// @param thresholds_ [threshold, cancelThreshold, pauseThreshold], each within [1, signers]
+    /// @param thresholds_ [threshold, cancelThreshold, pauseThreshold, shiftPauseThreshold, breakerThreshold]
+    ///        within the bounds of IPauseGuardian
     /// @param initialDelay [s] within [minDelay, maxDelay]
     /// @param bounds [minDelay, maxDelay, gracePeriod, maxPauseDuration] in seconds, each at most 365 days
-    constructor(address[] memory initialSigners, uint8[3] memory thresholds_, uint256 initialDelay, uint256[4] memory bounds)
-        SignerApprovals(initialSigners, thresholds_[0], thresholds_[1], thresholds_[2])
+    constructor(address[] memory initialSigners, uint8[5] memory thresholds_, uint256 initialDelay, uint256[4] memory bounds)
+        SignerApprovals(initialSigners, thresholds_)
     {
         (uint256 minDelay, uint256 maxDelay, uint256 grace, uint256 maxPause) = (bounds[0], bounds[1], bounds[2], bounds[3]);
         if (minDelay > maxDelay || maxDelay > MAX_BOUND || grace == 0 || grace > MAX_BOUND || maxPause == 0 || maxPause > MAX_BOUND) {
@@ -154,7 +157,11 @@ contract PauseGuardian is SignerApprovals {
 
     /// @inheritdoc IPauseGuardian
     function pause(address target, uint256 scopes, uint64 until, Approval[] calldata approvals) external {
-        address[] memory approvers = _approveFastPause(PAUSE_TYPEHASH, target, scopes, until, approvals, pauseThreshold);
+        // a scope whose pause can move losses between users needs more than one key (GRD-05);
+        // shiftPauseThreshold >= pauseThreshold always
+        bool shifting = scopes & IGuarded(target).lossShiftingScopes() != 0;
+        uint256 required = shifting ? shiftPauseThreshold : pauseThreshold;
+        address[] memory approvers = _approveFastPause(PAUSE_TYPEHASH, target, scopes, until, approvals, required);
         emit Paused(target, scopes, until, approvers);
         IGuarded(target).setPause(scopes, until);
     }
@@ -173,9 +180,25 @@ contract PauseGuardian is SignerApprovals {
         // only a reporter not suspended now, so the fast path never shortens or lengthens a suspension
         uint64 current = IMedianOracle(oracle).suspendedUntil(reporter);
         if (current > block.timestamp) revert PauseGuardianAlreadySuspended(oracle, reporter, current);
-        address[] memory approvers = _spendRequest(request, SUSPEND_REPORTER_TYPEHASH, fields, approvals, pauseThreshold);
+        // past the spare keys, the tolerated hostile keys could halt the feed by silence (GRD-05)
+        uint256 required = IMedianOracle(oracle).spareReporters() != 0 ? pauseThreshold : shiftPauseThreshold;
+        address[] memory approvers = _spendRequest(request, SUSPEND_REPORTER_TYPEHASH, fields, approvals, required);
         emit ReporterSuspensionRequested(oracle, reporter, until, approvers);
         IMedianOracle(oracle).suspendReporter(reporter, until);
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function clearBreaker(address oracle, bool acceptCandidate, uint32 epoch, Approval[] calldata approvals) external {
+        bytes memory fields = abi.encode(oracle, acceptCandidate, epoch);
+        bytes32 request = keccak256(bytes.concat(CLEAR_BREAKER_TYPEHASH, fields));
+        if (pauseRequestUsed[request]) revert PauseGuardianPauseReplayed(request);
+        // the approvals are for the held update the signers saw: any later poke voids them
+        uint256 current = IMedianOracle(oracle).nextEpoch() - 1;
+        if (current != epoch) revert PauseGuardianBreakerMoved(oracle, epoch, current);
+        // clearing serves or restores a price, so it moves losses: breakerThreshold >= shiftPauseThreshold
+        address[] memory approvers = _spendRequest(request, CLEAR_BREAKER_TYPEHASH, fields, approvals, breakerThreshold);
+        emit BreakerClearRequested(oracle, acceptCandidate, epoch, approvers);
+        IMedianOracle(oracle).clearBreaker(acceptCandidate);
     }
 
     // ---------------------------------------------------------------- self-administration
@@ -191,8 +214,14 @@ contract PauseGuardian is SignerApprovals {
     }
 
     /// @inheritdoc IPauseGuardian
-    function setThresholds(uint8 newThreshold, uint8 newCancelThreshold, uint8 newPauseThreshold) external onlySelf {
-        _setThresholds(newThreshold, newCancelThreshold, newPauseThreshold);
+    function setThresholds(
+        uint8 newThreshold,
+        uint8 newCancelThreshold,
+        uint8 newPauseThreshold,
+        uint8 newShiftPauseThreshold,
+        uint8 newBreakerThreshold
+    ) external onlySelf {
+        _setThresholds(newThreshold, newCancelThreshold, newPauseThreshold, newShiftPauseThreshold, newBreakerThreshold);
     }
 
     /// @inheritdoc IPauseGuardian
@@ -263,7 +292,8 @@ contract PauseGuardian is SignerApprovals {
         if (until > maxUntil) revert PauseGuardianPauseTooLong(until, maxUntil);
     }
 
-    /// @dev The last rule of a fast-path request: `required` approvals; then it is spent, never to run again.
+    /// @dev The last rule of a fast-path request (pause, extension, suspension or breaker clear):
+    ///      `required` approvals; then it is spent, never to run again.
     function _spendRequest(
         bytes32 request,
         bytes32 typehash,

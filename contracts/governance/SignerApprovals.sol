@@ -25,11 +25,14 @@ abstract contract SignerApprovals is IPauseGuardian, EIP712 {
     /// @inheritdoc IPauseGuardian
     uint8 public cancelThreshold; // [count] approvals to cancel
     /// @inheritdoc IPauseGuardian
-    uint8 public pauseThreshold; // [count] approvals for a fast-path pause or reporter suspension
+    uint8 public pauseThreshold; // [count] approvals for a fast-path pause or suspension that shifts no losses
+    /// @inheritdoc IPauseGuardian
+    uint8 public shiftPauseThreshold; // [count] approvals for a loss-shifting fast-path pause or suspension
+    /// @inheritdoc IPauseGuardian
+    uint8 public breakerThreshold; // [count] approvals to clear a tripped oracle breaker on the fast path
 
-    constructor(address[] memory initialSigners, uint8 threshold_, uint8 cancelThreshold_, uint8 pauseThreshold_)
-        EIP712("Bulwark PauseGuardian", "1")
-    {
+    /// @param thresholds_ [threshold, cancelThreshold, pauseThreshold, shiftPauseThreshold, breakerThreshold]
+    constructor(address[] memory initialSigners, uint8[5] memory thresholds_) EIP712("Bulwark PauseGuardian", "1") {
         if (initialSigners.length == 0 || initialSigners.length > MAX_SIGNERS) {
             revert PauseGuardianSignerCountOutOfBounds(initialSigners.length, MAX_SIGNERS);
         }
@@ -38,7 +41,7 @@ abstract contract SignerApprovals is IPauseGuardian, EIP712 {
             if (signer == address(0) || !_signers.add(signer)) revert PauseGuardianInvalidSigner(signer);
             emit SignerAdded(signer, i + 1);
         }
-        _setThresholds(threshold_, cancelThreshold_, pauseThreshold_);
+        _setThresholds(thresholds_[0], thresholds_[1], thresholds_[2], thresholds_[3], thresholds_[4]);
     }
 
     /// @inheritdoc IPauseGuardian
@@ -62,22 +65,24 @@ abstract contract SignerApprovals is IPauseGuardian, EIP712 {
     function _removeSigner(address signer) internal {
         if (!_signers.remove(signer)) revert PauseGuardianSignerMembership(signer, false);
         uint256 count = _signers.length();
-        // every threshold stays reachable by the signers left
-        _requireValidThresholds(threshold, cancelThreshold, pauseThreshold, count);
+        // every threshold stays reachable by the signers left, and in order (GRD-02, GRD-05)
+        _requireValidThresholds(threshold, cancelThreshold, pauseThreshold, shiftPauseThreshold, breakerThreshold, count);
         emit SignerRemoved(signer, count);
     }
 
-    function _setThresholds(uint8 newThreshold, uint8 newCancelThreshold, uint8 newPauseThreshold) internal {
-        _requireValidThresholds(newThreshold, newCancelThreshold, newPauseThreshold, _signers.length());
-        emit ThresholdsUpdated(threshold, cancelThreshold, pauseThreshold, newThreshold, newCancelThreshold, newPauseThreshold);
-        (threshold, cancelThreshold, pauseThreshold) = (newThreshold, newCancelThreshold, newPauseThreshold);
+    function _setThresholds(uint8 t, uint8 c, uint8 p, uint8 s, uint8 b) internal {
+        _requireValidThresholds(t, c, p, s, b, _signers.length());
+        emit ThresholdsUpdated(threshold, cancelThreshold, pauseThreshold, shiftPauseThreshold, breakerThreshold, t, c, p, s, b);
+        (threshold, cancelThreshold, pauseThreshold, shiftPauseThreshold, breakerThreshold) = (t, c, p, s, b);
     }
 
-    function _requireValidThresholds(uint8 t, uint8 c, uint8 p, uint256 count) private pure {
-        // 1 <= t <= N for each of the three (GRD-02)
-        if (t == 0 || c == 0 || p == 0 || t > count || c > count || p > count) {
-            revert PauseGuardianInvalidThreshold(t, c, p, count);
-        }
+    /// @dev The bounds of IPauseGuardian: 1 <= c <= N and 1 <= p <= s <= b <= t <= N, with s >= 2 when
+    ///      N >= 2, so no single key shifts losses on the fast path unless it is the only signer.
+    function _requireValidThresholds(uint8 t, uint8 c, uint8 p, uint8 s, uint8 b, uint256 count) private pure {
+        // each within [1, N] (GRD-02); ordered, and loss-shifting powers beyond one key (GRD-05)
+        uint256 floor = count >= 2 ? 2 : 1;
+        bool valid = c != 0 && c <= count && p != 0 && p <= s && s <= b && b <= t && t <= count && s >= floor;
+        if (!valid) revert PauseGuardianInvalidThreshold(t, c, p, s, b, count);
     }
 
     /// @dev Checks `approvals` of the typed message (`typehash`, `fields`, validUntil) and that, with the

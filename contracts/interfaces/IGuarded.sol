@@ -8,6 +8,15 @@ pragma solidity ^0.8.24;
 /// @dev Assumptions and conventions:
 ///      - A scope is one bit of a uint256 mask. Each contract defines its own scopes (for example
 ///        `TRADE = 1 << 0`) and reports the set it knows in `pauseScopes()`.
+///      - Each contract also says which of its scopes are loss-shifting (`lossShiftingScopes()`), and
+///        why for every scope, in its interface's NatSpec. A scope is loss-shifting when, while it is
+///        paused, a loss the contract's rules put on one party can end up borne by another: an account's
+///        losses beyond its equity reach the fund or other traders, bad debt reaches traders instead of
+///        the fund, a staker kept in past its cooldown bears losses that belong to those who stay, or an
+///        account loses the one way to restore its margin that needs no counterparty. A pause that only
+///        delays what users do with their own money or risk, while every rule that assigns losses keeps
+///        running, is not. PauseGuardian's fast path pauses a loss-shifting scope only with
+///        `shiftPauseThreshold` signers (at least two whenever it has two or more signers).
 ///      - A scope is paused while `block.timestamp < pausedUntil(scope)`; at `pausedUntil` it is live
 ///        again without any transaction. Setting `until` to 0 (or any past time) lifts a pause.
 ///      - The guardian decides how long a pause may last (PauseGuardian caps it at MAX_PAUSE_DURATION);
@@ -35,6 +44,10 @@ interface IGuarded {
 
     /// @notice The time (unix seconds) until which the single-bit `scope` is paused; 0 if never paused.
     function pausedUntil(uint256 scope) external view returns (uint64);
+
+    /// @notice The mask of the scopes whose pause can move losses between users (a subset of
+    ///         `pauseScopes()`, fixed in code); see the definition above.
+    function lossShiftingScopes() external view returns (uint256);
 
     /// @notice True if any scope bit in `scopes` is paused now.
     function isPaused(uint256 scopes) external view returns (bool);

@@ -35,6 +35,19 @@ import {IGuarded} from "./IGuarded.sol";
 ///        `maxOutflow` is set by the guardian.
 ///      - Pause scopes (set by the guardian): DEPOSIT (deposit, mint), REQUEST (requestRedeem),
 ///        REDEEM (redeem), COVER (cover). Cancelling a request and paying revenue are never paused.
+///        Whether pausing each can move losses between users (`lossShiftingScopes()`: REQUEST, REDEEM
+///        and COVER, which PauseGuardian's fast path pauses only with shiftPauseThreshold signers):
+///        COVER: yes. Bad debt the fund exists to pay is recorded as the market's deficit instead, which
+///          the engine's traders bear.
+///        REDEEM: yes. A staker that served its cooldown is kept in: its window (possibly as short as
+///          MIN_REDEEM_WINDOW, shorter than a pause) can close, its request lapses and a new cooldown
+///          starts, and the losses of that extra time fall on it instead of on the stakers who stay.
+///        REQUEST: yes. Every exit starts later by the length of the pause, so the losses of that time
+///          fall on stakers who wanted to leave instead of on those who stay; re-pausing it keeps every
+///          staker's capital behind the traders.
+///        DEPOSIT: no. No one's shares, requests or claims change; it only keeps new capital out, which
+///          the rules never owed to anyone (a newcomer who would have shared a coming loss is spared,
+///          not charged).
 interface IInsuranceFund is IERC4626, IGuarded {
     /// @notice A staker's pending redemption.
     struct RedeemRequest {

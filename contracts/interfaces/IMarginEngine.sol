@@ -77,7 +77,26 @@ import {IMedianOracle} from "./IMedianOracle.sol";
 ///        what the rules leave it, in any order (ENG-08).
 ///      - Collateral that delivers less than asked (fee-on-transfer) is credited with what arrived.
 ///      - Every entry point that moves tokens is non-reentrant.
-///      - Pause scopes: TRADE (fill), LIQUIDATE, DEPOSIT, WITHDRAW.
+///      - Pause scopes: TRADE (fill), LIQUIDATE, DEPOSIT, WITHDRAW. Whether pausing each can move losses
+///        between users (`lossShiftingScopes()`: LIQUIDATE and DEPOSIT, which PauseGuardian's fast path
+///        pauses only with shiftPauseThreshold signers):
+///        LIQUIDATE: yes. An account below MM that nobody may liquidate holds a free option: if the price
+///          recovers it keeps the gain; if not, its losses beyond its equity become bad debt that the
+///          fund's stakers pay (and past the fund's cap, the market's deficit, which traders bear).
+///        DEPOSIT: yes. A deposit is the one way to restore margin that needs no counterparty; without
+///          it an account that would have cured is liquidated and pays the penalty to the liquidator and
+///          the fund. (It is also what a liquidator adds to take over more positions.)
+///        TRADE: no. Without fills every account keeps the position it chose and its PnL is its own size
+///          times the index, as it would be if it held on; liquidation, cover and deposits keep running,
+///          so every loss still lands where the rules put it. What a TRADE pause takes is the option to
+///          change one's own risk. Residuals, accepted so that one signer can stop fills at once (a
+///          leaked operator key printing fills at the band's edge between the accounts that approved it,
+///          a mispriced band): an account without spare collateral that could have cured only by
+///          reducing pays the liquidation penalty (at most liquidationBonus + insuranceShare of what is
+///          liquidated), and liquidators cannot unwind on this venue what they take over.
+///        WITHDRAW: no. Only cash above IM can leave, so keeping it in changes no account's equity,
+///          margin or liquidation. A deficit is owed to all accounts alike; a pause (which ends for all at
+///          the same second) neither adds to it nor picks who bears it.
 interface IMarginEngine is IGuarded {
     /// @notice A market's risk parameters, set by the guardian within the bounds below.
     struct RiskParams {

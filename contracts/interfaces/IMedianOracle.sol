@@ -59,6 +59,18 @@ import {IGuarded} from "./IGuarded.sol";
 ///        registered reporter until a time; its reports do not count until then. No suspension, reporter
 ///        change or config change leaves fewer than `quorum` reporters unsuspended
 ///        (MedianOracleSuspensionBreaksQuorum). Lifting early is `suspendReporter(r, 0)`.
+///        `spareReporters()` counts the keys that can still be suspended with the unsuspended ones
+///        reaching quorum even while faultTolerance of them stay silent; PauseGuardian's fast path
+///        suspends beyond them only with shiftPauseThreshold signers, since the tolerated hostile keys
+///        could then halt the feed by silence, and a halted feed halts liquidations.
+///      - Pause scopes (set by the guardian): POKE (poke) and READ (read, twap, latestRoundData,
+///        getRoundData). Both are loss-shifting (`lossShiftingScopes()`; PauseGuardian's fast path
+///        pauses them only with shiftPauseThreshold signers): a POKE pause lets the served price go
+///        stale and a READ pause makes reads revert, and either halts every consumer that needs the price,
+///        the MarginEngine's liquidations among them (ENG-06). Accounts below maintenance then keep a
+///        free option that the fund (and past it, the market's deficit) pays for. Clearing a tripped
+///        breaker moves losses too (it serves the candidate or resumes the old price), so the guardian's
+///        fast path for `clearBreaker` needs breakerThreshold signers, never fewer than shiftPauseThreshold.
 ///      - Reads: `latest()` never reverts. `read()` and `latestRoundData()` revert when there is no
 ///        price, when it is older than `maxStaleness`, when the breaker is tripped, or when the READ
 ///        scope is paused. A stale price is never served as fresh. `getRoundData` serves the last
@@ -190,6 +202,9 @@ interface IMedianOracle is IGuarded, IAggregatorV3 {
     function reporters() external view returns (address[] memory);
     /// @notice Until when `reporter`'s reports do not count (0 if never suspended; past: lifted).
     function suspendedUntil(address reporter) external view returns (uint64);
+    /// @notice How many more reporters could be suspended now with the unsuspended ones still reaching
+    ///         quorum while faultTolerance of them are silent: unsuspended - quorum - faultTolerance, or 0.
+    function spareReporters() external view returns (uint256);
     /// @notice The epoch the next poke's reports must be signed for (accepted updates so far + 1).
     function nextEpoch() external view returns (uint256);
     /// @notice The served price, its time and status. Never reverts.
@@ -222,6 +237,7 @@ interface IMedianOracle is IGuarded, IAggregatorV3 {
     function suspendReporter(address reporter, uint64 until) external;
     /// @notice Guardian: set every parameter at once (validated as a whole, ORA-05 included).
     function setConfig(Config calldata newConfig) external;
-    /// @notice Guardian: clear a tripped breaker, serving the candidate if `acceptCandidate`.
+    /// @notice Guardian: clear a tripped breaker, serving the candidate if `acceptCandidate` (PauseGuardian:
+    ///         through the timelock, or at once with breakerThreshold signers).
     function clearBreaker(bool acceptCandidate) external;
 }

@@ -3,15 +3,38 @@ pragma solidity ^0.8.24;
 
 /// @title IPauseGuardian
 /// @notice A time-locked M-of-N multisig that is the only admin of the Bulwark suite, with a fast path
-///         for scoped pauses and oracle reporter suspensions that expire by themselves.
+///         for scoped pauses and oracle reporter suspensions that expire by themselves, and for clearing
+///         a tripped oracle breaker.
 /// @dev Two paths (incidents that shaped them: Beanstalk, Ronin, Harmony, Venus/Blizz, Bybit):
-///      - Fast: `pauseThreshold` signers pause scopes on any Guarded target at once, for at most
-///        MAX_PAUSE_DURATION, and only scopes that are not paused already. Extending a running pause
-///        needs `threshold` signers. A pause is never shortened on the fast path: lifting early is an
-///        operation through the timelock (`target.setPause(scopes, 0)`). Likewise `pauseThreshold`
-///        signers suspend a MedianOracle reporter key at once (`suspendReporter`), for at most
-///        MAX_PAUSE_DURATION, and only a reporter that is not suspended already; lifting it early or
-///        extending it is an operation through the timelock (`oracle.suspendReporter(reporter, until)`).
+///      - Fast, with powers matched to what they risk (GRD-05):
+///        * `pauseThreshold` signers pause at once, for at most MAX_PAUSE_DURATION, scopes that are not
+///          paused already and that their target does not declare loss-shifting
+///          (`IGuarded.lossShiftingScopes()`: pausing them can move losses between users, e.g. the
+///          engine's LIQUIDATE, the fund's COVER, the oracle's READ). A mask naming any loss-shifting
+///          scope needs `shiftPauseThreshold` signers.
+///        * `pauseThreshold` signers suspend a MedianOracle reporter key at once (`suspendReporter`),
+///          for at most MAX_PAUSE_DURATION, and only a reporter that is not suspended already, while the
+///          oracle has a spare key (`spareReporters() > 0`: after the suspension the unsuspended keys
+///          still reach quorum with faultTolerance of them silent). Past the spare keys a suspension
+///          could let the tolerated hostile keys halt the feed (and with it liquidations) by going
+///          silent, so it needs `shiftPauseThreshold` signers; the oracle never lets the unsuspended keys
+///          fall below quorum.
+///        * `breakerThreshold` signers clear a tripped MedianOracle breaker at once (`clearBreaker`),
+///          serving the held candidate or keeping the served price. The approvals name the oracle's last
+///          accepted update (`epoch`), so a poke after the signing (a new candidate) voids them.
+///        Extending a running pause needs `threshold` signers. A pause or suspension is never shortened
+///        on the fast path: lifting early, or extending a suspension, is an operation through the
+///        timelock (`target.setPause(scopes, 0)`, `oracle.suspendReporter(reporter, until)`).
+///      - Threshold bounds, kept by the constructor, `setThresholds` and `removeSigner` (N signers):
+///        1 <= cancelThreshold <= N and
+///        1 <= pauseThreshold <= shiftPauseThreshold <= breakerThreshold <= threshold <= N, with
+///        shiftPauseThreshold >= 2 whenever N >= 2. So no single key ever pauses a loss-shifting scope,
+///        suspends past the spare keys or clears a breaker, unless the guardian has only one signer (then
+///        every threshold is 1, and that key is the guardian). Consequences: with two or more signers
+///        `threshold` is at least 2, and a guardian cannot shrink to one signer (rotate keys by adding
+///        before removing). The ordering says each power needs at least the signers of the weaker one:
+///        clearing a breaker serves or restores a price (it moves losses, as a pause of READ does), and
+///        anything on the fast path can be done by `threshold` signers through the timelock anyway.
 ///      - Slow: everything else is an operation (a batch of calls plus a salt) that `threshold`
 ///        signers approve to schedule; it becomes executable by anyone at `eta = schedule time + delay`
 ///        and expires GRACE_PERIOD seconds later. `cancelThreshold` signers cancel it. Signers,
@@ -27,6 +50,7 @@ pragma solidity ^0.8.24;
 ///        Pause(address target,uint256 scopes,uint64 until,uint64 validUntil)
 ///        ExtendPause(address target,uint256 scopes,uint64 until,uint64 validUntil)
 ///        SuspendReporter(address oracle,address reporter,uint64 until,uint64 validUntil)
+///        ClearBreaker(address oracle,bool acceptCandidate,uint32 epoch,uint64 validUntil)
 ///      Re-entrancy: `execute` marks the operation executed before its calls, so a call that re-enters
 ///      cannot run it twice; a reverting call reverts the whole batch and leaves it executable.
 interface IPauseGuardian {
@@ -37,7 +61,8 @@ interface IPauseGuardian {
         bytes data; // calldata
     }
 
-    /// @notice One signer's approval of a schedule, cancel, pause, extension or reporter suspension.
+    /// @notice One signer's approval of a schedule, cancel, pause, extension, reporter suspension or
+    ///         breaker clear.
     /// @dev `chainId` and `verifyingContract` state the EIP-712 domain the signer signed for, so an
     ///      approval meant for another chain or guardian fails with an error that says so. The
     ///      signature is always checked against this chain and this contract.
@@ -64,8 +89,17 @@ interface IPauseGuardian {
     error PauseGuardianInvalidSigner(address signer);
     /// @notice The signer count would leave [1, maxSigners].
     error PauseGuardianSignerCountOutOfBounds(uint256 count, uint256 maxSigners);
-    /// @notice A threshold would leave [1, signerCount].
-    error PauseGuardianInvalidThreshold(uint256 threshold, uint256 cancelThreshold, uint256 pauseThreshold, uint256 signerCount);
+    /// @notice The thresholds would break their bounds: 1 <= cancelThreshold <= signerCount and
+    ///         1 <= pauseThreshold <= shiftPauseThreshold <= breakerThreshold <= threshold <= signerCount,
+    ///         with shiftPauseThreshold >= 2 when signerCount >= 2.
+    error PauseGuardianInvalidThreshold(
+        uint256 threshold,
+        uint256 cancelThreshold,
+        uint256 pauseThreshold,
+        uint256 shiftPauseThreshold,
+        uint256 breakerThreshold,
+        uint256 signerCount
+    );
     /// @notice A delay outside [minDelay, maxDelay].
     error PauseGuardianDelayOutOfBounds(uint256 delay, uint256 minDelay, uint256 maxDelay);
     /// @notice Constructor bounds that contradict each other (e.g. MIN_DELAY > MAX_DELAY, zero grace).
@@ -119,11 +153,15 @@ interface IPauseGuardian {
     error PauseGuardianAlreadyPaused(address target, uint256 scope, uint64 pausedUntil);
     /// @notice An extension of a scope that is not paused, or that would not end later than now.
     error PauseGuardianNotExtending(address target, uint256 scope, uint64 pausedUntil, uint64 until);
-    /// @notice These exact fast-path approvals (pause, extension or suspension) were used before (replay).
+    /// @notice These exact fast-path approvals (pause, extension, suspension or breaker clear) were used
+    ///         before (replay).
     error PauseGuardianPauseReplayed(bytes32 request);
     /// @notice The fast path suspends only a reporter that is not suspended now; `reporter` on `oracle`
     ///         is suspended until `suspendedUntil`. Lifting early or extending goes through the timelock.
     error PauseGuardianAlreadySuspended(address oracle, address reporter, uint64 suspendedUntil);
+    /// @notice The breaker-clear approvals name update `epoch` of `oracle`, but its last accepted update
+    ///         is `currentEpoch`: a poke since the signing changed what would be served or kept. Sign again.
+    error PauseGuardianBreakerMoved(address oracle, uint256 epoch, uint256 currentEpoch);
 
     // ---------------------------------------------------------------- events
 
@@ -140,18 +178,26 @@ interface IPauseGuardian {
     /// @notice A fast-path suspension of `reporter` on `oracle` until `until` was approved by `approvers`;
     ///         emitted just before the call to the oracle, which emits ReporterSuspended.
     event ReporterSuspensionRequested(address indexed oracle, address indexed reporter, uint64 until, address[] approvers);
+    /// @notice A fast-path clear of `oracle`'s tripped breaker (serving the candidate if `acceptCandidate`),
+    ///         for its update `epoch`, was approved by `approvers`; emitted just before the call to the
+    ///         oracle, which emits BreakerCleared.
+    event BreakerClearRequested(address indexed oracle, bool acceptCandidate, uint256 epoch, address[] approvers);
     /// @notice `signer` joined the signer set (now `signerCount` signers).
     event SignerAdded(address indexed signer, uint256 signerCount);
     /// @notice `signer` left the signer set (now `signerCount` signers).
     event SignerRemoved(address indexed signer, uint256 signerCount);
-    /// @notice The thresholds changed from the previous values to the new ones.
+    /// @notice The thresholds changed from the previous values to the new ones (all five, both times).
     event ThresholdsUpdated(
         uint8 previousThreshold,
         uint8 previousCancelThreshold,
         uint8 previousPauseThreshold,
+        uint8 previousShiftPauseThreshold,
+        uint8 previousBreakerThreshold,
         uint8 threshold,
         uint8 cancelThreshold,
-        uint8 pauseThreshold
+        uint8 pauseThreshold,
+        uint8 shiftPauseThreshold,
+        uint8 breakerThreshold
     );
     /// @notice The delay changes from `previousDelay` to `newDelay` at `effectiveAt` (now, if raised).
     event DelayUpdated(uint256 previousDelay, uint256 newDelay, uint256 effectiveAt);
@@ -174,8 +220,14 @@ interface IPauseGuardian {
     function threshold() external view returns (uint8);
     /// @notice Approvals needed to cancel an operation.
     function cancelThreshold() external view returns (uint8);
-    /// @notice Approvals needed for a fast-path pause or reporter suspension.
+    /// @notice Approvals needed for a fast-path pause of scopes that shift no losses, or a reporter
+    ///         suspension while the oracle has a spare key.
     function pauseThreshold() external view returns (uint8);
+    /// @notice Approvals needed for a fast-path pause naming a loss-shifting scope, or a reporter
+    ///         suspension past the oracle's spare keys; at least 2 with two or more signers.
+    function shiftPauseThreshold() external view returns (uint8);
+    /// @notice Approvals needed to clear a tripped oracle breaker on the fast path.
+    function breakerThreshold() external view returns (uint8);
     /// @notice [s] The delay in force now for newly scheduled operations.
     function delay() external view returns (uint256);
     /// @notice A lowered delay waiting to take effect, and when it does (both 0 if none).
@@ -188,9 +240,9 @@ interface IPauseGuardian {
     function operation(bytes32 id) external view returns (OperationState state, uint64 eta);
     /// @notice The id of the operation made of `calls` and `salt`.
     function hashOperation(Call[] calldata calls, bytes32 salt) external pure returns (bytes32);
-    /// @notice True once a fast-path pause, extension or reporter suspension with these exact parameters
-    ///         has been used; the key is keccak256(abi.encode(typehash, ...the request's members but
-    ///         validUntil)).
+    /// @notice True once a fast-path pause, extension, reporter suspension or breaker clear with these
+    ///         exact parameters has been used; the key is keccak256(abi.encode(typehash, ...the request's
+    ///         members but validUntil)).
     function pauseRequestUsed(bytes32 request) external view returns (bool);
 
     // ---------------------------------------------------------------- the slow path
@@ -213,8 +265,9 @@ interface IPauseGuardian {
     // ---------------------------------------------------------------- the fast path
 
     /// @notice Pause `scopes` on the Guarded `target` until `until`, at once.
-    /// @dev Needs `pauseThreshold` approvals of `Pause(target, scopes, until, validUntil)`. Every scope
-    ///      must be live now, and `until` at most `now + MAX_PAUSE_DURATION`. Each request runs once.
+    /// @dev Needs `pauseThreshold` approvals of `Pause(target, scopes, until, validUntil)`, or
+    ///      `shiftPauseThreshold` if `scopes & target.lossShiftingScopes() != 0`. Every scope must be live
+    ///      now, and `until` at most `now + MAX_PAUSE_DURATION`. Each request runs once.
     function pause(address target, uint256 scopes, uint64 until, Approval[] calldata approvals) external;
 
     /// @notice Extend a running pause of `scopes` on `target` to the later `until`.
@@ -224,21 +277,38 @@ interface IPauseGuardian {
 
     /// @notice Suspend `reporter` on the MedianOracle `oracle` until `until`, at once: its reports do not
     ///         count until then (the oracle enforces its quorum rule and reverts otherwise).
-    /// @dev Needs `pauseThreshold` approvals of `SuspendReporter(oracle, reporter, until, validUntil)`.
-    ///      The reporter must not be suspended now (`oracle.suspendedUntil(reporter) <= now`), so the fast
+    /// @dev Needs `pauseThreshold` approvals of `SuspendReporter(oracle, reporter, until, validUntil)`
+    ///      while `oracle.spareReporters() > 0`, else `shiftPauseThreshold`. The reporter must not be
+    ///      suspended now (`oracle.suspendedUntil(reporter) <= now`), so the fast
     ///      path never shortens or lengthens a running suspension; `until` within
     ///      (now, now + MAX_PAUSE_DURATION]. Each request runs once. This guardian must be the oracle's
     ///      guardian. Lifting early or extending is an operation calling `oracle.suspendReporter`.
     function suspendReporter(address oracle, address reporter, uint64 until, Approval[] calldata approvals) external;
 
+    /// @notice Clear the tripped breaker of the MedianOracle `oracle` at once, serving its held candidate
+    ///         if `acceptCandidate`, else keeping the served price (`oracle.clearBreaker(acceptCandidate)`).
+    /// @dev Needs `breakerThreshold` approvals of `ClearBreaker(oracle, acceptCandidate, epoch, validUntil)`,
+    ///      where `epoch` is the oracle's last accepted update (`nextEpoch() - 1`) when signing: while the
+    ///      breaker holds, every accepted poke is a new held candidate, so approvals are for the candidate
+    ///      the signers saw and revert with PauseGuardianBreakerMoved after any later poke. Each request
+    ///      runs once. The oracle reverts (MedianOracleNotTripped) if its breaker is clear, and the request
+    ///      then stays unused. This guardian must be the oracle's guardian.
+    function clearBreaker(address oracle, bool acceptCandidate, uint32 epoch, Approval[] calldata approvals) external;
+
     // ---------------------------------------------------------------- self-administration (operations only)
 
     /// @notice Add a signer. Only through an operation this guardian executes.
     function addSigner(address signer) external;
-    /// @notice Remove a signer; reverts if a threshold would exceed the signers left.
+    /// @notice Remove a signer; reverts if the thresholds would break their bounds with the signers left.
     function removeSigner(address signer) external;
-    /// @notice Set the three thresholds, each within [1, signer count].
-    function setThresholds(uint8 newThreshold, uint8 newCancelThreshold, uint8 newPauseThreshold) external;
+    /// @notice Set the five thresholds within their bounds (see above). Only through an operation.
+    function setThresholds(
+        uint8 newThreshold,
+        uint8 newCancelThreshold,
+        uint8 newPauseThreshold,
+        uint8 newShiftPauseThreshold,
+        uint8 newBreakerThreshold
+    ) external;
     /// @notice Set the delay within [MIN_DELAY, MAX_DELAY]. A raise applies at once; a cut applies
     ///         only after the current delay has passed, so nothing can be rushed through the change.
     function setDelay(uint256 newDelay) external;

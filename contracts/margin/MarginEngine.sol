@@ -23,10 +23,11 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     using SafeCast for uint256;
     using SafeCast for int256;
 
-    uint256 public constant SCOPE_TRADE = 1 << 0; // fill
-    uint256 public constant SCOPE_LIQUIDATE = 1 << 1; // liquidate
-    uint256 public constant SCOPE_DEPOSIT = 1 << 2; // deposit
-    uint256 public constant SCOPE_WITHDRAW = 1 << 3; // withdraw
+    // pause scopes; loss-shifting or not, and why: IMarginEngine (pause scopes)
+    uint256 public constant SCOPE_TRADE = 1 << 0; // fill; not loss-shifting
+    uint256 public constant SCOPE_LIQUIDATE = 1 << 1; // liquidate; loss-shifting
+    uint256 public constant SCOPE_DEPOSIT = 1 << 2; // deposit; loss-shifting
+    uint256 public constant SCOPE_WITHDRAW = 1 << 3; // withdraw; not loss-shifting
 
     uint256 public constant MAX_MARKETS = 16; // bits of an account's market mask we walk
     uint256 public constant LIQUIDATION_BUFFER = 0.1e18; // [wad] a partial liquidation aims at MM * 1.1
@@ -246,6 +247,12 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     /// @inheritdoc Guarded
     function pauseScopes() public pure override(Guarded, IGuarded) returns (uint256) {
         return SCOPE_TRADE | SCOPE_LIQUIDATE | SCOPE_DEPOSIT | SCOPE_WITHDRAW;
+    }
+
+    /// @inheritdoc Guarded
+    /// @dev LIQUIDATE and DEPOSIT; IMarginEngine (pause scopes) gives the answer for every scope.
+    function lossShiftingScopes() public pure override(Guarded, IGuarded) returns (uint256) {
+        return SCOPE_LIQUIDATE | SCOPE_DEPOSIT;
     }
 
     // ---------------------------------------------------------------- views

@@ -6,9 +6,11 @@ import {Guarded} from "../governance/Guarded.sol";
 /// @title GuardedMock
 /// @notice Test-only contract exercising Guarded: one guardian-only setter and one entry point per
 ///         scope. Never imported by production contracts.
+/// @dev ALPHA is declared to shift no losses and BETA to shift them, so tests exercise both fast-path
+///      rules of PauseGuardian (pauseThreshold and shiftPauseThreshold signers).
 contract GuardedMock is Guarded {
-    uint256 public constant SCOPE_ALPHA = 1 << 0;
-    uint256 public constant SCOPE_BETA = 1 << 1;
+    uint256 public constant SCOPE_ALPHA = 1 << 0; // not loss-shifting
+    uint256 public constant SCOPE_BETA = 1 << 1; // loss-shifting
 
     uint256 public value; // a parameter only the guardian may set
     uint256 public alphaCalls; // [count] successful calls to alpha()
@@ -39,5 +41,10 @@ contract GuardedMock is Guarded {
     /// @inheritdoc Guarded
     function pauseScopes() public pure override returns (uint256) {
         return SCOPE_ALPHA | SCOPE_BETA;
+    }
+
+    /// @inheritdoc Guarded
+    function lossShiftingScopes() public pure override returns (uint256) {
+        return SCOPE_BETA;
     }
 }

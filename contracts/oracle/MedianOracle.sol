@@ -26,6 +26,7 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
     using SampledVolatility for SampledVolatility.State;
     using RoundHistory for RoundHistory.Round[ROUND_HISTORY_SIZE];
 
+    // pause scopes, both loss-shifting (why: IMedianOracle, pause scopes)
     uint256 public constant SCOPE_POKE = 1 << 0; // pauses poke
     uint256 public constant SCOPE_READ = 1 << 1; // pauses read(), twap() and the AggregatorV3 reads
 
@@ -271,6 +272,19 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
     }
 
     /// @inheritdoc IMedianOracle
+    function spareReporters() external view returns (uint256) {
+        (uint256 count, uint256 mask, uint256 running) = (_reporterCount, _suspendedMask, 0);
+        if (mask != 0) {
+            address[] memory list = reporters();
+            for (uint256 i; i < count; ++i) {
+                if ((mask >> i) & 1 == 1 && _suspendedUntil[list[i]] > block.timestamp) ++running;
+            }
+        }
+        uint256 needed = uint256(_config.quorum) + _config.faultTolerance;
+        return count - running > needed ? count - running - needed : 0;
+    }
+
+    /// @inheritdoc IMedianOracle
     function reportDigest(uint256 epoch, uint256 price, uint64 observedAt) public view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(PRICE_TYPEHASH, FEED_ID, epoch, price, observedAt)));
     }
@@ -381,6 +395,12 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
 
     /// @inheritdoc Guarded
     function pauseScopes() public pure override(Guarded, IGuarded) returns (uint256) {
+        return SCOPE_POKE | SCOPE_READ;
+    }
+
+    /// @inheritdoc Guarded
+    /// @dev Both scopes: either pause halts every consumer that needs the price (IMedianOracle).
+    function lossShiftingScopes() public pure override(Guarded, IGuarded) returns (uint256) {
         return SCOPE_POKE | SCOPE_READ;
     }
 

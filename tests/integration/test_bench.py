@@ -11,16 +11,26 @@ from bulwark.bench.engine import (
 from bulwark.bench.engine import PATHS as ENGINE_PATHS
 from bulwark.bench.fund import COVER, COVER_SHORT, DEPOSIT, measure_fund_gas
 from bulwark.bench.fund import PATHS as FUND_PATHS
-from bulwark.bench.guardian import EXECUTE, PATHS, PAUSE_DIRECT, PAUSE_RELAYED, SCHEDULE, measure_guardian_gas
+from bulwark.bench.guardian import (
+    EXECUTE,
+    PATHS,
+    PAUSE_DIRECT,
+    PAUSE_RELAYED,
+    PAUSE_SHIFTING,
+    SCHEDULE,
+    measure_guardian_gas,
+)
 
 
 def test_guardian_gas_figures_are_ordered(project, chain, accounts, guardian_signers, stranger):
-    """A direct pause skips a signature check, so it is cheaper than a relayed one; 3 signatures cost more."""
+    """A direct pause skips a signature check, so it is cheaper than a relayed one; a loss-shifting pause
+    checks shiftPauseThreshold (2) signatures, one more; scheduling with 3 costs more than one."""
     result = measure_guardian_gas(project, chain, accounts[0], stranger, guardian_signers, threshold=3)
 
     assert (result.label, set(result.gas)) == ("3-of-5", set(PATHS))
     assert all(gas > 21_000 for gas in result.gas.values())
-    assert result.gas[PAUSE_DIRECT] < result.gas[PAUSE_RELAYED] < result.gas[SCHEDULE]
+    assert result.gas[PAUSE_DIRECT] < result.gas[PAUSE_RELAYED] < result.gas[PAUSE_SHIFTING]
+    assert result.gas[PAUSE_RELAYED] < result.gas[SCHEDULE]
     assert result.gas[EXECUTE] < result.gas[SCHEDULE]
 
 

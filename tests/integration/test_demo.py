@@ -6,7 +6,7 @@ import subprocess
 from bulwark import PROJECT_ROOT
 
 BEATS = [
-    "76 checks, 0 mismatches",  # the fresh deployment verified
+    "78 checks, 0 mismatches",  # the fresh deployment verified
     "2 hostile reports at 1,820 and 3 honest ones at",  # leaked keys, ORA-05
     "breaker TRIPPED",
     "keeper liquidates bob: refused with MedianOracleTripped",  # ENG-06 halt

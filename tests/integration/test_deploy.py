@@ -15,21 +15,10 @@ from bulwark import PROJECT_ROOT
 from bulwark.deploy import DeploymentError, SuiteAddresses, deploy_suite, plan_suite
 from bulwark.deployments import deployment_record, read_record, verify_suite, write_record
 from bulwark.params import load_params, read_params
+from tests.helpers import changed
 
 LOCAL = PROJECT_ROOT / "params" / "local.json"
 PARAMS = load_params(LOCAL)
-
-
-def changed(params, **fields):
-    """`params` with nested fields replaced, e.g. changed(p, **{"markets.0.risk.base_mmr": "0.06"})."""
-    data = params.model_dump()
-    for dotted, value in fields.items():
-        *path, last = dotted.split(".")
-        target = data
-        for key in path:
-            target = target[int(key)] if key.isdigit() else target[key]
-        target[last] = value
-    return type(params).model_validate(data)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +31,7 @@ def test_the_deployed_suite_verifies(project, suite):
     verification = verify_suite(project, suite.addresses(), suite.plan)
     assert verification.mismatches == []
     assert verification.ok
-    assert len(verification.checks) == 76  # guardian 9, collateral 1, fund 9, engine 5, 26 per market
+    assert len(verification.checks) == 78  # guardian 11, collateral 1, fund 9, engine 5, 26 per market
 
 
 def test_the_guardian_is_the_admin_of_everything_and_the_fund_knows_the_engine(suite):
@@ -66,6 +55,15 @@ def test_a_different_risk_parameter_is_reported_as_a_mismatch(project, suite, ac
         6 * 10**16,
         5 * 10**16,
     )
+
+
+def test_the_fast_path_thresholds_for_losses_are_wires_too(project, suite, accounts):
+    """shiftPauseThreshold and breakerThreshold are read back and compared like the other thresholds."""
+    names = [c.wire for c in verify_suite(project, suite.addresses(), suite.plan).checks]
+    assert "guardian.shift_pause_threshold" in names and "guardian.breaker_threshold" in names
+    other = changed(PARAMS, **{"guardian.breaker_threshold": 3})
+    [mismatch] = verify_suite(project, suite.addresses(), plan_suite(other, 6, accounts)).mismatches
+    assert (mismatch.wire, mismatch.expected, mismatch.actual) == ("guardian.breaker_threshold", 3, 2)
 
 
 def test_every_mismatch_is_reported_not_just_the_first(project, suite, accounts):
@@ -151,7 +149,7 @@ def test_the_record_round_trips(tmp_path, project, suite, chain):
     loaded, addresses = read_record(path)
     assert addresses == suite.addresses()
     assert loaded["params_file"] == "params/local.json"
-    assert loaded["verification"] == {"ok": True, "checks": 76, "mismatches": []}
+    assert loaded["verification"] == {"ok": True, "checks": 78, "mismatches": []}
     assert loaded["first_block"] < loaded["block_number"]
     assert isinstance(addresses, SuiteAddresses)
 
@@ -167,7 +165,7 @@ def test_ape_run_deploy_writes_a_verified_record(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     record = json.loads((tmp_path / "31337.json").read_text())
-    assert record["verification"] == {"ok": True, "checks": 76, "mismatches": []}
+    assert record["verification"] == {"ok": True, "checks": 78, "mismatches": []}
     assert set(record["contracts"]) == {
         "PauseGuardian",
         "collateral",
@@ -177,4 +175,4 @@ def test_ape_run_deploy_writes_a_verified_record(tmp_path):
     }
     assert list(record["contracts"]["MedianOracle"]) == ["ETH/USD", "BTC/USD"]
     assert record["params"] == json.loads(LOCAL.read_text())
-    assert "verified: 76 wires match" in out.stdout
+    assert "verified: 78 wires match" in out.stdout

@@ -1,9 +1,11 @@
 """Stateful fuzzing of PauseGuardian: signers (and forgers) schedule, execute and cancel timelocked
-operations, pause and extend pauses on a GuardedMock, strangers call admin functions directly, and time
-jumps across ETAs, grace windows and pause expiries. A pure-Python model of the guardian and its
+operations, pause and extend pauses on a GuardedMock (whose BETA scope is loss-shifting, so pausing it
+takes shiftPauseThreshold signers), strangers call admin functions directly, and time jumps across
+ETAs, grace windows and pause expiries. A pure-Python model of the guardian and its
 target, updated only on success, predicts every outcome down to the custom error and its arguments; a
 Python mirror of the approval checks predicts which forged approval fails first, and why.
-GRD-01..GRD-04 are checked after every step.
+GRD-01..GRD-05 are checked after every step (the breaker fast path and reporter suspensions need an
+oracle and are covered by the unit tests).
 
 Cost: every reverted transaction costs Ape ~0.4 s (it is mined, traced and pretty-printed), a
 successful one ~0.07 s. The strategies are therefore biased towards valid actions, with each way to
@@ -41,12 +43,13 @@ from bulwark.approvals import (
     typed_digest,
     with_high_s,
 )
-from bulwark.invariants import GRD_01, GRD_02, GRD_03, GRD_04
+from bulwark.invariants import GRD_01, GRD_02, GRD_03, GRD_04, GRD_05
 from tests.helpers import reverts
 
 ALPHA, BETA = 1 << 0, 1 << 1
 SCOPES = (ALPHA, BETA)
 KNOWN_SCOPES = ALPHA | BETA
+LOSS_SHIFTING = BETA  # GuardedMock.lossShiftingScopes()
 HOUR, DAY = 3600, 86_400
 ZERO = to_checksum_address("0x" + "00" * 20)
 UNSET, SCHEDULED, EXECUTED, CANCELLED = range(4)  # IPauseGuardian.OperationState
@@ -95,6 +98,8 @@ class Governance:
     threshold: int
     cancel_threshold: int
     pause_threshold: int
+    shift_pause_threshold: int
+    breaker_threshold: int
     delay: int  # [s] in force until a pending cut applies
     pending_delay: int = 0
     pending_at: int = 0  # [unix s] 0 if no cut is pending
@@ -104,18 +109,35 @@ class Governance:
     def delay_at(self, ts: int) -> int:
         return self.pending_delay if self.pending_at and ts >= self.pending_at else self.delay
 
-    def thresholds(self) -> tuple[int, int, int]:
-        return (self.threshold, self.cancel_threshold, self.pause_threshold)
+    def thresholds(self) -> tuple[int, int, int, int, int]:
+        return (
+            self.threshold,
+            self.cancel_threshold,
+            self.pause_threshold,
+            self.shift_pause_threshold,
+            self.breaker_threshold,
+        )
+
+    def required_to_pause(self, scopes: int) -> int:
+        """pauseThreshold, or shiftPauseThreshold when the mask names a loss-shifting scope (GRD-05)."""
+        return self.shift_pause_threshold if scopes & LOSS_SHIFTING else self.pause_threshold
 
     @staticmethod
-    def _invalid_thresholds(t: int, c: int, p: int, count: int) -> Expected | None:
-        if all(1 <= x <= count for x in (t, c, p)):
+    def valid_thresholds(t: int, c: int, p: int, s: int, b: int, count: int) -> bool:
+        """1 <= c <= N; 1 <= p <= s <= b <= t <= N; s >= 2 with two or more signers."""
+        return 1 <= c <= count and 1 <= p <= s <= b <= t <= count and s >= min(2, count)
+
+    @classmethod
+    def _invalid_thresholds(cls, t: int, c: int, p: int, s: int, b: int, count: int) -> Expected | None:
+        if cls.valid_thresholds(t, c, p, s, b, count):
             return None
         return _error(
             "PauseGuardianInvalidThreshold",
             threshold=t,
             cancelThreshold=c,
             pauseThreshold=p,
+            shiftPauseThreshold=s,
+            breakerThreshold=b,
             signerCount=count,
         )
 
@@ -130,7 +152,13 @@ class Governance:
         elif kind == "setThresholds":
             if err := self._invalid_thresholds(*args, len(self.signers)):
                 return err
-            self.threshold, self.cancel_threshold, self.pause_threshold = args
+            (
+                self.threshold,
+                self.cancel_threshold,
+                self.pause_threshold,
+                self.shift_pause_threshold,
+                self.breaker_threshold,
+            ) = args
         elif kind == "setDelay":
             (new,) = args
             if not min_delay <= new <= max_delay:
@@ -187,6 +215,9 @@ class PauseRequest:
     until: int
     approvals: tuple
     sender: object
+    approvers: tuple  # from the Paused or PauseExtended event
+    thresholds: tuple  # the model's (t, c, p, s, b) when it ran
+    signer_count: int  # signers when it ran
 
 
 @dataclass(frozen=True)
@@ -237,8 +268,16 @@ OPERATION_CHOICES = ("live",) * 8 + ("retry", "finished", "unscheduled")
 
 
 def test_pause_guardian_state_machine(project, chain, accounts, deploy_guardian, guardian_signers, stranger):
-    """GRD-01..GRD-04 hold after every step of random (and forged) guardian activity."""
-    pg = deploy_guardian(guardian_signers, threshold=3, cancel_threshold=2, pause_threshold=1, delay=2 * DAY)
+    """GRD-01..GRD-05 hold after every step of random (and forged) guardian activity."""
+    pg = deploy_guardian(
+        guardian_signers,
+        threshold=3,
+        cancel_threshold=2,
+        pause_threshold=1,
+        shift_pause_threshold=2,
+        breaker_threshold=2,
+        delay=2 * DAY,
+    )
     target = accounts[0].deploy(project.GuardedMock, pg)
     chain_id = chain.chain_id
     min_delay, max_delay = pg.MIN_DELAY(), pg.MAX_DELAY()
@@ -251,9 +290,22 @@ def test_pause_guardian_state_machine(project, chain, accounts, deploy_guardian,
     sources = {"guardian": pg, "target": target}
 
     threshold = st.sampled_from([1, 2, 3, 2, 3, 4, 5])  # 4-5 may exceed a shrunken signer set
-    thresholds = st.tuples(threshold, threshold, threshold, st.sampled_from(RARELY)).map(
-        lambda t: ("setThresholds", 0 if t[3] else t[0], t[1], t[2])  # rarely, a zero threshold
-    )
+
+    def ordered(draw: tuple) -> tuple:
+        """pause <= shiftPause <= breaker <= threshold from four sorted draws (a 1 among the upper three
+        breaks the floor of 2); rarely a zero threshold or a shiftPause above the breaker threshold."""
+        (p, s, b, t), c, twist = sorted(draw[0]), draw[1], draw[2]
+        if twist == "zero":
+            p = 0
+        elif twist == "swap" and s < b:
+            s, b = b, s
+        return ("setThresholds", t, c, p, s, b)
+
+    thresholds = st.tuples(
+        st.lists(threshold, min_size=4, max_size=4),
+        threshold,
+        st.sampled_from(("ordered",) * 8 + ("zero", "swap")),
+    ).map(ordered)
     call_specs = st.one_of(
         st.tuples(st.just("setValue"), st.integers(0, 2**256 - 1)),
         st.tuples(st.just("lift"), st.sampled_from([ALPHA, BETA, KNOWN_SCOPES])),
@@ -299,6 +351,8 @@ def test_pause_guardian_state_machine(project, chain, accounts, deploy_guardian,
                 threshold=3,
                 cancel_threshold=2,
                 pause_threshold=1,
+                shift_pause_threshold=2,
+                breaker_threshold=2,
                 delay=2 * DAY,
             )
             self.ops: dict[bytes, Operation] = {}
@@ -557,7 +611,8 @@ def test_pause_guardian_state_machine(project, chain, accounts, deploy_guardian,
             message = {"Pause": pause_message, "ExtendPause": extend_pause_message}[kind](
                 target.address, scopes, until
             )
-            required = self.model.pause_threshold if kind == "Pause" else self.model.threshold
+            # a loss-shifting scope anywhere in the mask raises a pause's requirement (GRD-05)
+            required = self.model.required_to_pause(scopes) if kind == "Pause" else self.model.threshold
             approvals, sender = self._approvals(plan, message, required, ts)
             method = pg.pause if kind == "Pause" else pg.extendPause
             expected = self._pause_error(kind, scopes, until, ts)
@@ -577,7 +632,18 @@ def test_pause_guardian_state_machine(project, chain, accounts, deploy_guardian,
             assert list(log.approvers) == approvers
             assert len(set(approvers)) >= required, GRD_03
             self.used_requests.add(pause_request_id(kind, target.address, scopes, until))
-            self.pause_history.append(PauseRequest(kind, scopes, until, tuple(approvals), sender))
+            self.pause_history.append(
+                PauseRequest(
+                    kind,
+                    scopes,
+                    until,
+                    tuple(approvals),
+                    sender,
+                    tuple(log.approvers),
+                    self.model.thresholds(),
+                    len(self.model.signers),
+                )
+            )
             for scope in _bits(scopes):
                 self.model.until[scope] = until
 
@@ -774,7 +840,7 @@ def test_pause_guardian_state_machine(project, chain, accounts, deploy_guardian,
             args = {
                 "addSigner": (outsider.address,),
                 "removeSigner": (accounts[1].address,),
-                "setThresholds": (1, 1, 1),
+                "setThresholds": (2, 1, 1, 2, 2),
                 "setDelay": (min_delay,),
             }[action]
             expected = _error("PauseGuardianOnlySelf", caller=caller.address)
@@ -802,7 +868,13 @@ def test_pause_guardian_state_machine(project, chain, accounts, deploy_guardian,
             assert pg.delay() == m.delay_at(self.now), GRD_02  # time-dependent: a cut applies by itself
             if self._storage_may_have_changed("GRD-02"):
                 assert sorted(pg.signers()) == sorted(m.signers), GRD_02
-                thresholds = (pg.threshold(), pg.cancelThreshold(), pg.pauseThreshold())
+                thresholds = (
+                    pg.threshold(),
+                    pg.cancelThreshold(),
+                    pg.pauseThreshold(),
+                    pg.shiftPauseThreshold(),
+                    pg.breakerThreshold(),
+                )
                 assert thresholds == m.thresholds(), GRD_02
                 assert all(1 <= t <= len(m.signers) for t in thresholds), GRD_02
                 pending = (m.pending_delay, m.pending_at) if m.pending_at > self.now else (0, 0)
@@ -814,6 +886,24 @@ def test_pause_guardian_state_machine(project, chain, accounts, deploy_guardian,
             assert head == self.now  # reverted transactions are mined too, at the time they were given
             for scope in SCOPES:
                 assert target.isPaused(scope) == (head < self.model.until[scope]), GRD_03
+
+        @invariant()
+        def grd_05_loss_shifting_pauses_had_shift_pause_threshold_signers(self):
+            for req in self.pause_history:
+                if req.kind == "Pause" and req.scopes & LOSS_SHIFTING:
+                    _, _, _, shift, _ = req.thresholds
+                    assert len(set(req.approvers)) >= shift, GRD_05
+                    assert req.signer_count < 2 or len(set(req.approvers)) >= 2, GRD_05
+            if self._storage_may_have_changed("GRD-05"):
+                t, c, p, s, b = (
+                    pg.threshold(),
+                    pg.cancelThreshold(),
+                    pg.pauseThreshold(),
+                    pg.shiftPauseThreshold(),
+                    pg.breakerThreshold(),
+                )
+                assert Governance.valid_thresholds(t, c, p, s, b, len(self.model.signers)), GRD_05
+                assert target.lossShiftingScopes() == LOSS_SHIFTING, GRD_05
 
         @invariant()
         def grd_04_only_the_guardian_changed_parameters_and_flags(self):

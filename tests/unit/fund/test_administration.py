@@ -103,3 +103,10 @@ def test_engines_given_at_deployment_are_registered(project, guardian, token, ac
     args = fund_args(guardian, token, engines=[accounts[7], accounts[7]])
     error = project.InsuranceFund.InsuranceFundEngineMembership
     deploy_reverts(error, project.InsuranceFund, *args, engine=accounts[7], registered=True)
+
+
+def test_request_redeem_and_cover_are_loss_shifting_and_deposit_is_not(fund):
+    """COVER (bad debt would fall on traders), REDEEM and REQUEST (stakers kept in past their cooldown
+    bear losses that belong to those who stay) shift losses; a DEPOSIT pause only keeps newcomers out."""
+    assert fund.lossShiftingScopes() == SCOPE_REQUEST | SCOPE_REDEEM | SCOPE_COVER
+    assert fund.lossShiftingScopes() & ~fund.pauseScopes() == 0

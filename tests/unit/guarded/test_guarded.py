@@ -119,3 +119,8 @@ def test_is_paused_reports_any_paused_bit(guarded, guardian, chain):
     assert guarded.isPaused(ALPHA | BETA)
     assert not guarded.isPaused(ALPHA)
     assert guarded.pauseScopes() == ALPHA | BETA
+
+
+def test_the_mock_declares_one_loss_shifting_scope(guarded):
+    """GuardedMock declares BETA loss-shifting and ALPHA not, so tests exercise both fast-path rules."""
+    assert guarded.lossShiftingScopes() == BETA

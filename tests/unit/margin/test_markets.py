@@ -151,3 +151,10 @@ def test_maintenance_rate_rises_with_oracle_volatility_and_is_capped(
     capped = RISK.__class__(**{**risk.__dict__, "volMultiplier": 10 * WAD, "maxMmr": RISK.baseMmr + 1})
     engine.setRiskParams(ETH, capped.as_tuple(), sender=guardian)
     assert engine.mmr(ETH) == RISK.baseMmr + 1
+
+
+def test_liquidate_and_deposit_are_loss_shifting_and_trade_and_withdraw_are_not(engine):
+    """LIQUIDATE (an underwater account keeps a free option the fund pays for) and DEPOSIT (the cure that
+    needs no counterparty) shift losses; a TRADE or WITHDRAW pause leaves each loss where the rules put it."""
+    assert engine.lossShiftingScopes() == SCOPE_LIQUIDATE | SCOPE_DEPOSIT
+    assert engine.lossShiftingScopes() & ~engine.pauseScopes() == 0

@@ -11,7 +11,7 @@ from bulwark.model.oracle import tolerates
 from bulwark.reports import reporter_test_keys
 from tests.helpers import event, reverts
 
-from .conftest import CONFIG, DESCRIPTION, FEED, sorted_reporters, usd
+from .conftest import CONFIG, DESCRIPTION, FEED, SCOPE_POKE, SCOPE_READ, sorted_reporters, usd
 
 ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -282,3 +282,22 @@ def test_no_change_leaves_fewer_than_quorum_unsuspended_reporters(helper, oracle
     assert oracle.config() == tuple(CONFIG), ORA_08
     assert oracle.reporters() == helper.reporters, ORA_08
     assert [oracle.suspendedUntil(r) for r in helper.reporters[:2]] == [until, until], ORA_08
+
+
+def test_poke_and_read_are_both_loss_shifting_scopes(oracle):
+    """Pausing either halts every consumer that needs the price (the engine's liquidations among them)."""
+    assert oracle.lossShiftingScopes() == SCOPE_POKE | SCOPE_READ == oracle.pauseScopes()
+
+
+def test_spare_reporters_are_the_unsuspended_beyond_quorum_plus_fault_tolerance(helper, oracle, guardian):
+    """Five reporters at quorum 3 with f 1 leave one spare key; a running suspension uses it up, an ended
+    one frees it, and a config without slack (quorum 4) has none."""
+    assert oracle.spareReporters() == 1
+    t = helper.at(helper.now + 10)
+    oracle.suspendReporter(helper.reporters[0], t + 600, sender=guardian)
+    assert oracle.spareReporters() == 0
+    helper.mine_at(t + 600)
+    assert oracle.spareReporters() == 1
+    helper.at(t + 601)
+    oracle.setConfig(tuple(CONFIG._replace(quorum=4)), sender=guardian)
+    assert oracle.spareReporters() == 0

@@ -105,6 +105,22 @@ ETH_ORACLE = ("markets", 0, "oracle")
             "(top level): Value error, pause.demo_duration 345600 exceeds guardian.max_pause_duration 259200",
         ),
         (_set("guardian", "threshold", value=6), "guardian: Value error, threshold 6 exceeds the 5 signers"),
+        (_drop("guardian", "shift_pause_threshold"), "guardian.shift_pause_threshold: Field required"),
+        (_drop("guardian", "breaker_threshold"), "guardian.breaker_threshold: Field required"),
+        (
+            _set("guardian", "shift_pause_threshold", value=1),
+            "guardian: Value error, shift_pause_threshold 1 must be at least 2 with 5 signers, so that no "
+            "single key pauses a loss-shifting scope",
+        ),
+        (
+            _set("guardian", "breaker_threshold", value=4),
+            "guardian: Value error, thresholds must order as pause_threshold 1 <= shift_pause_threshold 2 "
+            "<= breaker_threshold 4 <= threshold 3",
+        ),
+        (
+            _set("guardian", "pause_threshold", value=3),
+            "guardian: Value error, thresholds must order as pause_threshold 3 <= shift_pause_threshold 2",
+        ),
         (_set("guardian", "delay", value=60), "guardian: Value error, delay 60 outside [min_delay 3600"),
         (_set("guardian", "signers", value=[ADDRESS]), "give either signers"),
         (
@@ -271,3 +287,18 @@ def test_scripts_refuse_a_bad_parameter_file_before_starting_a_node(tmp_path, sc
     assert str(path) in errors[0]
     assert "markets.1.risk.max_trade_deviation: Input should be less than or equal to 0.2" in errors[0]
     assert "Starting" not in out.stdout + out.stderr  # no Anvil was launched
+
+
+def test_a_single_signer_guardian_loads_with_every_threshold_at_one():
+    """With one signer nothing above 1 is reachable, so the floor of 2 for loss-shifting pauses gives way."""
+    data = local_data()
+    data["guardian"].update(
+        anvil_signers=1,
+        threshold=1,
+        cancel_threshold=1,
+        pause_threshold=1,
+        shift_pause_threshold=1,
+        breaker_threshold=1,
+    )
+    guardian = validate_params(data).guardian
+    assert (guardian.shift_pause_threshold, guardian.breaker_threshold) == (1, 1)

@@ -21,7 +21,7 @@ ANVIL = [SimpleNamespace(address=f"0x{i:040x}") for i in range(10)]
 def test_local_parameters_become_wad_constructor_arguments():
     plan = plan_suite(LOCAL, 6, ANVIL)
     assert plan.signers == [a.address for a in ANVIL[1:6]]
-    assert plan.thresholds == (3, 2, 1)
+    assert plan.thresholds == (3, 2, 1, 2, 2)
     assert plan.bounds.as_tuple() == (3600, 30 * 86_400, 7 * 86_400, 3 * 86_400)
     assert tuple(plan.fund_config) == (7 * 86_400, 2 * 86_400, 50_000 * 10**6)
     eth = plan.markets[0]

@@ -4,7 +4,7 @@ import ape
 import pytest
 
 from bulwark.deploy import DAY, GuardianBounds
-from bulwark.invariants import GRD_02
+from bulwark.invariants import GRD_02, GRD_05
 from tests.helpers import event, reverts
 
 HOUR = 3600
@@ -16,7 +16,7 @@ def test_direct_calls_to_self_administration_revert(pause_guardian, guardian_sig
         with ape.reverts(pause_guardian.PauseGuardianOnlySelf, caller=caller.address):
             pause_guardian.addSigner(stranger, sender=caller)
         with ape.reverts(pause_guardian.PauseGuardianOnlySelf, caller=caller.address):
-            pause_guardian.setThresholds(1, 1, 1, sender=caller)
+            pause_guardian.setThresholds(2, 1, 1, 2, 2, sender=caller)
         with ape.reverts(pause_guardian.PauseGuardianOnlySelf, caller=caller.address):
             pause_guardian.setDelay(HOUR, sender=caller)
     assert (pause_guardian.threshold(), len(pause_guardian.signers())) == (3, 5), GRD_02
@@ -65,38 +65,131 @@ def test_adding_a_present_signer_or_removing_an_absent_one_reverts(
         pause_guardian.execute(calls, b"\x00" * 32, sender=stranger)
 
 
-@pytest.mark.parametrize(("t", "c", "p"), [(0, 1, 1), (6, 1, 1), (3, 0, 1), (3, 6, 1), (3, 1, 0), (3, 1, 6)])
-def test_thresholds_outside_one_to_n_revert(helper, pause_guardian, stranger, t, c, p):
-    """1 <= t <= N for all three thresholds (GRD-02)."""
-    calls = [helper.call(pause_guardian, "setThresholds", t, c, p)]
+THRESHOLDS = ("threshold", "cancelThreshold", "pauseThreshold", "shiftPauseThreshold", "breakerThreshold")
+
+
+def thresholds(guardian) -> tuple[int, ...]:
+    return tuple(getattr(guardian, name)() for name in THRESHOLDS)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        (0, 1, 1, 1, 1),  # threshold 0
+        (6, 1, 1, 2, 2),  # threshold above the 5 signers
+        (3, 0, 1, 2, 2),  # cancel 0
+        (3, 6, 1, 2, 2),  # cancel above the signers
+        (3, 1, 0, 2, 2),  # pause 0
+        (3, 1, 3, 2, 2),  # pause above shiftPause
+        (3, 1, 1, 1, 1),  # shiftPause 1 with 5 signers
+        (3, 1, 1, 3, 2),  # shiftPause above breaker
+        (3, 1, 1, 2, 4),  # breaker above threshold
+        (3, 1, 1, 4, 4),  # shiftPause above threshold
+    ],
+    ids=lambda v: "-".join(map(str, v)),
+)
+def test_thresholds_outside_their_bounds_revert(helper, pause_guardian, stranger, values):
+    """Each of threshold and cancel within [1, N]; 1 <= pause <= shiftPause <= breaker <= threshold, and
+    shiftPause >= 2 with two or more signers (GRD-02, GRD-05)."""
+    calls = [helper.call(pause_guardian, "setThresholds", *values)]
     eta = helper.schedule(calls).events[0].eta
     helper.at(eta)
-    with ape.reverts(
+    with reverts(
         pause_guardian.PauseGuardianInvalidThreshold,
-        threshold=t,
-        cancelThreshold=c,
-        pauseThreshold=p,
+        **dict(zip(THRESHOLDS, values, strict=True)),
         signerCount=5,
     ):
         pause_guardian.execute(calls, b"\x00" * 32, sender=stranger)
-    assert (
-        pause_guardian.threshold(),
-        pause_guardian.cancelThreshold(),
-        pause_guardian.pauseThreshold(),
-    ) == (3, 2, 1), GRD_02
+    assert thresholds(pause_guardian) == (3, 2, 1, 2, 2), GRD_02
+
+
+@pytest.mark.parametrize(
+    "values", [(5, 5, 5, 5, 5), (2, 1, 1, 2, 2), (5, 1, 1, 2, 5)], ids=["all-5", "least", "wide"]
+)
+def test_thresholds_at_their_bounds_are_accepted(helper, pause_guardian, values):
+    """Every threshold at N, the least a 5-signer guardian allows, and a wide spread all apply."""
+    helper.run([helper.call(pause_guardian, "setThresholds", *values)])
+    assert thresholds(pause_guardian) == values, GRD_05
 
 
 def test_thresholds_change_through_an_operation_with_old_and_new_values(helper, pause_guardian):
-    """The event carries both sets so a monitor sees the change without further reads."""
-    receipt = helper.run([helper.call(pause_guardian, "setThresholds", 4, 3, 2)])
+    """The event carries both sets, the two fast-path thresholds for losses included, so a monitor sees
+    the change without further reads."""
+    receipt = helper.run([helper.call(pause_guardian, "setThresholds", 5, 3, 2, 3, 4)])
     updated = event(receipt, "ThresholdsUpdated")
-    assert (updated.previousThreshold, updated.previousCancelThreshold, updated.previousPauseThreshold) == (
-        3,
+    previous = (
+        updated.previousThreshold,
+        updated.previousCancelThreshold,
+        updated.previousPauseThreshold,
+        updated.previousShiftPauseThreshold,
+        updated.previousBreakerThreshold,
+    )
+    assert previous == (3, 2, 1, 2, 2)
+    new = (
+        updated.threshold,
+        updated.cancelThreshold,
+        updated.pauseThreshold,
+        updated.shiftPauseThreshold,
+        updated.breakerThreshold,
+    )
+    assert new == (5, 3, 2, 3, 4)
+    assert thresholds(pause_guardian) == (5, 3, 2, 3, 4)
+
+
+def test_a_single_signer_guardian_has_every_threshold_at_one(deploy_guardian, guardian_signers, project):
+    """With one signer every threshold is 1 (nothing else is reachable); a shift threshold of 2 is refused."""
+    pg = deploy_guardian(
+        guardian_signers[:1],
+        threshold=1,
+        cancel_threshold=1,
+        pause_threshold=1,
+        shift_pause_threshold=1,
+        breaker_threshold=1,
+    )
+    assert thresholds(pg) == (1, 1, 1, 1, 1)
+    with reverts(project.PauseGuardian.PauseGuardianInvalidThreshold, shiftPauseThreshold=2, signerCount=1):
+        deploy_guardian(guardian_signers[:1], threshold=1, cancel_threshold=1, pause_threshold=1)
+
+
+def test_two_signers_need_two_for_a_loss_shifting_pause(deploy_guardian, guardian_signers, project):
+    """With two or more signers shiftPauseThreshold is at least 2 (so threshold is too): 1-of-2 is refused."""
+    with reverts(
+        project.PauseGuardian.PauseGuardianInvalidThreshold,
+        threshold=1,
+        shiftPauseThreshold=1,
+        breakerThreshold=1,
+        signerCount=2,
+    ):
+        deploy_guardian(
+            guardian_signers[:2],
+            threshold=1,
+            cancel_threshold=1,
+            pause_threshold=1,
+            shift_pause_threshold=1,
+            breaker_threshold=1,
+        )
+    assert thresholds(deploy_guardian(guardian_signers[:2], threshold=2, cancel_threshold=1)) == (
         2,
         1,
+        1,
+        2,
+        2,
     )
-    assert (updated.threshold, updated.cancelThreshold, updated.pauseThreshold) == (4, 3, 2)
-    assert pause_guardian.threshold() == 4
+
+
+def test_a_two_signer_guardian_cannot_shrink_to_one_signer(
+    deploy_guardian, guardian_signers, chain, stranger
+):
+    """Removing either signer of a 2-of-2 would leave thresholds of 2 over one signer; the removal reverts."""
+    from .conftest import GuardianHelper
+
+    pg = deploy_guardian(guardian_signers[:2], threshold=2, cancel_threshold=1)
+    h = GuardianHelper(pg, guardian_signers[:2], chain, stranger)
+    calls = [h.call(pg, "removeSigner", guardian_signers[0].address)]
+    h.at(h.schedule(calls, signers=guardian_signers[:2]).events[0].eta)
+    with reverts(pg.PauseGuardianInvalidThreshold, threshold=2, shiftPauseThreshold=2, signerCount=1):
+        pg.execute(calls, b"\x00" * 32, sender=stranger)
+    assert len(pg.signers()) == 2, GRD_02
 
 
 def test_raising_the_delay_applies_at_once(helper, pause_guardian):
@@ -119,7 +212,7 @@ def test_lowering_the_delay_waits_out_the_old_delay(helper, pause_guardian, chai
     assert pause_guardian.delay() == 2 * DAY, GRD_02
     # an operation scheduled right after the cut still waits the old delay
     eta = (
-        helper.schedule([helper.call(pause_guardian, "setThresholds", 3, 2, 2)], salt=b"\x05" * 32)
+        helper.schedule([helper.call(pause_guardian, "setThresholds", 3, 2, 2, 2, 2)], salt=b"\x05" * 32)
         .events[0]
         .eta
     )

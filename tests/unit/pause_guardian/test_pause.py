@@ -1,10 +1,12 @@
-"""Fast pauses: pauseThreshold signers at once, bounded, self-expiring, unreplayable; extending: threshold"""
+"""Fast pauses: pauseThreshold signers at once (shiftPauseThreshold for a scope the target declares
+loss-shifting), bounded, self-expiring, unreplayable; extending: threshold"""
 
 import ape
+import pytest
 
 from bulwark.approvals import extend_pause_message, pause_message, pause_request_id
-from bulwark.invariants import GRD_03, GRD_04
-from tests.helpers import event
+from bulwark.invariants import GRD_03, GRD_04, GRD_05
+from tests.helpers import event, reverts
 
 from .conftest import ALPHA, BETA
 
@@ -17,16 +19,73 @@ def pause(helper, target, scopes, until, signers, sender):
 def test_one_signer_pauses_at_once_and_the_event_says_who(
     helper, guarded_by_multisig, guardian_signers, stranger
 ):
-    """pauseThreshold is 1: a single signer's approval, relayed by anyone, pauses in the same block."""
+    """pauseThreshold is 1: a single signer's approval, relayed by anyone, pauses a scope that shifts no
+    losses (GuardedMock's ALPHA) in the same block."""
     until = helper.now + 3600
-    receipt = pause(helper, guarded_by_multisig, ALPHA | BETA, until, guardian_signers[:1], stranger)
+    receipt = pause(helper, guarded_by_multisig, ALPHA, until, guardian_signers[:1], stranger)
     paused = event(receipt, "Paused")
     assert (paused.scopes, paused.until, list(paused.approvers)) == (
-        ALPHA | BETA,
+        ALPHA,
         until,
         [guardian_signers[0].address],
     )
-    assert guarded_by_multisig.isPaused(ALPHA) and guarded_by_multisig.isPaused(BETA)
+    assert guarded_by_multisig.isPaused(ALPHA) and not guarded_by_multisig.isPaused(BETA)
+
+
+def test_the_mock_declares_beta_loss_shifting(guarded_by_multisig):
+    """The test target's answer, which the guardian asks for on every pause."""
+    assert guarded_by_multisig.lossShiftingScopes() == BETA
+
+
+@pytest.mark.parametrize("scopes", [BETA, ALPHA | BETA], ids=["beta", "alpha-and-beta"])
+def test_a_loss_shifting_scope_needs_shift_pause_threshold_approvals(
+    helper, guarded_by_multisig, guardian_signers, stranger, scopes
+):
+    """One approval cannot pause BETA, alone or bundled with ALPHA (shiftPauseThreshold 2); two can."""
+    until = helper.now + 3600
+    with reverts(helper.guardian.PauseGuardianInsufficientApprovals, approvals=1, required=2):
+        pause(helper, guarded_by_multisig, scopes, until, guardian_signers[:1], stranger)
+    assert not guarded_by_multisig.isPaused(scopes), GRD_05
+    receipt = pause(helper, guarded_by_multisig, scopes, until, guardian_signers[:2], stranger)
+    assert len(event(receipt, "Paused").approvers) == 2
+    assert guarded_by_multisig.pausedUntil(BETA) == until, GRD_05
+
+
+def test_a_signer_calling_with_one_approval_reaches_the_shift_pause_threshold(
+    helper, guarded_by_multisig, guardian_signers
+):
+    """The caller's own approval counts: signer 3 sending signer 1's approval makes two; alone it is one."""
+    until = helper.now + 3600
+    with reverts(helper.guardian.PauseGuardianInsufficientApprovals, approvals=1, required=2):
+        helper.guardian.pause(guarded_by_multisig.address, BETA, until, [], sender=guardian_signers[2])
+    approvals = helper.approvals(
+        pause_message(guarded_by_multisig.address, BETA, until), guardian_signers[:1]
+    )
+    receipt = helper.guardian.pause(
+        guarded_by_multisig.address, BETA, until, approvals, sender=guardian_signers[2]
+    )
+    assert set(event(receipt, "Paused").approvers) == {
+        guardian_signers[2].address,
+        guardian_signers[0].address,
+    }
+    assert guarded_by_multisig.pausedUntil(BETA) == until, GRD_05
+
+
+def test_the_shift_pause_threshold_is_the_guardians_own(
+    project, accounts, deploy_guardian, guardian_signers, chain, stranger
+):
+    """With shiftPauseThreshold 3 (of a 4-of-5), two approvals pause ALPHA but not BETA; three pause BETA."""
+    from .conftest import GuardianHelper
+
+    pg = deploy_guardian(guardian_signers, threshold=4, shift_pause_threshold=3, breaker_threshold=3)
+    target = accounts[0].deploy(project.GuardedMock, pg)
+    h = GuardianHelper(pg, guardian_signers, chain, stranger)
+    until = h.now + 3600
+    pause(h, target, ALPHA, until, guardian_signers[:2], stranger)
+    with reverts(pg.PauseGuardianInsufficientApprovals, approvals=2, required=3):
+        pause(h, target, BETA, until, guardian_signers[:2], stranger)
+    pause(h, target, BETA, until, guardian_signers[:3], stranger)
+    assert (target.pausedUntil(ALPHA), target.pausedUntil(BETA)) == (until, until), GRD_05
 
 
 def test_a_signer_pauses_directly_without_any_signature(helper, guarded_by_multisig, guardian_signers):

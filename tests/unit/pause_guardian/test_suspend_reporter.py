@@ -1,11 +1,12 @@
-"""Fast reporter suspensions: pauseThreshold signers suspend a MedianOracle reporter key at once, bounded,
-self-expiring, unreplayable, never touching a running suspension; lifting or extending: the timelock."""
+"""Fast reporter suspensions: pauseThreshold signers suspend a MedianOracle reporter key at once while the
+oracle has a spare key (shiftPauseThreshold past that), bounded, self-expiring, unreplayable, never
+touching a running suspension; lifting or extending: the timelock."""
 
 import pytest
 from eth_account import Account
 
 from bulwark.approvals import operation_id, suspend_reporter_message, suspend_request_id
-from bulwark.invariants import ORA_08
+from bulwark.invariants import GRD_05, ORA_08
 from bulwark.model.oracle import local_config
 from bulwark.reports import WAD, feed_id, reporter_test_keys, sign_report, sort_reports
 from tests.helpers import event, reverts
@@ -197,15 +198,15 @@ def test_suspending_an_address_that_is_not_a_reporter_reverts_in_the_oracle(
 def test_a_suspension_that_would_break_quorum_reverts_and_changes_nothing(
     helper, oracle, guardian_signers, stranger
 ):
-    """Two of five keys may be suspended; a third would leave two, below quorum 3. Nothing changes, and the
-    same signed request runs once the quorum allows it."""
+    """Two of five keys may be suspended (the second with shiftPauseThreshold signers); a third would leave
+    two, below quorum 3. Nothing changes, and the same signed request runs once the quorum allows it."""
     now = helper.now
     first, second = now + 600, now + 3 * 86_400
     helper.guardian.suspendReporter(oracle.address, REPORTERS[0], first, [], sender=guardian_signers[0])
-    helper.guardian.suspendReporter(oracle.address, REPORTERS[1], second, [], sender=guardian_signers[0])
+    suspend(helper, oracle, REPORTERS[1], second, guardian_signers[:2], stranger)
     until = now + 7200
     message = suspend_reporter_message(oracle.address, REPORTERS[2], until)
-    approvals = helper.approvals(message, guardian_signers[1:2], valid_until=until)
+    approvals = helper.approvals(message, guardian_signers[1:3], valid_until=until)
     request = suspend_request_id(oracle.address, REPORTERS[2], until)
     with reverts(oracle.MedianOracleSuspensionBreaksQuorum, reporter=REPORTERS[2], unsuspended=2, quorum=3):
         helper.guardian.suspendReporter(oracle.address, REPORTERS[2], until, approvals, sender=stranger)
@@ -252,3 +253,45 @@ def test_extending_goes_through_the_timelock(helper, oracle, guardian_signers):
     later = until + 86_400
     helper.run([helper.call(oracle, "suspendReporter", REPORTERS[1], later)])
     assert oracle.suspendedUntil(REPORTERS[1]) == later
+
+
+def test_the_oracle_counts_its_spare_reporters(helper, oracle, guardian_signers):
+    """Five reporters, quorum 3, one hostile key tolerated: one key is spare (the other four reach quorum
+    with one of them silent); none while one is suspended; one again when the suspension ends."""
+    assert oracle.spareReporters() == 1
+    until = helper.now + 600
+    helper.guardian.suspendReporter(oracle.address, REPORTERS[3], until, [], sender=guardian_signers[0])
+    assert oracle.spareReporters() == 0
+    helper.mine_at(until)
+    assert oracle.spareReporters() == 1
+
+
+def test_a_suspension_past_the_spare_keys_needs_shift_pause_threshold_approvals(
+    helper, oracle, guardian_signers, stranger
+):
+    """One signer suspends the one spare key; a second suspension could let the tolerated hostile key halt
+    the feed by going silent (a halted feed halts liquidations), so it needs two approvals."""
+    now = helper.now
+    suspend(helper, oracle, REPORTERS[0], now + 3600, guardian_signers[:1], stranger)
+    with reverts(helper.guardian.PauseGuardianInsufficientApprovals, approvals=1, required=2):
+        suspend(helper, oracle, REPORTERS[1], now + 3600, guardian_signers[1:2], stranger)
+    assert suspensions(oracle) == [now + 3600, 0, 0, 0, 0], GRD_05
+    receipt = suspend(helper, oracle, REPORTERS[1], now + 3600, guardian_signers[1:3], stranger)
+    assert len(event(receipt, "ReporterSuspensionRequested").approvers) == 2
+    assert suspensions(oracle) == [now + 3600, now + 3600, 0, 0, 0], GRD_05
+
+
+def test_without_a_spare_key_every_fast_suspension_needs_shift_pause_threshold_approvals(
+    project, guardian, pause_guardian, guardian_signers, chain, stranger
+):
+    """Quorum 4 of 5 tolerating one hostile key has no spare key: even the first suspension needs two."""
+    feed = guardian.deploy(
+        project.MedianOracle, pause_guardian, FEED, "ETH / USD", tuple(local_config(quorum=4)), REPORTERS
+    )
+    helper = GuardianHelper(pause_guardian, guardian_signers, chain, stranger)
+    assert feed.spareReporters() == 0
+    until = helper.now + 3600
+    with reverts(pause_guardian.PauseGuardianInsufficientApprovals, approvals=1, required=2):
+        suspend(helper, feed, REPORTERS[0], until, guardian_signers[:1], stranger)
+    suspend(helper, feed, REPORTERS[0], until, guardian_signers[:2], stranger)
+    assert feed.suspendedUntil(REPORTERS[0]) == until, GRD_05

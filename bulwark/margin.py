@@ -1,4 +1,5 @@
-"""MarginEngine's arithmetic in Python, rounding for rounding (contracts/margin/MarginEngine.sol).
+"""MarginEngine's arithmetic in Python, rounding for rounding (contracts/margin/MarginEngine.sol and
+the libraries MarginMath.sol and SharedLoss.sol).
 
 Used by tests to predict exact on-chain figures, by the state machine's shadow model, and by the demo to
 explain what it shows. Every value is an int in the contract's units: sizes in WAD base units (signed),
@@ -111,8 +112,8 @@ def account_state(
 
 @dataclass
 class SideLoss:
-    """One side (longs or shorts) of a market's shared losses (IMarginEngine.SideLoss), with
-    MarginEngine's arithmetic: `_owed`, `_shareLoss`, `_recover`."""
+    """One side (longs or shorts) of a market's shared losses (IMarginEngine.SideLoss), with the
+    arithmetic of contracts/libraries/SharedLoss.sol: `owed`, `share`, `recover`."""
 
     index: int = 0
     unsettled: int = 0
@@ -185,7 +186,7 @@ def move(size: int, open_notional: int, delta: int, cash_delta: int) -> tuple[in
 
 
 def liquidation_limit(state: AccountState, held: int, index: int, rate: int, risk: RiskParams) -> int:
-    """The most a liquidation of an account with 0 < equity < MM may take (MarginEngine._liquidationLimit)."""
+    """The most a liquidation of an account with 0 < equity < MM may take (MarginMath.liquidationLimit)."""
     target = ceil_div(state.maintenance_margin * (WAD + LIQUIDATION_BUFFER), WAD)
     need = target - state.equity
     relief = rate * (WAD + LIQUIDATION_BUFFER) // WAD - risk.liquidationBonus - risk.insuranceShare

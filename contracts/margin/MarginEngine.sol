@@ -13,6 +13,8 @@ import {IGuarded} from "../interfaces/IGuarded.sol";
 import {IInsuranceFund} from "../interfaces/IInsuranceFund.sol";
 import {IMarginEngine} from "../interfaces/IMarginEngine.sol";
 import {IMedianOracle} from "../interfaces/IMedianOracle.sol";
+import {MarginMath} from "../libraries/MarginMath.sol";
+import {SharedLoss} from "../libraries/SharedLoss.sol";
 
 /// @title MarginEngine
 /// @notice Cross-margined perpetuals over one collateral token: deposits, operator-submitted fills,
@@ -30,7 +32,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     uint256 public constant SCOPE_WITHDRAW = 1 << 3; // withdraw; not loss-shifting
 
     uint256 public constant MAX_MARKETS = 16; // bits of an account's market mask we walk
-    uint256 public constant LIQUIDATION_BUFFER = 0.1e18; // [wad] a partial liquidation aims at MM * 1.1
+    uint256 public constant LIQUIDATION_BUFFER = MarginMath.LIQUIDATION_BUFFER; // [wad] partials aim at MM * 1.1
     uint256 public constant MIN_BASE_MMR = 0.001e18;
     uint256 public constant MAX_BASE_MMR = 0.5e18;
     uint256 public constant MAX_VOL_MULTIPLIER = 10e18;
@@ -127,7 +129,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         _requireInBand(f.market, f.price, s.risk.maxTradeDeviation, prices); // a halted price reverts (ENG-06)
         uint256 openInterest = s.openInterest;
         // one cash amount moves from taker to maker: sizes and cash stay zero-sum (ENG-01, ENG-02)
-        int256 value = _value(f.size, f.price);
+        int256 value = MarginMath.worth(f.size, f.price);
         (int256 takerBefore, int256 takerAfter) = _move(f.taker, f.market, f.size, -value);
         (int256 makerBefore, int256 makerAfter) = _move(f.maker, f.market, -f.size, value);
         if (s.openInterest > openInterest && s.openInterest > s.risk.openInterestCap) {
@@ -204,7 +206,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     // slither-disable-next-line reentrancy-no-eth
     function coverLoss(uint256 marketId) external nonReentrant returns (uint256 recovered) {
         MarketState storage s = _market(marketId);
-        uint256 open = _positive(s.longs.unsettled) + _positive(s.shorts.unsettled);
+        uint256 open = MarginMath.positive(s.longs.unsettled) + MarginMath.positive(s.shorts.unsettled);
         if (open == 0) revert MarginEngineNoLossOwed(marketId);
         uint256 paid = _cover(open);
         // slither-disable-next-line incorrect-equality
@@ -311,9 +313,11 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         Prices memory prices = _newPrices();
         AccountState memory st = _state(account, prices);
         (uint256 index, uint256 rate) = _price(prices, marketId);
-        (uint256 mm,) = _margins(size, index, rate, 0);
+        // IM is not needed here
+        // slither-disable-next-line unused-return
+        (uint256 mm,) = MarginMath.margins(size, index, rate, 0);
         // equity and MM without this position; solve other + size * p = otherMm + |size| * p * rate
-        int256 gap = (st.maintenanceMargin - mm).toInt256() - (st.equity - _value(size, index));
+        int256 gap = (st.maintenanceMargin - mm).toInt256() - (st.equity - MarginMath.worth(size, index));
         int256 slope = size - (SignedMath.abs(size) * rate / WAD).toInt256(); // [wad base]
         // slither-disable-next-line incorrect-equality
         if (slope == 0) return 0;
@@ -331,7 +335,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         if (st.equity >= st.maintenanceMargin.toInt256()) return 0;
         if (st.equity <= 0) return SignedMath.abs(size);
         (uint256 index, uint256 rate) = _price(prices, marketId);
-        return _liquidationLimit(st, SignedMath.abs(size), index, rate, s.risk);
+        return MarginMath.liquidationLimit(st, SignedMath.abs(size), index, rate, s.risk);
     }
 
     // ---------------------------------------------------------------- internals: positions
@@ -364,7 +368,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         cash[account] += cashDelta;
         if (after_ == 0) _held[account] &= ~(1 << marketId);
         else _held[account] |= 1 << marketId;
-        s.openInterest = s.openInterest + _long(after_) - _long(before);
+        s.openInterest = s.openInterest + MarginMath.positive(after_) - MarginMath.positive(before);
     }
 
     /// @dev Take what the position owes of shared losses from the account's cash, and point its snapshot at
@@ -391,10 +395,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         int256 size = p.size;
         // slither-disable-next-line incorrect-equality
         if (size == 0) return 0;
-        SideLoss storage side = _side(s, size > 0);
-        if (p.lossEra != side.era) return 0;
-        uint256 unscaled = Math.mulDiv(SignedMath.abs(size), side.index - p.lossSnapshot, WAD, Math.Rounding.Ceil);
-        return Math.mulDiv(unscaled, side.scale, WAD, Math.Rounding.Ceil);
+        return SharedLoss.owed(_side(s, size > 0), SignedMath.abs(size), p.lossSnapshot, p.lossEra);
     }
 
     function _side(MarketState storage s, bool longs) private view returns (SideLoss storage) {
@@ -451,7 +452,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
             return before;
         }
         (uint256 index, uint256 rate) = _price(prices, marketId);
-        uint256 maximum = _liquidationLimit(before, held, index, rate, risk);
+        uint256 maximum = MarginMath.liquidationLimit(before, held, index, rate, risk);
         if (amount > maximum) revert MarginEngineLiquidationTooLarge(account, marketId, amount, maximum);
     }
 
@@ -464,28 +465,12 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         (index,) = _price(prices, marketId);
         int256 size = _positions[account][marketId].size;
         taken = size > 0 ? amount.toInt256() : -amount.toInt256();
-        int256 proceeds = _value(size, index) - _value(size - taken, index);
+        int256 proceeds = MarginMath.worth(size, index) - MarginMath.worth(size - taken, index);
         _move(account, marketId, -taken, proceeds);
         _move(msg.sender, marketId, taken, -proceeds);
         // the account keeps no dust (taking the whole position is always allowed); the liquidator may end
         // below the dust size, which it can close to zero, so dust never blocks a liquidation
         _requireNoDust(account, marketId, size - taken, dustSize);
-    }
-
-    /// @dev The most a liquidation of an account with equity > 0 may take: what brings it to
-    ///      MM * (1 + buffer) before the penalty cap, or the whole position if the rest would be dust.
-    function _liquidationLimit(AccountState memory st, uint256 held, uint256 index, uint256 rate, RiskParams memory risk)
-        private
-        pure
-        returns (uint256)
-    {
-        uint256 target = Math.mulDiv(st.maintenanceMargin, WAD + LIQUIDATION_BUFFER, WAD, Math.Rounding.Ceil);
-        uint256 need = target - uint256(st.equity); // equity < MM <= target
-        // > 0: rate >= baseMmr > bonus + share (validated)
-        uint256 relief = rate * (WAD + LIQUIDATION_BUFFER) / WAD - risk.liquidationBonus - risk.insuranceShare;
-        uint256 notional = Math.mulDiv(need, WAD, relief, Math.Rounding.Ceil);
-        uint256 amount = Math.mulDiv(notional, WAD, index, Math.Rounding.Ceil);
-        return amount >= held || held - amount < risk.dustSize ? held : amount;
     }
 
     /// @dev Bonus and insurance share for closing `notional`, capped so the account's margin ratio does
@@ -586,7 +571,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     {
         (uint256 index,) = _price(prices, marketId);
         int256 size = p.size;
-        int256 pnl = _value(size, index) - p.openNotional - _owed(_markets[marketId], p).toInt256();
+        int256 pnl = MarginMath.worth(size, index) - p.openNotional - _owed(_markets[marketId], p).toInt256();
         loss = pnl < 0 ? uint256(-pnl) : 0;
         notional = Math.mulDiv(SignedMath.abs(size), index, WAD);
     }
@@ -613,13 +598,8 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     ///      here: the insolvent position itself is still open on the other side.
     function _shareLoss(uint256 marketId, bool longs, uint256 amount) private {
         MarketState storage s = _markets[marketId];
-        SideLoss storage side = _side(s, longs);
         uint256 openInterest = s.openInterest;
-        uint256 perUnit = Math.mulDiv(amount, WAD, openInterest, Math.Rounding.Ceil);
-        // over the scale: later recoveries shrink every lien still owed, this one included
-        uint256 index = side.index + Math.mulDiv(perUnit, WAD, side.scale, Math.Rounding.Ceil);
-        side.index = index;
-        side.unsettled += amount.toInt256();
+        uint256 index = SharedLoss.share(_side(s, longs), amount, openInterest);
         s.lossShared = true;
         s.sharedLoss += amount;
         emit LossShared(marketId, longs, amount, openInterest, index);
@@ -635,19 +615,9 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     function _recover(uint256 marketId, bool longs, uint256 amount) private returns (uint256 used) {
         MarketState storage s = _markets[marketId];
         SideLoss storage side = _side(s, longs);
-        int256 unsettled = side.unsettled;
+        used = SharedLoss.recover(side, amount);
         // slither-disable-next-line incorrect-equality
-        if (unsettled <= 0 || amount == 0) return 0;
-        uint256 open = uint256(unsettled);
-        used = Math.min(amount, open);
-        // slither-disable-next-line incorrect-equality
-        if (used == open) {
-            (side.index, side.unsettled, side.scale) = (0, 0, uint128(WAD));
-            ++side.era; // every lien of the side is paid: older snapshots owe nothing
-        } else {
-            side.scale = Math.mulDiv(side.scale, open - used, open, Math.Rounding.Ceil).toUint128();
-            side.unsettled = unsettled - used.toInt256();
-        }
+        if (used == 0) return 0;
         s.recoveredLoss += used;
         emit LossRecovered(marketId, longs, used, side.unsettled);
     }
@@ -693,34 +663,12 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
             (uint256 index, uint256 rate) = _price(prices, m);
             MarketState storage s = _markets[m];
             int256 owed = _owed(s, p).toInt256(); // a shared loss counts at once (ENG-07)
-            st.equity += _value(size, index) - owed;
+            st.equity += MarginMath.worth(size, index) - owed;
             st.collateral += open - owed;
-            (uint256 mm, uint256 im) = _margins(size, index, rate, s.risk.imFactor);
+            (uint256 mm, uint256 im) = MarginMath.margins(size, index, rate, s.risk.imFactor);
             st.maintenanceMargin += mm;
             st.initialMargin += im;
         }
-    }
-
-    /// @dev MM and IM of one position, rounded up.
-    function _margins(int256 size, uint256 index, uint256 rate, uint256 imFactor) private pure returns (uint256 mm, uint256 im) {
-        uint256 notional = Math.mulDiv(SignedMath.abs(size), index, WAD, Math.Rounding.Ceil);
-        mm = Math.mulDiv(notional, rate, WAD, Math.Rounding.Ceil);
-        im = Math.mulDiv(mm, imFactor, WAD, Math.Rounding.Ceil);
-    }
-
-    /// @dev size * price in WAD, rounded down (toward negative infinity): never in the holder's favour.
-    function _value(int256 size, uint256 price) private pure returns (int256) {
-        uint256 magnitude = SignedMath.abs(size);
-        if (size >= 0) return Math.mulDiv(magnitude, price, WAD).toInt256();
-        return -Math.mulDiv(magnitude, price, WAD, Math.Rounding.Ceil).toInt256();
-    }
-
-    function _long(int256 size) private pure returns (uint256) {
-        return size > 0 ? uint256(size) : 0;
-    }
-
-    function _positive(int256 value) private pure returns (uint256) {
-        return value > 0 ? uint256(value) : 0;
     }
 
     function _market(uint256 marketId) private view returns (MarketState storage) {

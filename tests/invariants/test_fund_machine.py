@@ -334,6 +334,18 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
             self._flows(receipt, [], [(engine.address, amount)])
             self.balance += amount
 
+        def _drain(self, target: int, at: int, cleared: bool = False) -> None:
+            """The engine covers the balance down to `target`, from `at` on: one cover if the allowance
+            holds it, else one per cleared outflow tally, at most DRAIN_COVERS; `cleared`: wait for a
+            cleared tally first anyway."""
+            for k in range(DRAIN_COVERS):
+                if self.balance <= target:
+                    return
+                if (cleared and k == 0) or self._allowance(at) < self.balance - target:
+                    at = max(at, (self.now // BUCKET_SECONDS + OUTFLOW_BUCKETS + 1) * BUCKET_SECONDS)
+                self._cover(self.balance - target, at)
+                at = self.now + 1
+
         def _donate(self, amount: int, at: int) -> None:
             self._at(at)
             receipt = token.transfer(fund, amount, sender=donor)
@@ -348,13 +360,15 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
             requests=st.lists(st.one_of(st.just(0), st.integers(1, 100)), min_size=STAKERS, max_size=STAKERS),
             donation=st.integers(1, 2_000),
             loss=st.one_of(st.just(0), st.integers(1, 1_000)),
+            drained=one_in(3),
             dust=dusts,
         )
-        def stakers_join(self, scenario, deposits, requests, donation, loss, dust):
+        def stakers_join(self, scenario, deposits, requests, donation, loss, drained, dust):
             """Stakers deposit 0..3000 tokens each; or a donation lands before any deposit; or the
             classic inflation attempt: staker 0 deposits one unit and a donation follows. About half
             the stakers then request to redeem a percentage of their shares, and in about half the runs
-            the engine then draws cover, so those requests are worth more than their shares are now."""
+            the engine then draws cover, so those requests are worth more than their shares are now;
+            in about a third (`drained`) it then drains the fund, so the run starts depleted."""
             if scenario == "inflation":
                 self._deposit(0, 1, self.now + 1)
             if scenario != "stakers":
@@ -367,6 +381,8 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
                     self._request(i, max(1, self.shares[i] * percent // 100), self.now + 1)
             if loss:
                 self._cover(self._amount(loss, dust), self.now + 1)
+            if drained and self.supply:
+                self._drain(0, self.now + 1)
 
         @rule(
             index=indices,
@@ -570,19 +586,12 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
         )
         def engine_drains_the_fund(self, leave, cleared, gap):
             """The engine covers the balance while shares are outstanding, down to nothing, to the least
-            balance at which deposits stay open, or to one unit below it (depleted). One cover if the
-            allowance holds it, else one per cleared outflow tally (27 hours apart), at most DRAIN_COVERS;
-            `cleared`: wait for a cleared tally first anyway."""
+            balance at which deposits stay open, or to one unit below it (depleted); one cover per
+            cleared outflow tally (27 hours apart) while the cap binds. `cleared`: wait for a cleared
+            tally first anyway."""
             edge = self._open_balance()
             target = {"nothing": 0, "open_edge": edge, "depleted_edge": max(edge - 1, 0)}[leave]
-            at = self.now + gap
-            for k in range(DRAIN_COVERS):
-                if self.balance <= target:
-                    break
-                if (cleared and k == 0) or self._allowance(at) < self.balance - target:
-                    at = max(at, (self.now // BUCKET_SECONDS + OUTFLOW_BUCKETS + 1) * BUCKET_SECONDS)
-                self._cover(self.balance - target, at)
-                at = self.now + 1
+            self._drain(target, self.now + gap, cleared)
 
         @precondition(lambda self: self._depleted())
         @rule(

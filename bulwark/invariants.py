@@ -97,6 +97,12 @@ FND_03 = Invariant(
     "no redemption happens before its cooldown ends; its price is never above the request-time price",
 )
 FND_04 = Invariant("FND-04", "outflows through cover stay within the per-window cap")
+FND_05 = Invariant(
+    "FND-05",
+    "every staker can exit: while REQUEST and REDEEM are live, a staker without a live request can request "
+    "all its shares, and a matured request can be redeemed in its window, for min(value at request, "
+    "value at redeem) as FND-03 allows",
+)
 
 ALL: tuple[Invariant, ...] = tuple(v for v in globals().values() if isinstance(v, Invariant))
 BY_ID: dict[str, Invariant] = {inv.id: inv for inv in ALL}

@@ -31,6 +31,10 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
 
     /// @inheritdoc IInsuranceFund
     uint8 public constant DECIMALS_OFFSET = 6;
+    /// @inheritdoc IInsuranceFund
+    uint256 public constant MAX_SHARES_PER_ASSET = 1e12; // [shares / unit] 10^6 x the initial 10^DECIMALS_OFFSET
+    // 10 ** DECIMALS_OFFSET as a literal: the compiler evaluates that power at run time (~330 gas a use)
+    uint256 private constant VIRTUAL_SHARES = 1e6; // [shares]
     uint256 public constant OUTFLOW_BUCKETS = 8; // the window's resolution
     uint256 public constant MIN_COOLDOWN = 1 hours;
     uint256 public constant MAX_COOLDOWN = 90 days;
@@ -77,8 +81,9 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
     // ---------------------------------------------------------------- staking in
 
     /// @notice Deposit `assets` for shares minted to `receiver`, priced on the balance before the transfer.
-    /// @dev Paused with DEPOSIT. A fee-on-transfer token mints shares for what arrived (see IInsuranceFund);
-    ///      reverts with InsuranceFundZeroShares rather than take assets for no shares.
+    /// @dev Paused with DEPOSIT. Reverts with InsuranceFundDepleted while the fund is depleted (see
+    ///      IInsuranceFund). A fee-on-transfer token mints shares for what arrived; reverts with
+    ///      InsuranceFundZeroShares rather than take assets for no shares.
     function deposit(uint256 assets, address receiver)
         public
         override(ERC4626, IERC4626)
@@ -87,9 +92,11 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
         returns (uint256 shares)
     {
         (uint256 balanceBefore, uint256 supply) = (totalAssets(), totalSupply());
+        // at most MAX_SHARES_PER_ASSET shares per unit, so the supply stays bounded by what was deposited
+        if (_depleted(balanceBefore, supply)) revert InsuranceFundDepleted(balanceBefore, supply);
         uint256 received = _pull(assets);
         // the same price as _convertToShares, on the balance before this deposit arrived
-        shares = received.mulDiv(supply + 10 ** DECIMALS_OFFSET, balanceBefore + 1, Math.Rounding.Floor);
+        shares = received.mulDiv(supply + VIRTUAL_SHARES, balanceBefore + 1, Math.Rounding.Floor);
         // a share count, not a balance: zero means the depositor would get nothing for its assets
         // slither-disable-next-line incorrect-equality
         if (shares == 0) revert InsuranceFundZeroShares(assets, received);
@@ -98,7 +105,8 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
     }
 
     /// @notice Mint exactly `shares` to `receiver` for previewMint(shares) assets.
-    /// @dev Paused with DEPOSIT. Reverts with InsuranceFundTransferShortfall if fewer assets arrive.
+    /// @dev Paused with DEPOSIT. Reverts with InsuranceFundDepleted while the fund is depleted, and with
+    ///      InsuranceFundTransferShortfall if fewer assets arrive.
     function mint(uint256 shares, address receiver)
         public
         override(ERC4626, IERC4626)
@@ -107,6 +115,9 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
         returns (uint256 assets)
     {
         if (shares == 0) revert InsuranceFundZeroAmount();
+        (uint256 balanceBefore, uint256 supply) = (totalAssets(), totalSupply());
+        // at most MAX_SHARES_PER_ASSET shares per unit paid (previewMint rounds the assets up)
+        if (_depleted(balanceBefore, supply)) revert InsuranceFundDepleted(balanceBefore, supply);
         assets = previewMint(shares);
         uint256 received = _pull(assets);
         if (received != assets) revert InsuranceFundTransferShortfall(assets, received);
@@ -264,14 +275,14 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
         return _allowanceAt(block.timestamp / BUCKET_SECONDS);
     }
 
-    /// @notice ERC4626: zero while DEPOSIT is paused.
+    /// @notice ERC4626: zero while DEPOSIT is paused or the fund is depleted, else unlimited.
     function maxDeposit(address) public view override(ERC4626, IERC4626) returns (uint256) {
-        return block.timestamp < pausedUntil[SCOPE_DEPOSIT] ? 0 : type(uint256).max;
+        return _depositsOpen() ? type(uint256).max : 0;
     }
 
-    /// @notice ERC4626: zero while DEPOSIT is paused.
+    /// @notice ERC4626: zero while DEPOSIT is paused or the fund is depleted, else unlimited.
     function maxMint(address) public view override(ERC4626, IERC4626) returns (uint256) {
-        return block.timestamp < pausedUntil[SCOPE_DEPOSIT] ? 0 : type(uint256).max;
+        return _depositsOpen() ? type(uint256).max : 0;
     }
 
     /// @notice ERC4626: the shares of `owner`'s request while it can be redeemed (and REDEEM is live), else 0.
@@ -302,6 +313,18 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev Depleted: supply + VIRTUAL_SHARES > MAX_SHARES_PER_ASSET * (assets + 1), so one unit would
+    ///      mint more than MAX_SHARES_PER_ASSET shares. Written as (x - 1) / m > assets, which is the same
+    ///      for integers (x > m * (a + 1) <=> x - 1 >= m * (a + 1) <=> floor((x - 1) / m) >= a + 1) and
+    ///      cannot overflow for any balance.
+    function _depleted(uint256 assets, uint256 supply) private pure returns (bool) {
+        return (supply + VIRTUAL_SHARES - 1) / MAX_SHARES_PER_ASSET > assets;
+    }
+
+    function _depositsOpen() private view returns (bool) {
+        return block.timestamp >= pausedUntil[SCOPE_DEPOSIT] && !_depleted(totalAssets(), totalSupply());
+    }
 
     /// @dev Pull `amount` from the caller and return what arrived.
     function _pull(uint256 amount) private returns (uint256 received) {

@@ -11,6 +11,29 @@ import {IGuarded} from "./IGuarded.sol";
 ///        cannot profitably inflate the share price against later ones. `totalAssets()` is the token
 ///        balance (donations raise the share price; there is no separate book to drift from it).
 ///        A deposit that would mint zero shares reverts instead of taking the assets.
+///      - Depletion: the fund is depleted while one asset unit would mint more than
+///        MAX_SHARES_PER_ASSET (10^12) shares, i.e. while
+///        `totalSupply() + 10^DECIMALS_OFFSET > MAX_SHARES_PER_ASSET * (totalAssets() + 1)`, which
+///        needs shares outstanding (with none the rate is at most 10^DECIMALS_OFFSET). While depleted,
+///        `deposit` and `mint` revert with InsuranceFundDepleted and `maxDeposit`/`maxMint` return 0.
+///        Why refuse at all: past such a rate a deposit still gets what it paid, but with every full
+///        drain the next deposit multiplies the supply by about its size in units (10^21 for 1,000
+///        18-decimal tokens), so a few drains overflow it (without this rule: at the fourth deposit of
+///        900 18-decimal tokens, after three drains). Why this bound: a share starts at
+///        10^DECIMALS_OFFSET per unit, so deposits stay open until the share price has fallen to a
+///        millionth of its initial value (a fund that lost 99.9% mints about 10^9 per unit, a thousandth
+///        of the bound), while a fund emptied by cover is refused once its supply exceeds
+///        10^12 - 10^6 shares (any fund that took one whole 6-decimal token, 10^6 units, at the initial
+///        price). Every deposit or mint thus makes at most MAX_SHARES_PER_ASSET shares per unit it
+///        brings in, so `totalSupply()` never exceeds MAX_SHARES_PER_ASSET times all assets ever
+///        deposited (2^256 / 10^12 is about 10^65 units): no number of drains overflows it. Of the
+///        fund's own operations only cover raises shares per unit; deposits, mints, redemptions,
+///        revenue and donations never do.
+///      - Recapitalisation: anyone may pay `addRevenue` into a depleted fund; the revenue belongs to
+///        the stakers who bore the loss. Once `totalAssets()` reaches
+///        ceil((totalSupply() + 10^DECIMALS_OFFSET) / MAX_SHARES_PER_ASSET) - 1 deposits are open again,
+///        at a share price no worse than the bound (a donation has the same effect). Exits never depend
+///        on it: a depleted fund's stakers request and redeem as always, for what their shares are worth.
 ///      - Tokens that deliver less than asked (fee-on-transfer): `deposit` mints shares for what
 ///        arrived, priced on the balance before the transfer, so no other staker is diluted; `mint`
 ///        cannot deliver exact shares for a short transfer and reverts; `addRevenue` counts what
@@ -68,6 +91,9 @@ interface IInsuranceFund is IERC4626, IGuarded {
     error InsuranceFundInvalidParams(Params params);
     /// @notice The outflow window given at deployment lies outside [minimum, maximum].
     error InsuranceFundInvalidOutflowWindow(uint256 outflowWindow, uint256 minimum, uint256 maximum);
+    /// @notice The fund is depleted: `totalSupply` shares against `totalAssets` would mint more than
+    ///         MAX_SHARES_PER_ASSET shares per unit deposited. Deposits reopen after `addRevenue`.
+    error InsuranceFundDepleted(uint256 totalAssets, uint256 totalSupply);
     /// @notice The amount (of assets or shares) is zero.
     error InsuranceFundZeroAmount();
     /// @notice A deposit of `assets` (of which `received` arrived) would mint no shares.
@@ -117,6 +143,10 @@ interface IInsuranceFund is IERC4626, IGuarded {
     /// @notice Virtual-share decimals: shares have the asset's decimals plus this.
     function DECIMALS_OFFSET() external view returns (uint8);
 
+    /// @notice The most shares a deposit may mint per asset unit (10^12: a million times the initial
+    ///         10^DECIMALS_OFFSET); beyond it the fund is depleted and refuses deposits (see the rules).
+    function MAX_SHARES_PER_ASSET() external view returns (uint256);
+
     /// @notice The outflow cap's window length in seconds, fixed at deployment.
     function OUTFLOW_WINDOW() external view returns (uint256);
 
@@ -137,7 +167,8 @@ interface IInsuranceFund is IERC4626, IGuarded {
     function cover(uint256 amount) external returns (uint256 paid);
 
     /// @notice Pay `amount` of the asset into the fund as revenue for stakers (pulled from the caller).
-    /// @dev Anyone may pay; never paused. Emits RevenueReceived.
+    /// @dev Anyone may pay; never paused, not even while depleted: it is how a depleted fund is
+    ///      recapitalised. Emits RevenueReceived.
     /// @return received What arrived (less than `amount` for a fee-on-transfer token).
     function addRevenue(uint256 amount) external returns (uint256 received);
 

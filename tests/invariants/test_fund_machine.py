@@ -1,19 +1,24 @@
 """Stateful fuzzing of InsuranceFund: three stakers deposit (down to amounts too small to mint a share),
 request, cancel and redeem (early, on time, at the window's edges, late, for the wrong share count),
 and move shares (locked ones too); the registered engine draws cover, small, large and beyond the
-balance, against the rolling outflow cap and pays revenue; a donor sends tokens straight to the fund;
+balance, against the rolling outflow cap, drains the fund (to zero, or to either side of the depletion
+bound) and pays revenue, which recapitalises a depleted fund so that stakers deposit again; a donor
+sends tokens straight to the fund;
 a stranger tries to cover or to redeem a staker's matured request; time passes in small steps and
 jumps across buckets, the outflow window, cooldowns and redeem windows. A pure-Python model, updated
 only on success, mirrors the fund's balance, supply, each staker's shares and request, and every cover
 payout, and predicts every transaction down to the custom error and its inputs, or to the exact shares
-minted, assets paid and events emitted. FND-01..FND-04 are checked after every step.
+minted, assets paid and events emitted (a deposit into a depleted fund reverts with
+InsuranceFundDepleted). FND-01..FND-05 are checked after every step: for FND-05 each staker's next exit
+step is simulated with an eth_call, which sends no transaction.
 
 Cost: a reverted transaction costs Ape ~0.4 s (it is mined, traced and decoded), an accepted one
 ~0.07 s and a view ~0.01 s. So rules pick a staker who can act (a `stray` draw keeps the original, often
 failing, choice), preconditions disable rules nobody can act on, a run rejects at most MAX_REJECTED
 transactions (a later would-be rejection becomes the valid action or a no-op) and the stranger tries
 once; invariants re-read shares only after a step that moved them, and a time-dependent view only when
-what it depends on changed (a request's phase or the share price; the tally's bucket or a payout).
+what it depends on changed (a request's phase or the share price; the tally's bucket or a payout;
+whether the fund is depleted).
 Hypothesis draws the rule with the fewest arguments most often (and alone in its simplest runs), so
 that rule, staker_redeems_in_its_window, always makes progress."""
 
@@ -31,11 +36,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from bulwark.invariants import FND_01, FND_02, FND_03, FND_04
+from bulwark.invariants import FND_01, FND_02, FND_03, FND_04, FND_05
 from tests.helpers import event, reverts
 from tests.unit.fund.conftest import (  # noqa: F401  (fixtures this test requests)
     BUCKET_SECONDS,
     DECIMALS_OFFSET,
+    MAX_SHARES_PER_ASSET,
     OUTFLOW_BUCKETS,
     OUTFLOW_WINDOW,
     PARAMS,
@@ -49,6 +55,8 @@ MINUTE, HOUR, DAY = 60, 3600, 86_400
 VIRTUAL_SHARES = 10**DECIMALS_OFFSET
 STAKERS = 3
 MAX_REJECTED = 2  # rejected transactions per run: each costs Ape ~0.4 s, an accepted one ~0.07 s
+DRAIN_COVERS = 10  # most covers one drain makes (one per cleared outflow tally once the cap binds)
+MAX_UINT = 2**256 - 1
 JUMPS = {  # all longer than an hour
     "bucket": BUCKET_SECONDS,
     "outflow_window": OUTFLOW_WINDOW,
@@ -85,8 +93,9 @@ class Redemption(NamedTuple):
 
 
 def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accounts):  # noqa: F811
-    """FND-01..FND-04 hold after every step of random staking, redemption, cover, revenue, donations and
-    time jumps; every transaction's outcome matches the model exactly."""
+    """FND-01..FND-05 hold after every step of random staking, redemption, cover, drains,
+    recapitalisation, revenue, donations and time jumps; every transaction's outcome matches the model
+    exactly."""
     helper = FundHelper(fund, token, chain)
     unit = helper.unit
     cap = PARAMS.maxOutflow * unit
@@ -101,6 +110,7 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
             self.snapshot = chain.snapshot()
             self.now = helper.now  # every transaction and mined block is later
             self.balance, self.supply = 0, 0
+            self.deposited = 0  # every unit deposits ever brought in (the supply's bound)
             self.shares = [0] * STAKERS
             self.requests: list[Request | None] = [None] * STAKERS  # as stored (possibly expired)
             self.outflows: list[tuple[int, int]] = []  # (block time, paid) of every cover that paid
@@ -112,6 +122,8 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
             # what the time-dependent views were last checked against (they only change with it)
             self.requests_seen: list[tuple] = [(None, None, None)] * STAKERS  # no request
             self.tally_seen: tuple[int, int] | None = None
+            self.exits_seen: list[tuple | None] = [None] * STAKERS
+            self.depleted_seen: bool | None = None
             self.rejected = 0
             self.stranger_tried = False  # once a run: the attempt always reverts
 
@@ -127,6 +139,14 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
         def _minted(self, received: int) -> int:
             """deposit: shares for `received`, priced on the balance before it arrived."""
             return received * (self.supply + VIRTUAL_SHARES) // (self.balance + 1)
+
+        def _depleted(self) -> bool:
+            """Deposits are refused: one unit would mint more than MAX_SHARES_PER_ASSET shares."""
+            return self.supply + VIRTUAL_SHARES > MAX_SHARES_PER_ASSET * (self.balance + 1)
+
+        def _open_balance(self) -> int:
+            """The least balance at which deposits are open with the current supply."""
+            return -(-(self.supply + VIRTUAL_SHARES) // MAX_SHARES_PER_ASSET) - 1
 
         def _smallest_deposit(self) -> int:
             """The least deposit that mints a share."""
@@ -204,6 +224,13 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
             self.step_in += sum(amount for _, amount in into)
 
         def _deposit(self, i: int, amount: int, at: int) -> None:
+            if self._depleted():
+                if self.rejected < MAX_REJECTED:
+                    error = fund.InsuranceFundDepleted
+                    inputs = {"totalAssets": self.balance, "totalSupply": self.supply}
+                    send = lambda: fund.deposit(amount, owners[i], sender=stakers[i])  # noqa: E731
+                    self._reject(at, error, inputs, send)
+                return
             minted = self._minted(amount)
             if minted == 0:
                 error, inputs = fund.InsuranceFundZeroShares, {"assets": amount, "received": amount}
@@ -216,6 +243,7 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
             self._flows(receipt, [], [(owners[i], amount)])
             self.balance += amount
             self.supply += minted
+            self.deposited += amount
             self.shares[i] += minted
             self.touched.add(i)
 
@@ -298,6 +326,26 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
                 self.outflows.append((at, covered.paid))
                 self.balance -= paid
 
+        def _revenue(self, amount: int, at: int) -> None:
+            self._at(at)
+            receipt = fund.addRevenue(amount, sender=engine)
+            revenue = event(receipt, "RevenueReceived")
+            assert (revenue.payer, revenue.amount, revenue.received) == (engine.address, amount, amount)
+            self._flows(receipt, [], [(engine.address, amount)])
+            self.balance += amount
+
+        def _drain(self, target: int, at: int, cleared: bool = False) -> None:
+            """The engine covers the balance down to `target`, from `at` on: one cover if the allowance
+            holds it, else one per cleared outflow tally, at most DRAIN_COVERS; `cleared`: wait for a
+            cleared tally first anyway."""
+            for k in range(DRAIN_COVERS):
+                if self.balance <= target:
+                    return
+                if (cleared and k == 0) or self._allowance(at) < self.balance - target:
+                    at = max(at, (self.now // BUCKET_SECONDS + OUTFLOW_BUCKETS + 1) * BUCKET_SECONDS)
+                self._cover(self.balance - target, at)
+                at = self.now + 1
+
         def _donate(self, amount: int, at: int) -> None:
             self._at(at)
             receipt = token.transfer(fund, amount, sender=donor)
@@ -312,13 +360,15 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
             requests=st.lists(st.one_of(st.just(0), st.integers(1, 100)), min_size=STAKERS, max_size=STAKERS),
             donation=st.integers(1, 2_000),
             loss=st.one_of(st.just(0), st.integers(1, 1_000)),
+            drained=one_in(3),
             dust=dusts,
         )
-        def stakers_join(self, scenario, deposits, requests, donation, loss, dust):
+        def stakers_join(self, scenario, deposits, requests, donation, loss, drained, dust):
             """Stakers deposit 0..3000 tokens each; or a donation lands before any deposit; or the
             classic inflation attempt: staker 0 deposits one unit and a donation follows. About half
             the stakers then request to redeem a percentage of their shares, and in about half the runs
-            the engine then draws cover, so those requests are worth more than their shares are now."""
+            the engine then draws cover, so those requests are worth more than their shares are now;
+            in about a third (`drained`) it then drains the fund, so the run starts depleted."""
             if scenario == "inflation":
                 self._deposit(0, 1, self.now + 1)
             if scenario != "stakers":
@@ -331,6 +381,8 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
                     self._request(i, max(1, self.shares[i] * percent // 100), self.now + 1)
             if loss:
                 self._cover(self._amount(loss, dust), self.now + 1)
+            if drained and self.supply:
+                self._drain(0, self.now + 1)
 
         @rule(
             index=indices,
@@ -524,13 +576,39 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
 
         @rule(tokens=st.integers(1, 200), dust=dusts, gap=gaps)
         def engine_pays_revenue(self, tokens, dust, gap):
-            amount = self._amount(tokens, dust)
-            self._at(self.now + gap)
-            receipt = fund.addRevenue(amount, sender=engine)
-            revenue = event(receipt, "RevenueReceived")
-            assert (revenue.payer, revenue.amount, revenue.received) == (engine.address, amount, amount)
-            self._flows(receipt, [], [(engine.address, amount)])
-            self.balance += amount
+            self._revenue(self._amount(tokens, dust), self.now + gap)
+
+        @precondition(lambda self: self.supply > 0 and self.balance > 0)
+        @rule(
+            leave=st.sampled_from(["nothing", "nothing", "open_edge", "depleted_edge"]),
+            cleared=st.booleans(),
+            gap=gaps,
+        )
+        def engine_drains_the_fund(self, leave, cleared, gap):
+            """The engine covers the balance while shares are outstanding, down to nothing, to the least
+            balance at which deposits stay open, or to one unit below it (depleted); one cover per
+            cleared outflow tally (27 hours apart) while the cap binds. `cleared`: wait for a cleared
+            tally first anyway."""
+            edge = self._open_balance()
+            target = {"nothing": 0, "open_edge": edge, "depleted_edge": max(edge - 1, 0)}[leave]
+            self._drain(target, self.now + gap, cleared)
+
+        @precondition(lambda self: self._depleted())
+        @rule(
+            index=indices,
+            extra=st.one_of(st.just(0), st.integers(1, 500)),
+            tokens=st.integers(1, 3_000),
+            dust=dusts,
+            gap=gaps,
+        )
+        def fund_is_recapitalised(self, index, extra, tokens, dust, gap):
+            """A depleted fund is recapitalised: the engine pays the least revenue that reopens deposits
+            (`extra` = 0) or that plus up to 500 tokens (the revenue is the existing stakers'); then a
+            staker deposits 1..3000 tokens."""
+            amount = self._open_balance() - self.balance + (self._amount(extra, dust) if extra else 0)
+            self._revenue(amount, self.now + gap)
+            assert not self._depleted()
+            self._deposit(index, self._amount(tokens, dust), self.now + 1)
 
         @rule(large=st.booleans(), tokens=st.integers(1, 2_000), dust=dusts, gap=gaps)
         def donor_sends_tokens(self, large, tokens, dust, gap):
@@ -605,6 +683,45 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
                 r = redemption.request
                 assert r.claimable_at <= redemption.at < r.expires_at, FND_03
                 assert redemption.paid == min(r.assets, redemption.value) <= r.assets, FND_03
+
+        @invariant()
+        def fnd_05_every_staker_can_exit(self):
+            """Each staker's next exit step, simulated with an eth_call at the head block (no transaction),
+            where it is the same one second later: with no live request, a request for all its shares
+            returns their value now (the most a redemption may pay, FND-03); with an open request,
+            redeeming it returns min(value at request, value now); a request still cooling holds shares
+            its owner still has. Re-simulated only when the staker's shares, its request's phase or the
+            share price changed."""
+            times = (self.now, self.now + 1)
+            for i in range(STAKERS):
+                r = self.requests[i]
+                live = tuple(self._live(i, t) for t in times)
+                open_ = tuple(self._open(i, t) for t in times)
+                seen = (self.shares[i], r, live, open_, self.balance, self.supply)
+                if seen == self.exits_seen[i]:
+                    continue
+                self.exits_seen[i] = seen
+                owner = owners[i]
+                if open_ == (True, True):
+                    paid = fund.redeem.call(r.shares, owner, owner, sender=stakers[i])
+                    assert paid == min(r.assets, self._value(r.shares)), FND_05
+                elif live == (True, True):
+                    assert r.shares <= self.shares[i], FND_05
+                elif live == (False, False) and self.shares[i]:
+                    value = fund.requestRedeem.call(self.shares[i], sender=stakers[i])
+                    assert value == self._value(self.shares[i]), FND_05
+
+        @invariant()
+        def deposits_are_refused_exactly_while_depleted(self):
+            """maxDeposit and maxMint are 0 exactly while the fund is depleted (re-read when that changes),
+            and the supply never exceeds MAX_SHARES_PER_ASSET shares per unit ever deposited."""
+            assert self.supply <= MAX_SHARES_PER_ASSET * self.deposited
+            depleted = self._depleted()
+            if depleted == self.depleted_seen:
+                return
+            self.depleted_seen = depleted
+            expected = 0 if depleted else MAX_UINT
+            assert fund.maxDeposit(owners[0]) == fund.maxMint(owners[0]) == expected
 
         @invariant()
         def fnd_04_cover_stays_within_the_cap(self):

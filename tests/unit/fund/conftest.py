@@ -12,6 +12,8 @@ from tests.helpers import ChainClock
 DAY, HOUR = 86_400, 3_600
 SCOPE_DEPOSIT, SCOPE_REQUEST, SCOPE_REDEEM, SCOPE_COVER = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 DECIMALS_OFFSET = 6
+VIRTUAL_SHARES = 10**DECIMALS_OFFSET
+MAX_SHARES_PER_ASSET = 10**12  # IInsuranceFund.MAX_SHARES_PER_ASSET: the depletion bound
 OUTFLOW_WINDOW = DAY
 OUTFLOW_BUCKETS = 8
 BUCKET_SECONDS = -(-OUTFLOW_WINDOW // OUTFLOW_BUCKETS)
@@ -99,6 +101,33 @@ class FundHelper(ChainClock):
         """ERC4626 convertToAssets, recomputed in Python from the fund's balance and supply."""
         assets, supply = self.token.balanceOf(self.fund), self.fund.totalSupply()
         return shares * (assets + 1) // (supply + 10**DECIMALS_OFFSET)
+
+    def depleted(self) -> bool:
+        """The fund's depletion rule: a deposit would mint more than MAX_SHARES_PER_ASSET per unit."""
+        return depleted(self.token.balanceOf(self.fund), self.fund.totalSupply())
+
+    def recapitalisation(self) -> int:
+        """The least revenue (in units) after which deposits are open again."""
+        return recapitalisation(self.token.balanceOf(self.fund), self.fund.totalSupply())
+
+    def drain(self, engine) -> None:
+        """The engine covers the fund's whole balance, waiting for the outflow tally to clear when the
+        cap leaves less than the balance."""
+        while (balance := self.token.balanceOf(self.fund)) > 0:
+            if self.fund.outflowAllowance() < balance:
+                self.mine_at(self.now + (OUTFLOW_BUCKETS + 1) * BUCKET_SECONDS)
+            self.at(self.now + 1)
+            self.fund.cover(balance, sender=engine)
+
+
+def depleted(assets: int, supply: int) -> bool:
+    """Deposits are refused while supply + 10^DECIMALS_OFFSET > MAX_SHARES_PER_ASSET * (assets + 1)."""
+    return supply + VIRTUAL_SHARES > MAX_SHARES_PER_ASSET * (assets + 1)
+
+
+def recapitalisation(assets: int, supply: int) -> int:
+    """The least revenue that makes `depleted` false (0 if it is already)."""
+    return max(0, -(-(supply + VIRTUAL_SHARES) // MAX_SHARES_PER_ASSET) - 1 - assets)
 
 
 @pytest.fixture

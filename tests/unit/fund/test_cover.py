@@ -114,22 +114,28 @@ def test_cover_reverts_while_paused(helper, fund, engine, guardian, staked):
         fund.cover(helper.units(1), sender=engine)
 
 
-def test_after_a_full_drain_a_new_deposit_is_requested_and_redeemed_in_full(
+def test_after_a_drain_and_recapitalisation_a_stake_beyond_2_128_shares_is_redeemed_in_full(
     helper, fund, token, engine, stakers
 ):
-    """Cover takes the whole balance while shares are outstanding; a new staker's deposit then mints a
-    huge number of shares (the old ones are worth ~nothing: with 18 decimals more than 2^128, which the
-    request used to refuse in a uint128 cast), and its request holds them all: after the cooldown it
-    redeems what it put in, less at most a millionth to the old shares and rounding (FND-03)."""
+    """Cover takes the whole balance while shares are outstanding, so deposits wait for revenue
+    (InsuranceFundDepleted). After the least revenue that reopens them a unit mints close to
+    MAX_SHARES_PER_ASSET shares, so a new stake of 4 * 10^8 tokens holds, with 18 decimals, more than
+    2^128 shares, which its request holds whole (RedeemRequest.shares is uint256): after the cooldown
+    it redeems what it put in, less at most a millionth to the old shares and rounding (FND-03)."""
     helper.deposit(stakers[0], 300)
     helper.cover(engine, 300)
     assert fund.totalAssets() == 0 and fund.totalSupply() > 0, FND_01
-    helper.deposit(stakers[1], 100)
+    with reverts(fund.InsuranceFundDepleted, totalAssets=0, totalSupply=fund.totalSupply()):
+        fund.deposit(helper.units(100), stakers[1], sender=stakers[1])
+    fund.addRevenue(helper.recapitalisation(), sender=engine)
+    stake = 4 * 10**8
+    token.mint(stakers[1], helper.units(stake), sender=stakers[1])
+    helper.deposit(stakers[1], stake)
     shares = fund.balanceOf(stakers[1])
     assert shares > 2**128 or token.decimals() < 18
     before = token.balanceOf(stakers[1])
     helper.request(stakers[1], shares)
     helper.redeem(stakers[1], shares, at=helper.now + PARAMS.cooldown)
     paid = token.balanceOf(stakers[1]) - before
-    assert helper.units(100) * 999_999 // 1_000_000 <= paid <= helper.units(100), FND_03
+    assert helper.units(stake) * 999_999 // 1_000_000 <= paid <= helper.units(stake), FND_03
     assert fund.balanceOf(stakers[1]) == 0

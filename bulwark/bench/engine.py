@@ -39,6 +39,8 @@ LIQ_INSOLVENT_PART = "liquidate: insolvent, part of a leg (fund pays debt share 
 LIQ_INSOLVENT_LAST = "liquidate: insolvent, last leg (fund pays the rest)"
 LIQ_SHARED = "liquidate: insolvent, fund paused (loss shared with the other side)"
 FILL_SETTLE = "fill: a position pays what it owes of a shared loss"
+SWEEP_NETS = "sweepFees: the fees first pay down a shared loss"
+COVER_LATER = "coverLoss: the fund pays the rest of a shared loss later"
 PATHS = (
     DEPOSIT,
     WITHDRAW,
@@ -50,6 +52,8 @@ PATHS = (
     LIQ_INSOLVENT_LAST,
     LIQ_SHARED,
     FILL_SETTLE,
+    SWEEP_NETS,
+    COVER_LATER,
 )
 LIQUIDATIONS = (LIQ_PARTIAL, LIQ_INSOLVENT_PART, LIQ_INSOLVENT_LAST, LIQ_SHARED)  # steady state
 
@@ -133,6 +137,11 @@ def measure_engine_gas(project, chain, deployer, accounts) -> EngineGas:
     gas[LIQ_INSOLVENT_LAST] = send(engine.liquidate, alice, 0, engine.position(alice, 0)[0], sender=keeper)
     fund.setPause(COVER, clock[0] + 86_400, sender=deployer)  # the fund pays nothing
     gas[LIQ_SHARED] = send(engine.liquidate, bob, 0, engine.position(bob, 0)[0], sender=keeper)
+    send(engine.liquidate, bob, 1, engine.position(bob, 1)[0], sender=keeper)  # shared in BTC too
     # carol, the only short, owed part of bob's ETH loss; buying back 0.1 ETH settles it
     gas[FILL_SETTLE] = fill(carol, keeper, 0, -WAD // 10, 1_500 * WAD)
+    # the accrued insurance shares first pay down what the BTC shorts owe; the fund, unpaused, the rest
+    gas[SWEEP_NETS] = send(engine.sweepFees, sender=keeper)
+    send(fund.setPause, COVER, 0, sender=deployer)
+    gas[COVER_LATER] = send(engine.coverLoss, 1, sender=keeper)
     return EngineGas(gas)

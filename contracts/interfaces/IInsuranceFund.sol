@@ -60,8 +60,8 @@ import {IGuarded} from "./IGuarded.sol";
 ///        REDEEM (redeem), COVER (cover). Cancelling a request and paying revenue are never paused.
 ///        Whether pausing each can move losses between users (`lossShiftingScopes()`: REQUEST, REDEEM
 ///        and COVER, which PauseGuardian's fast path pauses only with shiftPauseThreshold signers):
-///        COVER: yes. Bad debt the fund exists to pay is recorded as the market's deficit instead, which
-///          the engine's traders bear.
+///        COVER: yes. Bad debt the fund exists to pay is owed instead by the other side of the market it
+///          came from (the engine's traders), until the fund pays it later.
 ///        REDEEM: yes. A staker that served its cooldown is kept in: its window (possibly as short as
 ///          MIN_REDEEM_WINDOW, shorter than a pause) can close, its request lapses and a new cooldown
 ///          starts, and the losses of that extra time fall on it instead of on the stakers who stay.

@@ -82,7 +82,7 @@ import {IMedianOracle} from "./IMedianOracle.sol";
 ///        pauses only with shiftPauseThreshold signers):
 ///        LIQUIDATE: yes. An account below MM that nobody may liquidate holds a free option: if the price
 ///          recovers it keeps the gain; if not, its losses beyond its equity become bad debt that the
-///          fund's stakers pay (and past the fund's cap, the market's deficit, which traders bear).
+///          fund's stakers pay (and past the fund's cap, the market's other side).
 ///        DEPOSIT: yes. A deposit is the one way to restore margin that needs no counterparty; without
 ///          it an account that would have cured is liquidated and pays the penalty to the liquidator and
 ///          the fund. (It is also what a liquidator adds to take over more positions.)
@@ -95,8 +95,8 @@ import {IMedianOracle} from "./IMedianOracle.sol";
 ///          reducing pays the liquidation penalty (at most liquidationBonus + insuranceShare of what is
 ///          liquidated), and liquidators cannot unwind on this venue what they take over.
 ///        WITHDRAW: no. Only cash above IM can leave, so keeping it in changes no account's equity,
-///          margin or liquidation. A deficit is owed to all accounts alike; a pause (which ends for all at
-///          the same second) neither adds to it nor picks who bears it.
+///          margin or liquidation. A shared loss counts in its owners' equity at once, so a pause (which
+///          ends for all at the same second) neither adds to any loss nor picks who bears it (ENG-08).
 interface IMarginEngine is IGuarded {
     /// @notice A market's risk parameters, set by the guardian within the bounds below.
     struct RiskParams {

@@ -68,7 +68,7 @@ import {IGuarded} from "./IGuarded.sol";
 ///        pauses them only with shiftPauseThreshold signers): a POKE pause lets the served price go
 ///        stale and a READ pause makes reads revert, and either halts every consumer that needs the price,
 ///        the MarginEngine's liquidations among them (ENG-06). Accounts below maintenance then keep a
-///        free option that the fund (and past it, the market's deficit) pays for. Clearing a tripped
+///        free option that the fund (and past it, the market's other side) pays for. Clearing a tripped
 ///        breaker moves losses too (it serves the candidate or resumes the old price), so the guardian's
 ///        fast path for `clearBreaker` needs breakerThreshold signers, never fewer than shiftPauseThreshold.
 ///      - Reads: `latest()` never reverts. `read()` and `latestRoundData()` revert when there is no

@@ -130,9 +130,10 @@ def sign_batch(
     )
 
 
-def relay(oracle, keys, prices, observed_at, *, chain_id: int, feed: bytes, sender):
-    """Sign `prices` with `keys` for the oracle's next epoch and poke them from `sender` (Ape objects);
-    returns the receipt."""
-    epoch = oracle.nextEpoch()
+def relay(oracle, keys, prices, observed_at, *, chain_id: int, feed: bytes, sender, epoch: int | None = None):
+    """Sign `prices` with `keys` for `epoch` (default: the oracle's next, read from the chain) and poke
+    them from `sender` (Ape objects); returns the receipt."""
+    if epoch is None:
+        epoch = oracle.nextEpoch()
     batch = sign_batch(keys, chain_id, oracle.address, feed, epoch, prices, observed_at)
     return oracle.poke(epoch, batch, sender=sender)

@@ -72,7 +72,7 @@ from bulwark.margin import (
 )
 from bulwark.model.oracle import Volatility, annualise
 from tests.helpers import event, reverts
-from tests.unit.fund.conftest import BUCKET_SECONDS, OUTFLOW_BUCKETS, PARAMS
+from tests.unit.fund.conftest import BUCKET_SECONDS, OUTFLOW_BUCKETS, PARAMS, SCOPE_COVER
 from tests.unit.margin.conftest import (  # noqa: F401  (fixtures this test requests)
     BTC,
     ETH,
@@ -102,7 +102,6 @@ MAX_DEVIATION, MIN_PRICE, MAX_PRICE = (
     ORACLE_CONFIG.maxPrice,
 )
 OK, STALE, TRIPPED = 0, 2, 3  # IMedianOracle.Status
-COVER = 1 << 3  # InsuranceFund SCOPE_COVER
 TRADERS = 3
 LIQ = TRADERS  # the liquidator's index among the actors
 KEEPER = TRADERS + 1  # a second liquidator, small: a big insolvency is more than it can take alone
@@ -192,6 +191,7 @@ class Feed:
     price: int
     updated_at: int
     vol: Volatility
+    epoch: int  # the next batch's epoch: every batch the machine sends is accepted (served or held)
     candidate: int = 0
     tripped_at: int = 0  # 0: clear
     level: int = 0  # the level the breaker waits on
@@ -301,7 +301,7 @@ def test_engine_state_machine(
     for m in MARKETS:
         price, updated_at, status = oracles[m].latest()
         assert status == OK and oracles[m].annualisedVolatility() == 0  # one poke so far: no variance
-        start_feeds.append((price, updated_at, *oracles[m].volatilitySample()))
+        start_feeds.append((price, updated_at, *oracles[m].volatilitySample(), oracles[m].nextEpoch()))
     assert engine.fees() == 0 and fund.outflowUsed() == 0
     start_balance, start_fund_balance = token.balanceOf(engine), token.balanceOf(fund)
     assert start_balance == sum(deposits)
@@ -325,7 +325,7 @@ def test_engine_state_machine(
                 fund_balance=start_fund_balance,
                 outflows=[],
             )
-            self.feeds = [Feed(p, u, Volatility(0, vp, vt)) for p, u, vp, vt in start_feeds]
+            self.feeds = [Feed(p, u, Volatility(0, vp, vt), e) for p, u, vp, vt, e in start_feeds]
             self.rates = [feed.rate(RISKS[m]) for m, feed in enumerate(self.feeds)]
             self.rejections: Counter[str] = Counter()  # by kind: error name, or HALTED
             self.healthy_tried = False
@@ -386,7 +386,8 @@ def test_engine_state_machine(
         def _poke(self, m: int, price: int, at: int) -> None:
             """Three reporters report `price` observed at `at`; MedianOracle._settle in the model."""
             self._at(at)
-            helper.set_price(m, price, at=at)
+            helper.set_price(m, price, at=at, epoch=self.feeds[m].epoch)
+            self.feeds[m].epoch += 1
             self.poked.add(m)
             f = self.feeds[m]
             near_served = deviation(price, f.price) <= MAX_DEVIATION
@@ -1010,7 +1011,7 @@ def test_engine_state_machine(
             m = next(m for m in MARKETS if self.book.unsettled(m) > 0)
             if lift and self.now < self.cover_paused_until:
                 self._at(self.now + 1)
-                fund.setPause(COVER, 0, sender=guardian)
+                fund.setPause(SCOPE_COVER, 0, sender=guardian)
                 self.cover_paused_until = 0
             at = self.now + gap
             book = self.book.copy()
@@ -1049,7 +1050,7 @@ def test_engine_state_machine(
 
         def _pause_cover(self, seconds: int, at: int) -> None:
             self._at(at)
-            fund.setPause(COVER, at + seconds, sender=guardian)
+            fund.setPause(SCOPE_COVER, at + seconds, sender=guardian)
             self.cover_paused_until = at + seconds
 
         @precondition(lambda self: any(self.book.shared))

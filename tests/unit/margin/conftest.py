@@ -93,18 +93,25 @@ class MarginHelper(ChainClock):
         self.operator = operator
         self.unit = 10 ** token.decimals()
         self.keys = reporter_test_keys(REPORTERS)
+        self.feeds = [feed_id(oracle.description()) for oracle in oracles]  # fixed: read once
 
     def next(self, at: int | None = None) -> int:
         return self.at(self.now + 1 if at is None else at)
 
-    def set_price(self, market: int, price: int, at: int | None = None):
-        """Three reporters report `price`, observed at the poke's block time."""
+    def set_price(self, market: int, price: int, at: int | None = None, epoch: int | None = None):
+        """Three reporters report `price`, observed at the poke's block time, for `epoch` (default: the
+        oracle's next, read from the chain; a caller that tracks it saves the round trip)."""
         t = self.next(at)
-        oracle = self.oracles[market]
-        feed = feed_id(oracle.description())
         prices = [price] * len(self.keys)
         return relay(
-            oracle, self.keys, prices, t, chain_id=self.chain.chain_id, feed=feed, sender=self.operator
+            self.oracles[market],
+            self.keys,
+            prices,
+            t,
+            chain_id=self.chain.chain_id,
+            feed=self.feeds[market],
+            sender=self.operator,
+            epoch=epoch,
         )
 
     def set_prices(self, prices: dict[int, int]):

@@ -12,9 +12,8 @@ import pytest
 from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_06, ENG_07
 from bulwark.margin import WAD, account_state, liquidation_limit, penalty
 from tests.helpers import event, reverts
+from tests.unit.fund.conftest import SCOPE_COVER
 from tests.unit.margin.conftest import ETH, RISK, SCOPE_LIQUIDATE, books, open_interest_sum, units
-
-COVER = 1 << 3  # InsuranceFund SCOPE_COVER
 
 
 @pytest.fixture
@@ -146,7 +145,7 @@ def test_an_insolvent_account_closed_whole_has_its_debt_and_the_bonus_paid_by_th
 def test_bad_debt_the_fund_cannot_pay_is_owed_by_the_other_side_and_makes_the_market_reduce_only(
     helper, engine, token, fund, levered, liquidator, traders, guardian
 ):
-    fund.setPause(COVER, helper.now + 86_400, sender=guardian)  # the fund pays nothing
+    fund.setPause(SCOPE_COVER, helper.now + 86_400, sender=guardian)  # the fund pays nothing
     helper.set_price(ETH, 1_700 * WAD)
     receipt = engine.liquidate(levered, ETH, units(1), sender=liquidator)
     bad = event(receipt, "BadDebt")

@@ -272,3 +272,62 @@ def deploy_suite(project, deployer, params: SuiteParams, local_accounts=None) ->
         first_block=first_block,
         last_block=engine.creation_metadata.block,
     )
+
+
+class _LocalAccount(NamedTuple):
+    address: str
+
+
+def deploy_suite_on(chain, params: SuiteParams, deployer: str | None = None) -> Suite:
+    """`deploy_suite` on the chain lane (bulwark.chain, either backend): the same plan and order, so
+    addresses are the same as Ape's deployment from the same deployer. Local parameter files only."""
+    c = params.collateral
+    if not c.deploy_mock:
+        raise DeploymentError("the lane deploys local suites only: collateral.deploy_mock must be true")
+    deployer = deployer or chain.accounts[0]
+    plan = plan_suite(params, c.decimals, [_LocalAccount(a) for a in chain.accounts])
+    guardian = chain.deploy(
+        "PauseGuardian", plan.signers, list(plan.thresholds), plan.delay, list(plan.bounds.as_tuple()), sender=deployer
+    )
+    first_block = chain.block_number
+    collateral = chain.deploy("MockERC20", c.name, c.symbol, c.decimals, sender=deployer)
+    oracles = [
+        chain.deploy(
+            "MedianOracle", guardian.address, m.feed_id, m.name, tuple(m.config), list(m.reporters), sender=deployer
+        )
+        for m in plan.markets
+    ]
+    expected_engine = predicted_address(deployer, len(plan.markets) + 3)  # guardian, token, oracles, fund
+    fund = chain.deploy(
+        "InsuranceFund",
+        guardian.address,
+        collateral.address,
+        plan.fund_name,
+        plan.fund_symbol,
+        plan.outflow_window,
+        tuple(plan.fund_config),
+        [expected_engine],
+        sender=deployer,
+    )
+    engine = chain.deploy(
+        "MarginEngine",
+        guardian.address,
+        fund.address,
+        [o.address for o in oracles],
+        [m.risk.as_tuple() for m in plan.markets],
+        sender=deployer,
+    )
+    if engine.address != expected_engine:
+        raise DeploymentError(f"MarginEngine landed at {engine.address}, not at the predicted {expected_engine}")
+    return Suite(
+        guardian=guardian,
+        signers=list(plan.signers),
+        collateral=collateral,
+        fund=fund,
+        engine=engine,
+        oracles=oracles,
+        plan=plan,
+        deployer=deployer,
+        first_block=first_block,
+        last_block=chain.block_number,
+    )

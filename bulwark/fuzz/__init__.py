@@ -1,0 +1,1 @@
+"""Invariant fuzzing on the chain lane: the state machines (machines/), run on either backend."""

@@ -1,0 +1,78 @@
+"""What every lane state machine shares: a chain per backend, a deployment made once per process and
+restored from a snapshot before every example, and a runner that makes a pytest test of a machine.
+
+    class OracleMachine(LaneMachine):
+        @classmethod
+        def deploy(cls, chain):            # once per backend and process
+            return chain.deploy("MedianOracle", ...)
+        def __init__(self):
+            super().__init__()             # self.chain and self.world (what deploy returned), restored
+            ...
+
+    test_oracle = OracleMachine.test_case("revm")      # a unittest.TestCase class for pytest
+"""
+
+from __future__ import annotations
+
+import atexit
+from typing import Any, ClassVar
+
+from hypothesis.stateful import RuleBasedStateMachine
+
+from bulwark.chain import Chain, backend_name, connect
+
+_CHAINS: dict[str, Chain] = {}
+
+
+def lane_chain(backend: str) -> Chain:
+    """The process's chain on `backend` (started on first use, stopped at exit)."""
+    if backend not in _CHAINS:
+        _CHAINS[backend] = connect(backend)
+    return _CHAINS[backend]
+
+
+@atexit.register
+def close_chains() -> None:
+    """Stop every chain this process started (Anvil nodes included)."""
+    while _CHAINS:
+        _CHAINS.popitem()[1].close()
+
+
+class LaneMachine(RuleBasedStateMachine):
+    """A state machine on the lane. Subclasses implement `deploy`; `backend` picks the chain."""
+
+    backend: ClassVar[str] = "revm"
+    _deployments: ClassVar[dict[tuple[type, str], list]] = {}
+
+    @classmethod
+    def deploy(cls, chain: Chain) -> Any:
+        """Deploy what the machine drives and return it (the machine's `world`)."""
+        raise NotImplementedError
+
+    def __init__(self):
+        super().__init__()
+        key = (type(self).deploy.__func__, self.backend)
+        chain = lane_chain(self.backend)
+        entry = LaneMachine._deployments.get(key)
+        if entry is None:
+            world = type(self).deploy(chain)
+            entry = LaneMachine._deployments[key] = [world, chain.snapshot()]
+        else:
+            chain.revert(entry[1])
+            entry[1] = chain.snapshot()
+        self.chain: Chain = chain
+        self.world = entry[0]
+
+    @classmethod
+    def on(cls, backend: str) -> type[LaneMachine]:
+        """This machine on `backend` (a subclass; the deployment is shared by all on the backend)."""
+        name = backend_name(backend)
+        return type(f"{cls.__name__}On{name.capitalize()}", (cls,), {"backend": name})
+
+    @classmethod
+    def test_case(cls, backend: str, settings=None):
+        """A unittest.TestCase running this machine on `backend` (with `settings`, else the profile's)."""
+        case = cls.on(backend).TestCase
+        if settings is not None:
+            case.settings = settings
+        return case

@@ -287,13 +287,24 @@ def deploy_suite_on(chain, params: SuiteParams, deployer: str | None = None) -> 
     deployer = deployer or chain.accounts[0]
     plan = plan_suite(params, c.decimals, [_LocalAccount(a) for a in chain.accounts])
     guardian = chain.deploy(
-        "PauseGuardian", plan.signers, list(plan.thresholds), plan.delay, list(plan.bounds.as_tuple()), sender=deployer
+        "PauseGuardian",
+        plan.signers,
+        list(plan.thresholds),
+        plan.delay,
+        list(plan.bounds.as_tuple()),
+        sender=deployer,
     )
     first_block = chain.block_number
     collateral = chain.deploy("MockERC20", c.name, c.symbol, c.decimals, sender=deployer)
     oracles = [
         chain.deploy(
-            "MedianOracle", guardian.address, m.feed_id, m.name, tuple(m.config), list(m.reporters), sender=deployer
+            "MedianOracle",
+            guardian.address,
+            m.feed_id,
+            m.name,
+            tuple(m.config),
+            list(m.reporters),
+            sender=deployer,
         )
         for m in plan.markets
     ]
@@ -318,7 +329,9 @@ def deploy_suite_on(chain, params: SuiteParams, deployer: str | None = None) -> 
         sender=deployer,
     )
     if engine.address != expected_engine:
-        raise DeploymentError(f"MarginEngine landed at {engine.address}, not at the predicted {expected_engine}")
+        raise DeploymentError(
+            f"MarginEngine landed at {engine.address}, not at the predicted {expected_engine}"
+        )
     return Suite(
         guardian=guardian,
         signers=list(plan.signers),

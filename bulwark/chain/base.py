@@ -87,6 +87,16 @@ class Receipt:
                 decoded.append(Event(event.name, event.decode(log.topics, log.data), log.address))
         return decoded
 
+    def assert_reverted(self, name: str, **args) -> None:
+        """Fail unless the transaction reverted with custom error `name` carrying (at least) `args`."""
+        assert not self.status, f"expected {name}{args}, but the transaction succeeded"
+        assert self.error.name == name, f"expected {name}{args}, got {self.error}"
+        for key, value in args.items():
+            assert key in self.error.args, f"{name} has no argument {key!r} (it has {list(self.error.args)})"
+            assert self.error.args[key] == value, (
+                f"{name}.{key}: expected {value}, got {self.error.args[key]}"
+            )
+
     def event(self, name: str) -> dict:
         """The arguments of the one `name` event (fails loudly unless there is exactly one)."""
         matches = [e.args for e in self.events if e.name == name]

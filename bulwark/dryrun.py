@@ -3,17 +3,17 @@
 The demo shows refusals (a halted liquidation, a paused fill, an early execute) without sending failing
 transactions: Ape prints a full call trace for every reverted transaction, and cannot decode a custom
 error from a reverted eth_call on Anvil 1.x (it moves the data into the message, lossily). So the call
-goes through web3, which keeps the raw revert data, decoded with the suite's own error ABIs.
+goes through web3, which keeps the raw revert data, decoded by the project's one decoder
+(bulwark.abi.errors).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_utils import keccak
 from web3.exceptions import ContractCustomError, Web3Exception
 
-SUITE = ("MarginEngine", "MedianOracle", "InsuranceFund", "PauseGuardian", "MockERC20")
+from bulwark.chain.artifacts import load_artifacts
 
 
 @dataclass(frozen=True)
@@ -38,15 +38,6 @@ def _show(value) -> str:
     return str(value)
 
 
-def error_abis(project) -> dict[bytes, object]:
-    """Every custom error of the suite's contracts, by selector."""
-    found = {}
-    for name in SUITE:
-        for abi in getattr(project, name).contract_type.errors:
-            found[keccak(text=abi.selector)[:4]] = abi
-    return found
-
-
 def _eth_call(project, method, args, sender) -> bytes | Revert:
     from ape import chain
 
@@ -59,11 +50,10 @@ def _eth_call(project, method, args, sender) -> bytes | Revert:
         data = bytes.fromhex(str(failure.data).removeprefix("0x"))
     except Web3Exception as failure:
         return Revert(" ".join(str(failure).split()), {})
-    abi = error_abis(project).get(data[:4])
-    if abi is None:
+    decoded = load_artifacts().errors.decode(data)
+    if decoded.name == "Unknown":
         return Revert(f"unknown error 0x{data[:4].hex()}", {})
-    inputs = chain.provider.network.ecosystem.decode_calldata(abi, data[4:])
-    return Revert(abi.name, dict(inputs))
+    return Revert(decoded.name, decoded.args)
 
 
 def dry_run(project, method, *args, sender) -> Revert | None:

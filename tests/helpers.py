@@ -7,6 +7,8 @@ from ape.exceptions import CustomError
 from eth_utils import keccak
 from web3.exceptions import ContractCustomError
 
+from bulwark.chain.artifacts import load_artifacts
+
 
 def changed(params, **fields):
     """Parameters (a pydantic model) with nested fields replaced, e.g.
@@ -29,10 +31,13 @@ def event(receipt, name: str):
 
 
 def decoded_error(error, data: bytes) -> dict:
-    """The inputs of custom error `error` decoded from raw revert `data`; fails on another error."""
+    """The inputs of custom error `error` decoded from raw revert `data` by the project's one decoder
+    (bulwark.abi.errors, as the lane, the demo and the simulator decode); fails on another error."""
     selector = keccak(text=error.abi.selector)[:4]
     assert data[:4] == selector, f"expected {error.abi.selector}, got revert data 0x{data.hex()}"
-    return dict(ape.chain.provider.network.ecosystem.decode_calldata(error.abi, data[4:]))
+    decoded = load_artifacts().errors.decode(data)
+    assert decoded.name == error.abi.name, f"expected {error.abi.selector}, decoded {decoded}"
+    return decoded.args
 
 
 def assert_error_inputs(error, actual: dict, inputs: dict):

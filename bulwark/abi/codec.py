@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from eth_abi import decode, encode
+from eth_abi import decode
+from eth_abi.abi import default_codec
+from eth_abi.decoding import TupleDecoder
+from eth_abi.encoding import TupleEncoder
 from eth_utils import keccak, to_checksum_address
 
 
@@ -27,6 +30,18 @@ def canonical_type(param: dict) -> str:
 
 def _signature(entry: dict) -> str:
     return f"{entry['name']}({','.join(canonical_type(p) for p in entry.get('inputs', []))})"
+
+
+def tuple_encoder(types: list[str]) -> TupleEncoder:
+    """eth_abi's encoder for `types`, built once (eth_abi.encode builds a new one on every call)."""
+    return TupleEncoder(encoders=[default_codec._registry.get_encoder(t) for t in types])
+
+
+def tuple_decoder(types: list[str]):
+    """A function decoding bytes as `types`, built once (what eth_abi.decode does on every call)."""
+    decoder = TupleDecoder(decoders=[default_codec._registry.get_decoder(t, strict=True) for t in types])
+    stream = default_codec.stream_class
+    return lambda data: decoder(stream(data))
 
 
 def _shape(param: dict, value: Any) -> Any:
@@ -86,16 +101,24 @@ class Function:
     def is_view(self) -> bool:
         return self.entry.get("stateMutability") in ("view", "pure")
 
+    @cached_property
+    def _encoder(self) -> TupleEncoder:
+        return tuple_encoder(self.input_types)
+
+    @cached_property
+    def _decoder(self):
+        return tuple_decoder(self.output_types)
+
     def encode(self, *args) -> bytes:
         """Calldata for a call with `args` (structs as tuples, in field order)."""
-        return self.selector + encode(self.input_types, args)
+        return self.selector + self._encoder(args)
 
     def decode(self, data: bytes) -> Any:
         """The result: one value, a named tuple for several named outputs, or None for no outputs."""
         outputs = self.entry.get("outputs", [])
         if not outputs:
             return None
-        values = [_shape(p, v) for p, v in zip(outputs, decode(self.output_types, data), strict=True)]
+        values = [_shape(p, v) for p, v in zip(outputs, self._decoder(data), strict=True)]
         if len(values) == 1:
             return values[0]
         if all(p["name"] for p in outputs):

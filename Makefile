@@ -44,13 +44,11 @@ test: toolchain
 	$(BIN)/ape test $(ARGS)
 
 demo: toolchain
-	$(BIN)/ape run demo
+	$(BIN)/bulwark demo
 
+# All four gas benchmarks on one Anvil.
 bench: toolchain
-	$(BIN)/ape run bench_guardian
-	$(BIN)/ape run bench_oracle
-	$(BIN)/ape run bench_fund
-	$(BIN)/ape run bench_engine
+	$(BIN)/bulwark bench gas
 
 lint: toolchain
 	$(BIN)/ruff check bulwark tests scripts

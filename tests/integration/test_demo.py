@@ -1,9 +1,13 @@
-"""`make demo` (ape run demo) walks the whole crash on its own Anvil and exits 0 with every check held."""
+"""`make demo` (`bulwark demo`) walks the whole crash on its own Anvil and exits 0 with every check held."""
 
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 from bulwark import PROJECT_ROOT
+
+BULWARK = Path(sys.executable).parent / "bulwark"  # the console script installed beside this Python
 
 BEATS = [
     "78 checks, 0 mismatches",  # the fresh deployment verified
@@ -39,7 +43,7 @@ CHECKED = [
 
 def test_the_crash_demo_runs_end_to_end():
     out = subprocess.run(
-        ["ape", "run", "demo"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
+        [str(BULWARK), "demo"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
     )
     text = " ".join((out.stdout + out.stderr).split())  # rich wraps long lines
     assert out.returncode == 0, out.stderr[-3000:]

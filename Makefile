@@ -46,9 +46,10 @@ test: toolchain
 demo: toolchain
 	$(BIN)/bulwark demo
 
-# All four gas benchmarks on one Anvil.
+# All four gas benchmarks on one Anvil, then the lane table (raw RPC, Anvil lane, revm lane, Ape).
 bench: toolchain
 	$(BIN)/bulwark bench gas
+	$(BIN)/bulwark bench lane
 
 lint: toolchain
 	$(BIN)/ruff check bulwark tests scripts

@@ -1,0 +1,1 @@
+"""The chain lane (bulwark.chain): behaviour each backend must share."""

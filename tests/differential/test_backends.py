@@ -10,7 +10,7 @@ import pytest
 
 from bulwark.chain import connect
 from bulwark.chain.artifacts import load_artifacts
-from tests.differential import Record, replay
+from tests.differential.scenario import Record, replay
 
 # Custom errors in the ABIs that no transaction from outside can raise on the suite, one reason each.
 UNREACHABLE = {

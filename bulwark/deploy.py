@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from eth_account import Account
 from web3.utils.address import get_create_address
 
-from bulwark.margin import RiskParams
+from bulwark.model.engine import RiskParams
 from bulwark.model.oracle import OracleConfig
 from bulwark.params import THRESHOLDS, SuiteParams, token_units, wad
 from bulwark.reports import feed_id, reporter_test_keys

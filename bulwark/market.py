@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bulwark.dryrun import Revert, view
-from bulwark.margin import WAD, AccountState
+from bulwark.model.engine import WAD, AccountState
 from bulwark.reports import relay
 
 BREAKER_EVENTS = ("BreakerCleared", "BreakerTripped", "BreakerCandidateUpdated")

@@ -22,8 +22,8 @@ from rich.console import Console
 from bulwark.approvals import Call, pause_message, schedule_message, sign_all
 from bulwark.deployments import verify_suite
 from bulwark.ledger import Tally
-from bulwark.margin import WAD, value
 from bulwark.market import reported_prices, units
+from bulwark.model.engine import WAD, value
 from bulwark.reports import sign_batch
 from bulwark.tables import dec, pct, ratio, wad
 from bulwark.walk import Walk
@@ -202,7 +202,7 @@ class Crash(Walk):
         held = {m: e.position(c.bob, m)[0] for m in (ETH, BTC)}
         at_candidate = bob_cash + value(held[ETH], units(GAP)) + value(held[BTC], units(START[BTC]))
         self.say(
-            f"at the candidate {GAP:,} bob's equity would be {wad(at_candidate)} (bulwark.margin): "
+            f"at the candidate {GAP:,} bob's equity would be {wad(at_candidate)} (bulwark.model.engine): "
             "insolvent, but nothing may act on an unconfirmed price"
         )
         halted = [

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from eth_account import Account
 
-from bulwark.margin import WAD, RiskParams
+from bulwark.model.engine import WAD, RiskParams
 from bulwark.model.oracle import OracleConfig
 from bulwark.reports import feed_id, relay, reporter_test_keys
 

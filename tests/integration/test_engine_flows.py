@@ -13,8 +13,8 @@ from bulwark import PROJECT_ROOT
 from bulwark.deploy import deploy_suite
 from bulwark.invariants import ENG_01, ENG_02, ENG_07, ENG_08, FND_01
 from bulwark.ledger import eng_01, eng_08
-from bulwark.margin import WAD
 from bulwark.market import Clock, Venue, units
+from bulwark.model.engine import WAD
 from bulwark.params import load_params
 from tests.helpers import event, reverts
 from tests.unit.pause_guardian.conftest import GuardianHelper

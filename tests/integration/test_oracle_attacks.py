@@ -12,8 +12,8 @@ import pytest
 from bulwark import PROJECT_ROOT
 from bulwark.deploy import deploy_suite
 from bulwark.invariants import FND_01, ORA_05
-from bulwark.margin import WAD
 from bulwark.market import Clock, Venue, units
+from bulwark.model.engine import WAD
 from bulwark.params import load_params
 from bulwark.reports import sign_batch
 from tests.helpers import reverts

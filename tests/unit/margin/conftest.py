@@ -9,24 +9,21 @@ import pytest
 from eth_account import Account
 
 from bulwark.ledger import engine_claims
-from bulwark.margin import WAD, AccountState, RiskParams
-from bulwark.model.oracle import local_config
+from bulwark.model.engine import WAD, AccountState, RiskParams  # noqa: F401  (tests import them from here)
+from bulwark.model.engine_book import (  # noqa: F401  (the suite's constants; tests import them from here)
+    BTC,
+    ETH,
+    ORACLE_CONFIG,
+    REPORTERS,
+    RISK,
+    START_PRICES,
+    units,
+)
 from bulwark.reports import feed_id, relay, reporter_test_keys
 from tests.helpers import ChainClock
 from tests.unit.fund.conftest import deploy_fund
 
-ETH, BTC = 0, 1
 SCOPE_TRADE, SCOPE_LIQUIDATE, SCOPE_DEPOSIT, SCOPE_WITHDRAW = 1 << 0, 1 << 1, 1 << 2, 1 << 3
-RISK = RiskParams()
-REPORTERS = 3
-# three reporters, all needed (tolerating no hostile key); a wide breaker (50%) for crash tests
-ORACLE_CONFIG = local_config(faultTolerance=0, maxDeviation=WAD // 2)
-START_PRICES = {ETH: 2_000 * WAD, BTC: 30_000 * WAD}
-
-
-def units(amount: float) -> int:
-    """A size or price in WAD, e.g. units(1.5) == 1.5e18."""
-    return int(amount * 10**6) * 10**12
 
 
 def deploy_oracle(project, guardian, name: str):

@@ -4,7 +4,7 @@ min(equity, collateral) >= IM afterwards (ENG-05), the accounting identity holds
 from __future__ import annotations
 
 from bulwark.invariants import ENG_01, ENG_05, ENG_06
-from bulwark.margin import WAD
+from bulwark.model.engine import WAD
 from tests.helpers import event, reverts
 from tests.unit.margin.conftest import ETH, SCOPE_DEPOSIT, SCOPE_WITHDRAW, units
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bulwark.invariants import ENG_01, ENG_02, ENG_05, ENG_06
-from bulwark.margin import WAD, RiskParams
+from bulwark.model.engine import WAD, RiskParams
 from tests.helpers import event, reverts
 from tests.unit.margin.conftest import BTC, ETH, RISK, SCOPE_TRADE, books, open_interest_sum, units
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bulwark.invariants import ENG_01, ENG_02, ENG_07, ENG_08
-from bulwark.margin import WAD
+from bulwark.model.engine import WAD
 from tests.helpers import event, reverts
 from tests.unit.fund.conftest import SCOPE_COVER
 from tests.unit.margin.conftest import BTC, ETH, RISK, books, open_interest_sum, units

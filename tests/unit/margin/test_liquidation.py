@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_06, ENG_07
-from bulwark.margin import WAD, account_state, liquidation_limit, penalty
+from bulwark.model.engine import WAD, account_state, liquidation_limit, penalty
 from tests.helpers import event, reverts
 from tests.unit.fund.conftest import SCOPE_COVER
 from tests.unit.margin.conftest import ETH, RISK, SCOPE_LIQUIDATE, books, open_interest_sum, units

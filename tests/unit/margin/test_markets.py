@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bulwark.invariants import GRD_04
-from bulwark.margin import WAD
+from bulwark.model.engine import WAD
 from tests.helpers import deploy_reverts, event, reverts
 from tests.unit.margin.conftest import (
     BTC,
@@ -131,7 +131,7 @@ def test_maintenance_rate_rises_with_oracle_volatility_and_is_capped(
     helper, engine, oracles, guardian, traders
 ):
     """mmr = min(maxMmr, baseMmr + volMultiplier * sigma * sqrt(horizon / year)), sigma from the oracle."""
-    from bulwark.margin import mmr as expected_mmr
+    from bulwark.model.engine import mmr as expected_mmr
 
     risk = RISK.__class__(**{**RISK.__dict__, "volMultiplier": 3 * WAD, "maxMmr": WAD // 5})
     engine.setRiskParams(ETH, risk.as_tuple(), sender=guardian)

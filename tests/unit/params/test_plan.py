@@ -8,8 +8,8 @@ from eth_account import Account
 
 from bulwark import PROJECT_ROOT
 from bulwark.deploy import DeploymentError, plan_suite, predicted_address
-from bulwark.margin import WAD, RiskParams
 from bulwark.market import reported_prices
+from bulwark.model.engine import WAD, RiskParams
 from bulwark.params import ParamsError, load_params
 from bulwark.reports import feed_id, reporter_test_keys
 

@@ -1,0 +1,859 @@
+"""MarginEngine on the lane: three traders deposit (with dust) and withdraw (part, all or a little more
+than their margin frees), and trade with each other, with the liquidator and with a small keeper through
+the operator in both markets, at prices inside the band, on its edge or just outside, for part of what
+both accounts' margin carries, all of it to the unit, or just beyond, or to close; the well-funded
+liquidator or the keeper (whose 3,000 tokens cover a part of a big insolvency, not all of it) takes over
+what the model has below maintenance (the most the size limit allows, part of it, or beyond it; an
+insolvent account in parts or whole), right after a price move or later, or tries a healthy account;
+a crash beyond the fund (COVER paused) is liquidated by both and every account then withdraws what its
+margin frees, in a random order (then the chain is put back); reporters move prices through signed
+pokes: small moves, moves to a trader's liquidation price, between it and the bankruptcy price or past
+that, and jumps beyond maxDeviation that trip the breaker, which a later poke clears or, after
+confirmDelay, confirms; time passes a little, to a price's last live (or first stale) second, or past
+maxStaleness until the next poke; insurance shares are swept to the fund, the fund covers shared losses
+later, the guardian reopens a reduce-only market. BTC's maintenance rate follows its oracle's volatility
+(volMultiplier 0.5), so its pokes move every BTC holder's margin. Collateral has 6 or 18 decimals (one
+suite of each is deployed; an example draws which).
+
+The model (bulwark.model.engine_book), updated only on success, predicts every transaction down to the
+custom error and its inputs, or to the exact penalty, bad debt, cover and shared loss. Rejected
+transactions are sent as often as accepted ones. ENG-01..ENG-08 are checked after every step against
+what the chain says: the books balance exactly and match the model, sizes sum to zero, what every
+position owes matches, the token balance covers every settled claim, a liquidation lowers the equity of
+no account but the liquidated one and (by what it newly owes) the opposite side of the market, every
+liquidated account was below maintenance just before and (partial liquidations) kept its margin ratio,
+every withdrawal and risk-increasing fill left min(equity, collateral) >= IM, and every price a fill,
+withdrawal or liquidation needed was live in its block. Reads cover the accounts and markets a step
+touched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+from eth_account import Account
+from hypothesis import strategies as st
+from hypothesis.stateful import initialize, invariant, precondition, rule
+
+from bulwark.chain import Chain, Contract
+from bulwark.fuzz.lane import LaneMachine
+from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_05, ENG_06, ENG_07, ENG_08
+from bulwark.model.engine import WAD, AccountState
+from bulwark.model.engine_book import (
+    ACTORS,
+    CONFIRM_DELAY,
+    DEPOSITS,
+    FUND_PARAMS,
+    HALTED,
+    HOUR,
+    KEEPER,
+    KEEPER_DEPOSIT,
+    LIQ,
+    LIQUIDATOR_DEPOSIT,
+    MARKETS,
+    MAX_OUTFLOW,
+    MAX_STALENESS,
+    OK,
+    ORACLE_CONFIG,
+    OUTFLOW_WINDOW,
+    REPORTERS,
+    RISK,
+    RISKS,
+    SCOPE_COVER,
+    START_PRICES,
+    TRADERS,
+    Book,
+    EngineModel,
+    Feed,
+    clamp,
+    increases,
+    kind,
+    scaled,
+)
+from bulwark.model.oracle import Volatility
+from bulwark.reports import feed_id, reporter_test_keys, sign_batch
+
+DECIMALS = (6, 18)
+FEEDS = ("ETH/USD", "BTC/USD")
+# dev account indices (Ape's test accounts): traders 1-3, liquidator 4, fund staker 5, operator 6, keeper 7
+GUARDIAN, LIQUIDATOR, STAKER, OPERATOR, KEEPER_ACCOUNT = 0, 4, 5, 6, 7
+TRADER_ACCOUNTS = (1, 2, 3)
+ACTOR_ACCOUNTS = (*TRADER_ACCOUNTS, LIQUIDATOR, KEEPER_ACCOUNT)  # by the model's actor index
+REPORTER_KEYS = tuple(reporter_test_keys(REPORTERS))
+
+# seconds between one transaction and the next: often one, so a step after an edge lands on it
+gaps = st.one_of(st.just(1), st.integers(1, 300))
+markets = st.sampled_from(MARKETS)
+dusts = st.integers(0, 10**18 - 1)  # sub-token amounts, reduced modulo one token
+
+
+@lru_cache(maxsize=4096)
+def signed_batch(chain_id: int, oracle: str, feed: bytes, epoch: int, price: int, at: int) -> tuple:
+    """The three reporters' reports of `price` observed at `at` for `epoch`, sorted as poke takes them
+    (memoised: examples restart from the same deployment, so batches recur, when shrinking above all)."""
+    return tuple(sign_batch(REPORTER_KEYS, chain_id, oracle, feed, epoch, [price] * REPORTERS, at))
+
+
+@dataclass
+class Suite:
+    """One deployment: collateral, two oracles, the fund and the engine, and how it started."""
+
+    token: Contract
+    oracles: list[Contract]
+    feeds: list[bytes]
+    fund: Contract
+    engine: Contract
+    unit: int
+    scale: int
+    deposits: list[int]  # token units each actor holds in the engine at the start
+    start_feeds: list[tuple]  # per market: (price, updatedAt, sample price, sampledAt, next epoch)
+    start_balance: int
+    start_fund_balance: int
+
+
+def deploy_suite(chain: Chain, decimals: int) -> Suite:
+    """What tests/unit/margin/conftest.py deploys (guardian an EOA), plus the machine's keeper, cap,
+    risk parameters and deposits."""
+    acc = chain.accounts
+    guardian, operator = acc[GUARDIAN], acc[OPERATOR]
+    unit = 10**decimals
+
+    def next_tx():
+        chain.sleep(1)
+
+    token = chain.deploy("MockERC20", "USD Coin", "USDC", decimals, sender=guardian)
+    reporters = sorted((Account.from_key(k).address for k in REPORTER_KEYS), key=lambda a: int(a, 16))
+    feeds = [feed_id(name) for name in FEEDS]
+    oracles = [
+        chain.deploy("MedianOracle", guardian, feed, name, tuple(ORACLE_CONFIG), reporters, sender=guardian)
+        for feed, name in zip(feeds, FEEDS, strict=True)
+    ]
+    params = (FUND_PARAMS.cooldown, FUND_PARAMS.redeemWindow, FUND_PARAMS.maxOutflow * unit)
+    fund = chain.deploy(
+        "InsuranceFund", guardian, token.address, "Bulwark Insurance", "bINS", OUTFLOW_WINDOW, params, [],
+        sender=guardian,
+    )  # fmt: skip
+    staker = acc[STAKER]
+    token.mint.transact(staker, 10**6 * unit, sender=staker)
+    token.approve.transact(fund.address, 2**256 - 1, sender=staker)
+    fund.deposit.transact(10_000 * unit, staker, sender=staker)
+    markets = [o.address for o in oracles]
+    engine = chain.deploy(
+        "MarginEngine", guardian, fund.address, markets, [RISK.as_tuple()] * len(oracles), sender=guardian
+    )
+    fund.setEngine.transact(engine.address, True, sender=guardian)
+    for i in ACTOR_ACCOUNTS:
+        minted = KEEPER_DEPOSIT * unit if i == KEEPER_ACCOUNT else 10**7 * unit
+        token.mint.transact(acc[i], minted, sender=acc[i])
+        token.approve.transact(engine.address, 2**256 - 1, sender=acc[i])
+        engine.setOperator.transact(operator, True, sender=acc[i])
+    for m, price in START_PRICES.items():
+        next_tx()
+        epoch = oracles[m].nextEpoch()
+        batch = signed_batch(chain.chain_id, oracles[m].address, feeds[m], epoch, price, chain.timestamp)
+        oracles[m].poke.transact(epoch, list(batch), sender=operator)
+    # a tight cover cap, so bad debt beyond what the fund pays (shared with the other side) is common
+    next_tx()
+    fund.setParams.transact((*params[:2], MAX_OUTFLOW * unit), sender=guardian)
+    for m in MARKETS:
+        next_tx()
+        engine.setRiskParams.transact(m, RISKS[m].as_tuple(), sender=guardian)
+    deposits = [tokens * unit + unit // 3 for tokens in DEPOSITS]
+    deposits += [LIQUIDATOR_DEPOSIT * unit, KEEPER_DEPOSIT * unit]
+    for i, amount in zip(ACTOR_ACCOUNTS, deposits, strict=True):
+        next_tx()
+        engine.deposit.transact(amount, sender=acc[i])
+    start_feeds = []
+    for oracle in oracles:
+        price, updated_at, status = oracle.latest()
+        assert status == OK and oracle.annualisedVolatility() == 0  # one poke so far: no variance
+        start_feeds.append((price, updated_at, *oracle.volatilitySample(), oracle.nextEpoch()))
+    assert engine.fees() == 0 and fund.outflowUsed() == 0
+    start_balance = token.balanceOf(engine.address)
+    assert start_balance == sum(deposits)
+    return Suite(
+        token, oracles, feeds, fund, engine, unit, engine.SCALE(), deposits, start_feeds, start_balance,
+        token.balanceOf(fund.address),
+    )  # fmt: skip
+
+
+class Liquidation(NamedTuple):
+    """A successful liquidation's account as the chain reported it, just before and after."""
+
+    before: AccountState
+    after: AccountState
+
+
+def chain_state(raw) -> AccountState:
+    return AccountState(*raw)
+
+
+class EngineMachine(LaneMachine):
+    """ENG-01..ENG-08 after every step; every transaction's outcome matches the model exactly."""
+
+    @classmethod
+    def deploy(cls, chain):
+        return {decimals: deploy_suite(chain, decimals) for decimals in DECIMALS}
+
+    def __init__(self):
+        super().__init__()
+        acc = self.chain.accounts
+        self.actors = [acc[i] for i in ACTOR_ACCOUNTS]
+        self.guardian, self.operator = acc[GUARDIAN], acc[OPERATOR]
+        self.now = self.chain.timestamp  # every transaction and mined block is later
+        # what the invariants read next (storage a step may have changed) and what steps reported
+        self.cash_due: set[int] = set()
+        self.positions_due: set[int] = set()
+        self.markets_due: set[int] = set()
+        self.fees_due = False
+        self.poked: set[int] = set()
+        self.time_moved = False
+        self.liquidations: list[Liquidation] = []  # ENG-03, ENG-04
+        self.owed_due: set[int] = set()  # actors whose loss owed may have changed (ENG-07)
+        self.margined: list[AccountState] = []  # ENG-05
+        self.priced: list[int] = []  # ENG-06: oracle statuses in the blocks of accepted transactions
+
+    def _start(self, decimals: int) -> None:
+        s = self.suite = self.world[decimals]
+        self.token, self.oracles, self.fund, self.engine = s.token, s.oracles, s.fund, s.engine
+        self.scale, self.unit = s.scale, s.unit
+        self.model = EngineModel(
+            addresses=self.actors,
+            engine=s.engine.address,
+            scale=s.scale,
+            cap=MAX_OUTFLOW * s.unit,
+            book=Book.start(
+                [amount * s.scale for amount in s.deposits], s.start_balance, s.start_fund_balance
+            ),
+            feeds=[Feed(p, u, Volatility(0, vp, vt), e) for p, u, vp, vt, e in s.start_feeds],
+        )
+
+    @property
+    def book(self) -> Book:
+        return self.model.book
+
+    # ------------------------------------------------------------ transactions
+
+    def _at(self, at: int) -> None:
+        """The next transaction lands at `at` (mined even if it reverts: `at` is spent)."""
+        assert at > self.now
+        self.now = at
+        self.chain.warp(at)
+
+    def _reject(self, at: int, expected, send, invariant=None) -> None:
+        """Send at `at` and check the predicted revert; `invariant` names the promise a success would
+        break."""
+        name, inputs = expected
+        self._at(at)
+        receipt = send()
+        try:
+            receipt.assert_reverted(name, **inputs)
+        except AssertionError as failure:
+            if invariant is None:
+                raise
+            raise AssertionError(f"{invariant}: {failure}") from failure
+
+    def _poke(self, m: int, price: int, at: int) -> None:
+        """Three reporters report `price` observed at `at`; the model settles it as the oracle does."""
+        self._at(at)
+        oracle, epoch = self.oracles[m], self.model.feeds[m].epoch
+        batch = signed_batch(self.chain.chain_id, oracle.address, self.suite.feeds[m], epoch, price, at)
+        receipt = oracle.poke.attempt(epoch, list(batch), sender=self.operator)
+        assert receipt.status, receipt.error
+        self.model.poke(m, price, at)
+        self.poked.add(m)
+
+    def _after(self, priced, margined, others=()) -> list[AccountState]:
+        """ENG-05 and ENG-06 in an accepted transaction's block: the oracle status of every price it
+        needed, and the margin figures of the accounts it had to leave with IM; returns those of
+        `others`, then of `margined`."""
+        self.priced += [self.oracles[m].latest()[2] for m in sorted(set(priced))]
+        states = [chain_state(self.engine.accountState(self.actors[a])) for a in (*others, *margined)]
+        self.margined += states[len(others) :]
+        return states
+
+    def _trade(self, maker: int, taker: int, m: int, size: int, price: int, at: int) -> None:
+        """Fill at `at`: the predicted revert, or the predicted fill."""
+        book = self.book.copy()
+        expected = self.model.fill(book, maker, taker, m, size, price, at)
+        fill = (self.actors[maker], self.actors[taker], m, size, price)
+        send = lambda: self.engine.fill.attempt(fill, sender=self.operator)  # noqa: E731
+        if expected is not None:
+            self._reject(at, expected, send, ENG_06 if kind(expected) == HALTED else None)
+            return
+        added = [
+            a for a in (taker, maker) if increases(self.book.positions[a][m][0], book.positions[a][m][0])
+        ]
+        self._at(at)
+        receipt = send()
+        assert receipt.status, receipt.error
+        self.model.book = book
+        self.cash_due |= {maker, taker}
+        self.positions_due |= {maker, taker}
+        self.owed_due |= {maker, taker}
+        self.markets_due.add(m)
+        self._after([m, *book.held(taker), *book.held(maker)], added)
+
+    def _sized_trade(self, maker, taker, m, buy, percent, price, at, size_kind="part") -> None:
+        """A fill of `percent` of what both accounts' margin carries (at least dust); "all": exactly
+        all of it, "over": one unit and 0.1 x `percent` % more."""
+        direction = 1 if buy else -1
+        capacity = self.model.capacity(maker, taker, m, direction, price, at)
+        amount = {
+            "part": capacity * percent // 100,
+            "all": capacity,
+            "over": capacity + 1 + capacity * percent // 1000,
+        }[size_kind]
+        self._trade(maker, taker, m, direction * max(amount, RISKS[m].dustSize), price, at)
+
+    def _fill_price(self, m: int, band: str, offset: int) -> int:
+        """Inside the band (`offset` in 1/10,000 of its half-width), on its edge, or just outside."""
+        index = self.model.feeds[m].price
+        half = index * RISKS[m].maxTradeDeviation // WAD
+        side = 1 if offset >= 0 else -1
+        if band == "inside":
+            return index + half * offset // 10_000
+        if band == "edge":
+            return index + side * half
+        return index + side * (half + 1 + abs(offset) * index // 10**9)
+
+    def _liquidation(self, a: int, m: int, amount: int, at: int, by: int = LIQ) -> None:
+        """Liquidate as predicted: the predicted revert, or the exact outcome (ENG-03, ENG-04, ENG-07)."""
+        model, engine, actors = self.model, self.engine, self.actors
+        book = self.book.copy()
+        expected, outcome = model.liquidate(book, a, m, amount, at, by)
+        send = lambda: engine.liquidate.attempt(actors[a], m, amount, sender=actors[by])  # noqa: E731
+        if expected is not None:
+            invariant = {HALTED: ENG_06, "MarginEngineNotLiquidatable": ENG_03}.get(kind(expected))
+            self._reject(at, expected, send, invariant)
+            return
+        # the head's prices are the transaction's (live then, so live now: staleness only grows)
+        watched = [k for k in model.live_actors(at) if k != a]
+        before = chain_state(engine.accountState(actors[a]))
+        maximum = engine.maxLiquidation(actors[a], m)
+        others = [chain_state(engine.accountState(actors[k])) for k in watched]
+        assert before == model.state(self.book, a), ENG_02
+        assert maximum == model.limit(before, a, m), ENG_03  # the maxLiquidation view agrees
+        needed = [*self.book.held(a), *book.held(by)]
+        owed_before = {k: self.book.owed(k, m) for k in watched}
+        self._at(at)
+        receipt = send()
+        assert receipt.status, receipt.error
+        liquidated = receipt.event("Liquidated")
+        assert (liquidated["account"], liquidated["size"], liquidated["price"]) == (
+            actors[a],
+            outcome.taken,
+            outcome.index,
+        ), ENG_03
+        assert (liquidated["bonus"], liquidated["insuranceShare"]) == (outcome.bonus, outcome.share), ENG_04
+        bad_debts = [
+            (e.args["market"], e.args["account"], e.args["debt"], e.args["covered"])
+            for e in receipt.events
+            if e.name == "BadDebt"
+        ]
+        assert bad_debts == ([(m, actors[a], *outcome.bad_debt)] if outcome.bad_debt else []), ENG_07
+        shared = [
+            (e.args["longs"], e.args["amount"], e.args["openInterest"], e.args["lossIndex"])
+            for e in receipt.events
+            if e.name == "LossShared"
+        ]
+        assert shared == ([outcome.shared] if outcome.shared else []), ENG_07
+        model.book = book
+        self.cash_due |= {a, by}
+        self.positions_due |= {a, by}
+        self.markets_due.add(m)
+        self.owed_due |= set(range(ACTORS))
+        self.fees_due = True
+        after, *after_others = self._after(needed, [by], others=[a, *watched])  # the liquidator's IM
+        self.liquidations.append(Liquidation(before, after))
+        # ENG-07: no account but the liquidated one and the liquidator loses equity, other than by what
+        # it newly owes of this market's shared loss (only the side opposite the liquidated one)
+        side = 1 if outcome.taken > 0 else -1  # the liquidated account's side
+        for k, then, now in zip(watched, others, after_others[: len(watched)], strict=True):
+            if k == by:
+                continue
+            owes = book.owed(k, m) - owed_before[k]
+            pays = outcome.shared is not None and book.positions[k][m][0] * side < 0
+            assert owes == 0 or pays, ENG_07
+            assert then.equity - now.equity == owes, ENG_07
+
+    # ------------------------------------------------------------ rules: accounts
+
+    @initialize(
+        decimals=st.sampled_from(DECIMALS),
+        opens=st.lists(
+            st.tuples(
+                st.integers(0, TRADERS - 1),
+                st.integers(1, TRADERS - 1),
+                st.booleans(),
+                st.integers(40, 100),  # percent of what both margins carry
+            ),
+            min_size=len(MARKETS),
+            max_size=len(MARKETS),
+        ),
+    )
+    def traders_open_positions(self, decimals, opens):
+        """Collateral of 6 or 18 decimals; in each market two traders trade 40..100% of what their
+        margin carries, at the index."""
+        self._start(decimals)
+        for m, (maker, offset, buy, fraction) in zip(MARKETS, opens, strict=True):
+            taker = (maker + offset) % TRADERS
+            self._sized_trade(maker, taker, m, buy, fraction, self.model.feeds[m].price, self.now + 1)
+
+    @rule(
+        index=st.integers(0, TRADERS - 1),
+        deposit=st.booleans(),
+        tokens=st.integers(1, 10_000),
+        dust=dusts,
+        fraction=st.integers(1, 100),
+        size_kind=st.sampled_from(["part", "all", "over"]),
+        gap=gaps,
+    )
+    def trader_moves_collateral(self, index, deposit, tokens, dust, fraction, size_kind, gap):
+        """`deposit`: 1..10,000 tokens (and dust); else a withdrawal of a percentage of what
+        min(equity, collateral) - IM frees (whole token units), all of it (with 18 decimals that leaves
+        exactly IM), or a little more."""
+        at, unit, book = self.now + gap, self.unit, self.book
+        if deposit:
+            amount = tokens * unit + dust % unit
+            self._at(at)
+            receipt = self.engine.deposit.attempt(amount, sender=self.actors[index])
+            assert receipt.status, receipt.error
+            book.cash[index] += amount * self.scale
+            book.balance += amount
+            self.cash_due.add(index)
+            return
+        free = self.model.free(index)
+        valid = min(free, book.balance) * (100 if size_kind == "all" else fraction) // 100
+        amount = free + 1 + dust % (100 * unit) if size_kind == "over" else valid
+        if amount == 0:
+            return
+        book = book.copy()
+        expected = self.model.withdraw(book, index, amount, at)
+        send = lambda: self.engine.withdraw.attempt(amount, self.actors[index], sender=self.actors[index])  # noqa: E731
+        if expected is not None:
+            self._reject(at, expected, send, ENG_06 if kind(expected) == HALTED else ENG_05)
+            return
+        self._at(at)
+        receipt = send()
+        assert receipt.status, receipt.error
+        self.model.book = book
+        self.cash_due.add(index)
+        self._after(book.held(index), [index])
+
+    @rule(
+        maker=st.integers(0, ACTORS - 1),
+        offset=st.integers(1, ACTORS - 1),
+        market=markets,
+        buy=st.booleans(),
+        size_kind=st.sampled_from(["part", "all", "over"]),
+        percent=st.integers(1, 100),
+        band=st.sampled_from(["inside", "edge", "outside"]),
+        price_offset=st.integers(-10_000, 10_000),
+        close=st.booleans(),
+        gap=gaps,
+    )
+    def accounts_trade(self, maker, offset, market, buy, size_kind, percent, band, price_offset, close, gap):
+        """Any two actors (the liquidator unloads too) trade a percentage of what both accounts' margin
+        carries, all of it to the unit, or just beyond; at a price inside the band, on its edge or just
+        outside; `close`: the taker closes its position in the market (if any)."""
+        taker = (maker + offset) % ACTORS
+        at = self.now + gap
+        price = self._fill_price(market, band, price_offset)
+        held = self.book.positions[taker][market][0]
+        if close and held:
+            self._trade(maker, taker, market, -held, price, at)
+        else:
+            self._sized_trade(maker, taker, market, buy, percent, price, at, size_kind)
+
+    @precondition(lambda self: self.model.liquidatable())
+    @rule(
+        rotate=st.booleans(),
+        index=st.integers(0, 2**16),
+        partial=st.booleans(),
+        fraction=st.integers(1, 99),
+        too_large=st.booleans(),
+        healthy=st.booleans(),
+        by_keeper=st.booleans(),
+        gap=gaps,
+    )
+    def liquidator_liquidates(self, rotate, index, partial, fraction, too_large, healthy, by_keeper, gap):
+        """A position the model has below maintenance (an insolvent account's first, or, `rotate`,
+        any): the most the size limit allows, or (`partial`) a fraction of it (an insolvent one: a
+        fraction of the position); `too_large`: beyond that. `by_keeper`: the small keeper first, taking
+        what its own IM allows, then the liquidator the rest. `healthy`: a position of an account at or
+        above maintenance instead, if there is one (ENG-03)."""
+        at = self.now + gap
+        if healthy and self._try_healthy(index, at):
+            return
+        self._liquidate_one(index if rotate else 0, partial, fraction, too_large, at, by_keeper)
+
+    def _liquidate_one(self, start, partial, fraction, too_large, at, by_keeper=False) -> None:
+        model = self.model
+        candidates = model.liquidatable()
+        if not candidates:
+            return
+        a, m = candidates[start % len(candidates)]
+        s = model.state(self.book, a)
+        held, risk = abs(self.book.positions[a][m][0]), RISKS[m]
+        limit = model.limit(s, a, m)
+        if s.equity <= 0:
+            amount = held + 1 if too_large else held * fraction // 100 if partial else held
+        else:
+            amount = limit + 1 if too_large else limit
+            if partial and not too_large:
+                amount = max(limit * fraction // 100, risk.dustSize)
+        if not too_large and 0 < held - amount < risk.dustSize:
+            amount = limit
+        amount = max(amount, 1)
+        if by_keeper and a != KEEPER and not too_large:
+            part = model.keeper_part(a, m, amount, at)
+            if part:
+                self._liquidation(a, m, part, at, KEEPER)
+                if part == amount or not model.liquidatable():
+                    return
+                size = self.book.positions[a][m][0]
+                now = model.state(self.book, a)
+                if now.liquidatable and size:
+                    # the liquidator takes the rest of an insolvent part (as many keepers would)
+                    self._liquidation(a, m, model.limit(now, a, m), self.now + 1)
+                return
+        self._liquidation(a, m, amount, at)
+
+    def _try_healthy(self, index, at) -> bool:
+        """Liquidate half a position of a trader at or above maintenance, if any (a rejection)."""
+        model, book = self.model, self.book
+        for k in range(TRADERS):
+            a = (index + k) % TRADERS
+            if not book.held(a) or model.state(book, a).liquidatable or model.first_halt(book, a, at):
+                continue
+            m = book.held(a)[index % len(book.held(a))]
+            self._liquidation(a, m, max(abs(book.positions[a][m][0]) // 2, RISKS[m].dustSize), at)
+            return True
+        return False
+
+    @precondition(lambda self: self.book.fees >= self.scale or (self.book.fees and any(self.book.shared)))
+    @rule(gap=gaps)
+    def fees_are_swept(self, gap):
+        """The accrued insurance shares first pay what positions owe of shared losses, market by market
+        (ENG-07); whole token units of the rest go to the fund."""
+        book = self.book.copy()
+        amount, recovered = self.model.sweep(book)
+        if amount == 0 and not recovered:
+            return
+        self._at(self.now + gap)
+        receipt = self.engine.sweepFees.attempt(sender=self.operator)
+        assert receipt.status, receipt.error
+        swept = receipt.event("FeesSwept")
+        assert (swept["amount"], swept["netted"]) == (amount, sum(e[2] for e in recovered)), ENG_07
+        assert self._recoveries(receipt) == recovered, ENG_07
+        self.model.book = book
+        self.fees_due = True
+        self.markets_due |= {e[0] for e in recovered}
+        self.owed_due |= set(range(ACTORS)) if recovered else set()
+
+    @staticmethod
+    def _recoveries(receipt) -> list[tuple]:
+        return [
+            (e.args["market"], e.args["longs"], e.args["amount"], e.args["unsettled"])
+            for e in receipt.events
+            if e.name == "LossRecovered"
+        ]
+
+    @precondition(lambda self: any(self.book.unsettled(m) > 0 for m in MARKETS))
+    @rule(lift=st.booleans(), gap=gaps)
+    def fund_covers_shared_losses_later(self, lift, gap):
+        """Anyone lets the fund pay, within its cap now, what a market's positions still owe (`lift`:
+        after the guardian lifts the COVER pause); a fund that pays nothing (paused, at its cap) makes
+        the call revert with its own error."""
+        model = self.model
+        m = next(m for m in MARKETS if self.book.unsettled(m) > 0)
+        if lift and self.now < model.cover_paused_until:
+            self._at(self.now + 1)
+            receipt = self.fund.setPause.attempt(SCOPE_COVER, 0, sender=self.guardian)
+            assert receipt.status, receipt.error
+            model.cover_paused_until = 0
+        at = self.now + gap
+        book = self.book.copy()
+        owed_total = sum(max(side.unsettled, 0) for side in book.losses[m])
+        paid = model.cover(book, owed_total, at)
+        send = lambda: self.engine.coverLoss.attempt(m, sender=self.operator)  # noqa: E731
+        if paid == 0:
+            self._reject(at, ("MarginEngineFundPaidNothing", {"market": m, "owed": owed_total}), send)
+            return
+        events = model.recover_market(book, m, paid)
+        self._at(at)
+        receipt = send()
+        assert receipt.status, receipt.error
+        assert self._recoveries(receipt) == events, ENG_07
+        model.book = book
+        self.fees_due = True
+        self.markets_due.add(m)
+        self.owed_due |= set(range(ACTORS))
+
+    @precondition(lambda self: any(self.book.reduce_only))
+    @rule(gap=gaps)
+    def guardian_reopens_market(self, gap):
+        """The guardian lifts a reduce-only market (what its positions owe stays owed)."""
+        m = next(m for m in MARKETS if self.book.reduce_only[m])
+        self._at(self.now + gap)
+        receipt = self.engine.setReduceOnly.attempt(m, False, sender=self.guardian)
+        assert receipt.status, receipt.error
+        self.book.reduce_only[m] = False
+        self.markets_due.add(m)
+
+    @rule(seconds=st.integers(60, 3 * HOUR), gap=gaps)
+    def fund_cover_is_paused(self, seconds, gap):
+        """The guardian pauses the fund's COVER for a while: bad debt meanwhile is shared (ENG-07)."""
+        self._pause_cover(seconds, self.now + gap)
+
+    def _pause_cover(self, seconds: int, at: int) -> None:
+        self._at(at)
+        receipt = self.fund.setPause.attempt(SCOPE_COVER, at + seconds, sender=self.guardian)
+        assert receipt.status, receipt.error
+        self.model.cover_paused_until = at + seconds
+
+    @precondition(lambda self: any(self.book.shared))
+    @rule(order=st.permutations(range(ACTORS)), gap=gaps)
+    def everyone_withdraws_in_random_order(self, order, gap):
+        """After a shared loss, every account withdraws all its margin frees (whole tokens), in a random
+        order: each gets exactly what the rules leave it, whoever goes first (ENG-08). The chain is then
+        put back, so the run goes on with its collateral."""
+        self._exits(order, gap)
+
+    def _exits(self, order, gap: int) -> None:
+        chain, model = self.chain, self.model
+        snapshot = chain.snapshot()
+        book, at = self.book.copy(), self.now + gap
+        for k in order:
+            if model.first_halt(book, k, at):
+                continue
+            s = model.state(book, k)
+            amount = max(s.without_profit - s.initial_margin, 0) // self.scale
+            if amount == 0:
+                continue
+            assert model.withdraw(book, k, amount, at) is None, ENG_08
+            chain.warp(at)
+            before = self.token.balanceOf(self.actors[k])
+            receipt = self.engine.withdraw.attempt(amount, self.actors[k], sender=self.actors[k])
+            assert receipt.status, f"{ENG_08}: {receipt.error}"
+            assert self.token.balanceOf(self.actors[k]) - before == amount, ENG_08
+            at += 1
+        chain.revert(snapshot)  # the clock too: back at self.now
+
+    # ------------------------------------------------------------ rules: prices and time
+
+    @rule(
+        market=markets,
+        jump=st.booleans(),
+        bps=st.integers(-800, 800),
+        jump_bps=st.integers(5_100, 8_000),
+        gap=gaps,
+    )
+    def price_moves(self, market, jump, bps, jump_bps, gap):
+        """Up to 8% from the served price (which also clears a tripped breaker, or ends staleness);
+        `jump`: 51..80% up or down, beyond maxDeviation, so the breaker trips (or, tripped already,
+        takes a new candidate)."""
+        if jump:
+            bps = jump_bps if bps >= 0 else -jump_bps
+        self._poke(market, scaled(self.model.feeds[market].price, bps), self.now + gap)
+
+    @precondition(lambda self: any(f.tripped_at for f in self.model.feeds))
+    @rule(confirm=st.booleans(), bps=st.integers(-300, 300), gap=gaps)
+    def breaker_confirms_or_clears(self, confirm, bps, gap):
+        """Near the level once confirmDelay has passed since it was set (the new level is served), or
+        near the served price (the move reverted)."""
+        m = next(m for m in MARKETS if self.model.feeds[m].tripped_at)
+        f = self.model.feeds[m]
+        if confirm:
+            self._poke(m, scaled(f.level, bps), max(self.now + gap, f.level_since + CONFIRM_DELAY))
+        else:
+            self._poke(m, scaled(f.price, bps), self.now + gap)
+
+    @rule(
+        nearest=st.booleans(),
+        depth=st.sampled_from(["edge", "partial", "partial", "insolvent"]),
+        bps=st.integers(1, 200),
+        keeper=st.booleans(),
+        partial=st.booleans(),
+        fraction=st.integers(1, 99),
+        by_keeper=st.booleans(),
+        gap=gaps,
+    )
+    def price_moves_to_liquidation(self, nearest, depth, bps, keeper, partial, fraction, by_keeper, gap):
+        """Of the two trader positions closest to liquidation, (`nearest`) the closest: just past its
+        liquidation price, between it and the bankruptcy price, or up to 2% past the bankruptcy price
+        (other prices fixed, at the current rate). A move beyond maxDeviation trips. `keeper`: the
+        liquidator (or, `by_keeper`, the keeper first) acts at once (as in liquidator_liquidates), if it
+        can."""
+        if self._to_liquidation(nearest, depth, bps, gap) and keeper and self.model.liquidatable():
+            self._liquidate_one(0, partial, fraction, False, self.now + 1, by_keeper)
+
+    @precondition(lambda self: any(self.book.held(a) for a in range(TRADERS)))
+    @rule(
+        nearest=st.booleans(),
+        bps=st.integers(1, 500),
+        fraction=st.integers(10, 90),
+        order=st.permutations(range(ACTORS)),
+        gap=gaps,
+    )
+    def crash_beyond_the_fund(self, nearest, bps, fraction, order, gap):
+        """A crash the fund does not absorb: the guardian pauses the fund's COVER, the price of a
+        position closest to liquidation moves up to 5% past its bankruptcy price, the keeper takes what
+        its IM allows and the liquidator the rest, in parts, and then every account withdraws what its
+        margin frees in a random order (ENG-07, ENG-08)."""
+        self._pause_cover(3 * HOUR, self.now + gap)
+        if not self._to_liquidation(nearest, "insolvent", bps, 1):
+            return
+        for _ in range(4):
+            if not self.model.liquidatable():
+                break
+            self._liquidate_one(0, True, fraction, False, self.now + 1, True)
+        if any(self.book.shared):
+            self._exits(order, 1)
+
+    def _to_liquidation(self, nearest: bool, depth: str, bps: int, gap: int) -> bool:
+        """price_moves_to_liquidation's move; False if there was none to make."""
+        model = self.model
+        distances = []
+        for a in range(TRADERS):
+            for m in self.book.held(a):
+                liquidation, bankruptcy = model.liquidation_prices(a, m)
+                price = model.feeds[m].price
+                distances.append((abs(liquidation - price) * WAD // price, a, m, liquidation, bankruptcy))
+        if not distances:
+            return False
+        distances.sort()
+        _, a, m, liquidation, bankruptcy = distances[0 if nearest else min(1, len(distances) - 1)]
+        side = 1 if self.book.positions[a][m][0] > 0 else -1  # longs go below these prices, shorts above
+        if depth == "edge":
+            target = liquidation - side * liquidation * bps // 10_000
+        elif depth == "partial":
+            target = bankruptcy + (liquidation - bankruptcy) * bps // 200
+        else:
+            target = bankruptcy - side * bankruptcy * bps // 10_000
+        if target <= 0:
+            return False  # no positive price liquidates this long
+        self._poke(m, clamp(target), self.now + gap)
+        return True
+
+    @rule(
+        span=st.sampled_from(["short", "short", "edge", "stale"]),
+        market=markets,
+        last_live=st.booleans(),
+        seconds=st.integers(1, 900),
+    )
+    def time_passes(self, span, market, last_live, seconds):
+        """Up to 15 minutes; or to the second before `market`'s price is (`last_live`) in its last live
+        second or its first stale one, so the next transaction a second later is on the edge; or up to
+        an hour past maxStaleness of the fresher price: both go stale."""
+        feeds = self.model.feeds
+        if span == "edge":
+            edge = feeds[market].updated_at + MAX_STALENESS - (1 if last_live else 0)
+            if edge <= self.now:
+                return
+            self.now = edge
+        elif span == "stale":
+            freshest = max(f.updated_at for f in feeds)
+            self.now = max(self.now, freshest + MAX_STALENESS) + 1 + seconds * 4
+        else:
+            self.now += seconds
+        self.chain.warp(self.now)
+        self.time_moved = True
+
+    # ------------------------------------------------------------ invariants
+
+    @invariant()
+    def eng_01_the_books_balance(self):
+        b, engine, scale = self.book, self.engine, self.scale
+        balance = self.token.balanceOf(engine.address)
+        assert balance == b.balance, ENG_01
+        assert balance * scale == sum(b.cash) + b.fees - sum(b.unsettled(m) for m in MARKETS), ENG_01
+        for a in sorted(self.cash_due):
+            assert engine.cash(self.actors[a]) == b.cash[a], ENG_01
+        if self.fees_due:
+            assert (engine.fees(), self.token.balanceOf(self.fund.address)) == (b.fees, b.fund_balance), (
+                ENG_01
+            )
+        self.cash_due.clear()
+        self.fees_due = False
+
+    @invariant()
+    def eng_02_sizes_sum_to_zero(self):
+        b, engine, model = self.book, self.engine, self.model
+        for m in MARKETS:
+            assert sum(p[m][0] for p in b.positions) == 0, ENG_02
+            assert b.open_interest[m] == sum(max(p[m][0], 0) for p in b.positions), ENG_02
+        due = sorted(self.positions_due)
+        for a in due:
+            for m in MARKETS:
+                assert tuple(engine.position(self.actors[a], m)) == b.positions[a][m], ENG_02
+        for m in sorted(self.markets_due):
+            market = engine.market(m)
+            assert market.openInterest == b.open_interest[m], ENG_02
+            shared = (market.sharedLoss, market.recoveredLoss, market.lossShared)
+            assert shared == (b.shared[m], b.recovered[m], b.shared[m] > 0), ENG_07
+            modelled = [tuple(vars(side).values()) for side in b.losses[m]]
+            assert [tuple(market.longs), tuple(market.shorts)] == modelled, ENG_07
+            assert market.reduceOnly == b.reduce_only[m], ENG_07
+        # the margin figures too, where every price the account needs is live
+        for a in due:
+            if all(model.halt(m, self.now) is None for m in b.held(a)):
+                assert chain_state(engine.accountState(self.actors[a])) == model.state(b, a), ENG_02
+        self.positions_due.clear()
+        self.markets_due.clear()
+
+    @invariant()
+    def eng_07_eng_08_every_loss_owned_and_every_claim_covered(self):
+        """What each position owes matches the chain (ENG-07), and the token balance covers every
+        account's settled cash and the fees at once, whatever order they withdraw in (ENG-08)."""
+        b = self.book
+        owed = [[b.owed(a, m) for m in MARKETS] for a in range(ACTORS)]
+        assert b.balance * self.scale >= sum(b.cash) + b.fees - sum(map(sum, owed)), ENG_08
+        for m in MARKETS:  # rounding up: positions owe at least what is unsettled
+            assert sum(owed[a][m] for a in range(ACTORS)) >= b.unsettled(m), ENG_08
+        if any(b.shared):
+            for a in sorted(self.owed_due):
+                for m in MARKETS:
+                    assert self.engine.lossOwed(self.actors[a], m) == owed[a][m], ENG_07
+        self.owed_due.clear()
+
+    @invariant()
+    def eng_03_eng_04_liquidations_only_below_maintenance_and_never_lower_the_ratio(self):
+        for before, after in self.liquidations:
+            assert before.equity < before.maintenance_margin, ENG_03
+            if before.equity > 0 and after.maintenance_margin > 0:  # partial: positions remain
+                kept = after.equity * before.maintenance_margin >= before.equity * after.maintenance_margin
+                assert kept, ENG_04
+        self.liquidations.clear()
+
+    @invariant()
+    def eng_05_withdrawals_and_new_risk_leave_initial_margin(self):
+        for state in self.margined:
+            assert state.without_profit >= state.initial_margin, ENG_05
+        self.margined.clear()
+
+    @invariant()
+    def eng_06_no_halted_price_was_used(self):
+        for status in self.priced:
+            assert status == OK, ENG_06
+        self.priced.clear()
+
+    @invariant()
+    def oracles_and_rates_match_the_model(self):
+        """After a poke: the served price, updatedAt, status, volatility and rate; after time passed:
+        the statuses (the head's time is the model's)."""
+        model = self.model
+        poked = sorted(self.poked)
+        for m in list(MARKETS) if self.time_moved else poked:
+            f = model.feeds[m]
+            assert tuple(self.oracles[m].latest()) == (f.price, f.updated_at, model.status(m, self.now)), (
+                ENG_06
+            )
+        for m in poked:
+            assert self.oracles[m].annualisedVolatility() == model.feeds[m].volatility(), ENG_06
+            if model.status(m, self.now) == OK:
+                assert self.engine.mmr(m) == model.rates[m], ENG_05
+        self.poked.clear()
+        self.time_moved = False

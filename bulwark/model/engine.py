@@ -122,9 +122,10 @@ class SideLoss:
 
     def owed(self, size: int, snapshot: int, era: int) -> int:
         """What a position of `size` with this `snapshot` and `era` owes."""
-        if size == 0 or era != self.era:
+        if size == 0:
             return 0
-        return ceil_div(ceil_div(abs(size) * (self.index - snapshot), WAD) * self.scale, WAD)
+        start = snapshot if era == self.era else 0  # an older era was recovered in full
+        return ceil_div(ceil_div(abs(size) * (self.index - start), WAD) * self.scale, WAD)
 
     def share(self, amount: int, open_interest: int) -> int:
         """The side owes `amount` more, pro rata to size over `open_interest`; returns the new index."""

@@ -9,7 +9,8 @@ import {IMarginEngine} from "../interfaces/IMarginEngine.sol";
 /// @notice One side (longs or shorts) of a market's shared losses: what the fund did not pay, owed by the
 ///         side's positions pro rata to size, and recovered later pro rata to what each still owes.
 /// @dev A position of |size| with snapshot s in era e owes ceil(ceil(|size| * (index - s)) * scale) while e
-///      is the side's era, else nothing. A share of `amount` over `openInterest` adds
+///      is the side's era, else ceil(ceil(|size| * index) * scale): an older era was recovered in full, and
+///      the position owes the current era's losses from its start. A share of `amount` over `openInterest` adds
 ///      ceil(ceil(amount / openInterest) / scale) to the index (so a later recovery shrinks it too); a
 ///      recovery of a fraction f of what the side owes multiplies the scale by (1 - f), rounded up (what
 ///      positions owe never falls below what is unsettled); recovering all of it starts a new era.
@@ -25,8 +26,10 @@ library SharedLoss {
         view
         returns (uint256)
     {
-        if (era != side.era) return 0;
-        uint256 unscaled = Math.mulDiv(size, side.index - snapshot, WAD, Math.Rounding.Ceil);
+        // A snapshot from an earlier era was paid in full by that era's recovery; the position owes
+        // the current era's losses from its start (index 0), like every position the side held then.
+        uint256 from = era == side.era ? snapshot : 0;
+        uint256 unscaled = Math.mulDiv(size, side.index - from, WAD, Math.Rounding.Ceil);
         return Math.mulDiv(unscaled, side.scale, WAD, Math.Rounding.Ceil);
     }
 

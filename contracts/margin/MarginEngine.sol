@@ -54,7 +54,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         int128 size; // [wad base] + long, - short
         int128 openNotional; // [wad] signed cost basis of the open size
         uint192 lossSnapshot; // its side's loss index when it last changed
-        uint64 lossEra; // its side's loss era then (an older era owes nothing)
+        uint64 lossEra; // its side's loss era then (a snapshot of an older era counts from the current era's start)
     }
 
     /// @dev Index prices and maintenance rates read in this transaction (0 = not read yet).
@@ -389,7 +389,8 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     }
 
     /// @dev What a position owes of its market's shared losses:
-    ///      ceil(ceil(|size| * (side index - snapshot)) * side scale), nothing if its era has passed.
+    ///      ceil(ceil(|size| * (side index - snapshot)) * side scale), the snapshot counting as 0 (the current
+    ///      era's start) if its era has passed.
     function _owed(MarketState storage s, Position storage p) private view returns (uint256) {
         if (!s.lossShared) return 0;
         int256 size = p.size;

@@ -38,7 +38,8 @@ def keepers(accounts, token, engine, helper):
 
 
 def everyone(traders, liquidator, *more):
-    return [*traders, liquidator, *more]
+    """Every account that touched the engine, each once (the bystander accounts[7] is a keeper too)."""
+    return list(dict.fromkeys([*traders, liquidator, *more]))
 
 
 def test_two_keepers_each_close_part_of_an_insolvent_whale_at_the_debt_it_had(
@@ -308,4 +309,34 @@ def test_sweep_fees_first_nets_what_positions_owe_of_shared_losses(
         assert exact <= now <= exact + before // WAD + 2, ENG_07
     assert engine.unsettledLoss(ETH) == unsettled - fees
     balance, claims = books(engine, token, everyone(traders, liquidator, shared_loss))
+    assert balance == claims, ENG_01
+
+
+def test_positions_from_before_a_full_recovery_owe_their_part_of_the_next_shared_loss(
+    helper, engine, token, fund, guardian, stranger, shared_loss, traders, liquidator, keepers, operator
+):
+    """Found by the engine machine on the lane: once the fund has recovered all of a side's loss (a new
+    era), a second shared loss must be owed by every position of that side, those held since before the
+    recovery too (traders[1] short 60, traders[2] short 40), not only by positions opened since."""
+    helper.next()
+    fund.setPause(SCOPE_COVER, 0, sender=guardian)
+    engine.coverLoss(ETH, sender=stranger)  # all of it: the short side starts a new era
+    assert engine.unsettledLoss(ETH) == 0
+    engine.setReduceOnly(ETH, False, sender=guardian)
+    # a new whale, long 100 at 1,740 from the two keepers (short 50 each), insolvent at 1,500
+    helper.deposit(traders[0], 18_000)
+    for keeper in keepers:
+        engine.setOperator(operator, True, sender=keeper)
+        helper.fill(keeper, traders[0], ETH, units(50), 1_740 * WAD)
+    fund.setPause(SCOPE_COVER, helper.now + 86_400, sender=guardian)  # the fund pays nothing this time
+    helper.set_price(ETH, 1_500 * WAD)
+    receipt = engine.liquidate(traders[0], ETH, units(100), sender=liquidator)
+    shared = event(receipt, "LossShared")
+    assert shared.openInterest == units(200)  # 60 + 40 + 50 + 50 short
+    shorts = [traders[1], traders[2], *keepers]
+    owed = [engine.lossOwed(a, ETH) for a in shorts]
+    per_unit = -(-shared.amount * WAD // units(200))  # rounded up, as the index is
+    assert owed == [-(-units(s) * per_unit // WAD) for s in (60, 40, 50, 50)], ENG_07
+    assert sum(owed) >= engine.unsettledLoss(ETH) == shared.amount, ENG_08
+    balance, claims = books(engine, token, everyone(traders, liquidator, shared_loss, *keepers))
     assert balance == claims, ENG_01

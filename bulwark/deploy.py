@@ -25,8 +25,6 @@ from bulwark.model.oracle import OracleConfig
 from bulwark.params import THRESHOLDS, SuiteParams, token_units, wad
 from bulwark.reports import feed_id, reporter_test_keys
 
-DAY = 86_400
-
 
 class DeploymentError(RuntimeError):
     """The deployment cannot go on or went wrong; the message is one line."""

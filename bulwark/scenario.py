@@ -22,10 +22,11 @@ from rich.console import Console
 from bulwark.approvals import Call, pause_message, schedule_message, sign_all
 from bulwark.deployments import verify_suite
 from bulwark.ledger import Tally
-from bulwark.margin import WAD, value
-from bulwark.market import reported_prices, units
+from bulwark.margin import value
+from bulwark.market import reported_prices
 from bulwark.reports import sign_batch
 from bulwark.tables import dec, pct, ratio, wad
+from bulwark.units import WAD, to_wad_nearest
 from bulwark.walk import Walk
 
 ETH, BTC = 0, 1  # the crashing market and the second one (first two markets of the file)
@@ -126,7 +127,7 @@ class Crash(Walk):
             (c.bob, "bob", BTC, 0.02, START[BTC]),
         ]
         for taker, who, market, size, price in trades:
-            v.fill(c.maker, taker, market, units(size), units(price))
+            v.fill(c.maker, taker, market, to_wad_nearest(size), to_wad_nearest(price))
             self.say(f"{who} buys {size} {self.names[market]} at {price:,} from the maker (operator fill)")
             self.margin_ok(who, taker)
             self.margin_ok("maker", c.maker)
@@ -140,8 +141,8 @@ class Crash(Walk):
         hostile, honest = plan.reporter_keys[:f], plan.reporter_keys[f:quorum]
         self.step(f"{f} of {self.names[ETH]}'s reporter keys leak: the attacker relays a poke")
         at = self.clock.tick()
-        live = reported_prices(units(START[ETH]), len(honest))
-        fake = units(START[ETH]) * 91 // 100
+        live = reported_prices(to_wad_nearest(START[ETH]), len(honest))
+        fake = to_wad_nearest(START[ETH]) * 91 // 100
         epoch = oracle.nextEpoch()
         prices = [fake] * len(hostile) + live
         batch = sign_batch(
@@ -200,7 +201,9 @@ class Crash(Walk):
         self.trip_time = tripped.trippedAt
         bob_cash = e.cash(c.bob)
         held = {m: e.position(c.bob, m)[0] for m in (ETH, BTC)}
-        at_candidate = bob_cash + value(held[ETH], units(GAP)) + value(held[BTC], units(START[BTC]))
+        at_candidate = (
+            bob_cash + value(held[ETH], to_wad_nearest(GAP)) + value(held[BTC], to_wad_nearest(START[BTC]))
+        )
         self.say(
             f"at the candidate {GAP:,} bob's equity would be {wad(at_candidate)} (bulwark.margin): "
             "insolvent, but nothing may act on an unconfirmed price"
@@ -211,7 +214,7 @@ class Crash(Walk):
             self.revert(
                 f"bob trades {self.names[BTC]} (his margin needs {self.names[ETH]})",
                 e.fill,
-                (c.maker, c.bob, BTC, -units(0.01), units(START[BTC])),
+                (c.maker, c.bob, BTC, -to_wad_nearest(0.01), to_wad_nearest(START[BTC])),
                 sender=c.operator,
             ),
         ]
@@ -247,7 +250,7 @@ class Crash(Walk):
         error = self.revert(
             f"keeper buys {self.names[BTC]} from the maker (a live market)",
             e.fill,
-            (c.maker, c.keeper, BTC, units(0.01), units(START[BTC])),
+            (c.maker, c.keeper, BTC, to_wad_nearest(0.01), to_wad_nearest(START[BTC])),
             sender=c.operator,
         )
         if error != "GuardedPaused":

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from eth_account import Account
 
-from bulwark.margin import WAD, RiskParams
+from bulwark.margin import RiskParams
 from bulwark.model.oracle import OracleConfig
 from bulwark.reports import feed_id, relay, reporter_test_keys
+from bulwark.units import WAD
 
 AAVE_V3_LIQUIDATION_GAS = 340_000  # Aave v3 liquidationCall, as commonly measured (not measured here)
 LIQUIDATION_TARGET = 200_000

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bulwark.approvals import Call, pause_message, schedule_message, sign_all
-from bulwark.deploy import DAY, GuardianBounds, deploy_pause_guardian
+from bulwark.deploy import GuardianBounds, deploy_pause_guardian
+from bulwark.units import DAY
 
 # The figure the comparison column divides by: a Safe execTransaction with two owner signatures,
 # ~77,000 gas as commonly documented for Safe (not measured here; see `measure_safe_gas` for that).

@@ -57,7 +57,6 @@ from hypothesis.stateful import (
 
 from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_05, ENG_06, ENG_07, ENG_08
 from bulwark.margin import (
-    WAD,
     AccountState,
     RiskParams,
     SideLoss,
@@ -71,6 +70,7 @@ from bulwark.margin import (
     value,
 )
 from bulwark.model.oracle import Volatility, annualise
+from bulwark.units import HOUR, WAD, to_wad_down
 from tests.helpers import event, reverts
 from tests.unit.fund.conftest import BUCKET_SECONDS, OUTFLOW_BUCKETS, PARAMS, SCOPE_COVER
 from tests.unit.margin.conftest import (  # noqa: F401  (fixtures this test requests)
@@ -84,15 +84,13 @@ from tests.unit.margin.conftest import (  # noqa: F401  (fixtures this test requ
     operator,
     oracles,
     traders,
-    units,
 )
 
-HOUR = 3600
 MARKETS = (ETH, BTC)
 # ETH: the suite's defaults with a reachable open-interest cap; BTC: margin grows with volatility
 RISKS = {
-    ETH: RiskParams(openInterestCap=units(150)),
-    BTC: RiskParams(volMultiplier=WAD // 2, openInterestCap=units(8)),
+    ETH: RiskParams(openInterestCap=to_wad_down(150)),
+    BTC: RiskParams(volMultiplier=WAD // 2, openInterestCap=to_wad_down(8)),
 }
 MAX_STALENESS, CONFIRM_DELAY = ORACLE_CONFIG.maxStaleness, ORACLE_CONFIG.confirmDelay
 VOLATILITY_TAU, VOLATILITY_INTERVAL = ORACLE_CONFIG.volatilityTau, ORACLE_CONFIG.volatilityInterval

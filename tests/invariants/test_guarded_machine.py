@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from bulwark.invariants import GRD_03, GRD_04
+from bulwark.units import HOUR
 
 ALPHA, BETA = 1 << 0, 1 << 1
 SCOPES = (ALPHA, BETA)
-HOUR = 3600
 
 
 def test_guarded_state_machine(project, chain, guardian, stranger, accounts):

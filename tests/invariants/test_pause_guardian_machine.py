@@ -44,13 +44,13 @@ from bulwark.approvals import (
     with_high_s,
 )
 from bulwark.invariants import GRD_01, GRD_02, GRD_03, GRD_04, GRD_05
+from bulwark.units import DAY, HOUR
 from tests.helpers import reverts
 
 ALPHA, BETA = 1 << 0, 1 << 1
 SCOPES = (ALPHA, BETA)
 KNOWN_SCOPES = ALPHA | BETA
 LOSS_SHIFTING = BETA  # GuardedMock.lossShiftingScopes()
-HOUR, DAY = 3600, 86_400
 ZERO = to_checksum_address("0x" + "00" * 20)
 UNSET, SCHEDULED, EXECUTED, CANCELLED = range(4)  # IPauseGuardian.OperationState
 UNSCHEDULED_SALT = (2**64).to_bytes(32, "big")  # never handed out (schedule counts salts from 0)

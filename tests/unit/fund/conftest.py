@@ -7,9 +7,9 @@ from typing import NamedTuple
 
 import pytest
 
+from bulwark.units import DAY, to_units_down
 from tests.helpers import ChainClock
 
-DAY, HOUR = 86_400, 3_600
 SCOPE_DEPOSIT, SCOPE_REQUEST, SCOPE_REDEEM, SCOPE_COVER = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 DECIMALS_OFFSET = 6
 VIRTUAL_SHARES = 10**DECIMALS_OFFSET
@@ -70,20 +70,22 @@ def fund(project, guardian, token, engine, stakers):
 
 
 class FundHelper(ChainClock):
-    """Amounts in whole tokens (`units`) and actions at explicit, increasing block times."""
+    """Amounts in whole tokens (`units_down`) and actions at explicit, increasing block times."""
 
     def __init__(self, fund, token, chain):
         super().__init__(chain)
         self.fund = fund
         self.token = token
-        self.unit = 10 ** token.decimals()
+        self.decimals = token.decimals()
+        self.unit = 10**self.decimals
 
-    def units(self, tokens: float) -> int:
-        return int(tokens * self.unit)
+    def units_down(self, tokens: float) -> int:
+        """Whole tokens in the token's smallest units, truncated."""
+        return to_units_down(tokens, self.decimals)
 
     def deposit(self, staker, tokens: float, at: int | None = None):
         self.at(self.now + 1 if at is None else at)
-        return self.fund.deposit(self.units(tokens), staker, sender=staker)
+        return self.fund.deposit(self.units_down(tokens), staker, sender=staker)
 
     def request(self, staker, shares: int, at: int | None = None):
         self.at(self.now + 1 if at is None else at)
@@ -95,7 +97,7 @@ class FundHelper(ChainClock):
 
     def cover(self, engine, tokens: float, at: int | None = None):
         self.at(self.now + 1 if at is None else at)
-        return self.fund.cover(self.units(tokens), sender=engine)
+        return self.fund.cover(self.units_down(tokens), sender=engine)
 
     def value(self, shares: int) -> int:
         """ERC4626 convertToAssets, recomputed in Python from the fund's balance and supply."""

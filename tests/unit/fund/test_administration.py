@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bulwark.invariants import GRD_04
+from bulwark.units import DAY, HOUR
 from tests.helpers import deploy_reverts, event, reverts
 from tests.unit.fund.conftest import (
-    DAY,
-    HOUR,
     PARAMS,
     SCOPE_COVER,
     SCOPE_DEPOSIT,

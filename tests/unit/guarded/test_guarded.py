@@ -4,11 +4,11 @@ import ape
 import pytest
 
 from bulwark.invariants import GRD_03, GRD_04
+from bulwark.units import HOUR
 from tests.helpers import reverts
 
 ALPHA = 1 << 0
 BETA = 1 << 1
-HOUR = 3600
 
 
 def latest_timestamp(chain) -> int:

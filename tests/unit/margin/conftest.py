@@ -9,9 +9,10 @@ import pytest
 from eth_account import Account
 
 from bulwark.ledger import engine_claims
-from bulwark.margin import WAD, AccountState, RiskParams
+from bulwark.margin import AccountState, RiskParams
 from bulwark.model.oracle import local_config
 from bulwark.reports import feed_id, relay, reporter_test_keys
+from bulwark.units import WAD
 from tests.helpers import ChainClock
 from tests.unit.fund.conftest import deploy_fund
 
@@ -22,11 +23,6 @@ REPORTERS = 3
 # three reporters, all needed (tolerating no hostile key); a wide breaker (50%) for crash tests
 ORACLE_CONFIG = local_config(faultTolerance=0, maxDeviation=WAD // 2)
 START_PRICES = {ETH: 2_000 * WAD, BTC: 30_000 * WAD}
-
-
-def units(amount: float) -> int:
-    """A size or price in WAD, e.g. units(1.5) == 1.5e18."""
-    return int(amount * 10**6) * 10**12
 
 
 def deploy_oracle(project, guardian, name: str):

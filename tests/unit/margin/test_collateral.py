@@ -4,9 +4,9 @@ min(equity, collateral) >= IM afterwards (ENG-05), the accounting identity holds
 from __future__ import annotations
 
 from bulwark.invariants import ENG_01, ENG_05, ENG_06
-from bulwark.margin import WAD
+from bulwark.units import WAD, to_wad_down
 from tests.helpers import event, reverts
-from tests.unit.margin.conftest import ETH, SCOPE_DEPOSIT, SCOPE_WITHDRAW, units
+from tests.unit.margin.conftest import ETH, SCOPE_DEPOSIT, SCOPE_WITHDRAW
 
 
 def test_deposit_credits_cash_in_wad(helper, engine, token, traders):
@@ -40,7 +40,7 @@ def test_withdraw_more_than_cash_reverts(helper, engine, traders):
 def test_withdraw_keeps_initial_margin_and_excludes_unrealised_profit(helper, engine, traders):
     helper.deposit(traders[0], 1_000)
     helper.deposit(traders[1], 1_000)
-    helper.fill(traders[1], traders[0], ETH, units(1), 2_000 * WAD)  # trader 0 long 1 ETH at 2000
+    helper.fill(traders[1], traders[0], ETH, to_wad_down(1), 2_000 * WAD)  # trader 0 long 1 ETH at 2000
     helper.set_price(ETH, 2_200 * WAD)  # +200 unrealised
     state = helper.state(traders[0])
     assert state.equity == 1_200 * WAD and state.collateral == 1_000 * WAD
@@ -61,7 +61,7 @@ def test_withdraw_keeps_initial_margin_and_excludes_unrealised_profit(helper, en
 def test_unrealised_loss_counts_against_withdrawals(helper, engine, traders):
     helper.deposit(traders[0], 1_000)
     helper.deposit(traders[1], 1_000)
-    helper.fill(traders[1], traders[0], ETH, units(1), 2_000 * WAD)
+    helper.fill(traders[1], traders[0], ETH, to_wad_down(1), 2_000 * WAD)
     helper.set_price(ETH, 1_800 * WAD)  # -200 unrealised
     state = helper.state(traders[0])
     assert state.equity == 800 * WAD and state.collateral == 1_000 * WAD
@@ -120,7 +120,7 @@ def test_withdrawals_halt_while_a_held_markets_oracle_is_paused_and_resume_after
     helper.deposit(traders[0], 1_000)
     helper.deposit(traders[1], 1_000)
     helper.deposit(traders[2], 1_000)
-    helper.fill(traders[1], traders[0], ETH, units(1), 2_000 * WAD)
+    helper.fill(traders[1], traders[0], ETH, to_wad_down(1), 2_000 * WAD)
     until = helper.now + 600
     oracles[ETH].setPause(2, until, sender=guardian)  # MedianOracle SCOPE_READ
     with reverts(oracles[ETH].GuardedPaused, scope=2, pausedUntil=until):

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 from bulwark.invariants import ENG_01, ENG_02, ENG_07, ENG_08
-from bulwark.margin import WAD
+from bulwark.units import WAD, to_wad_down
 from tests.helpers import event, reverts
 from tests.unit.fund.conftest import SCOPE_COVER
-from tests.unit.margin.conftest import BTC, ETH, RISK, books, open_interest_sum, units
+from tests.unit.margin.conftest import BTC, ETH, RISK, books, open_interest_sum
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def whale(helper, traders, liquidator):
     helper.deposit(traders[0], 25_000)
     helper.deposit(traders[2], 100_000)
     helper.deposit(liquidator, 100_000)
-    helper.fill(traders[2], traders[0], ETH, units(100), 2_000 * WAD)
+    helper.fill(traders[2], traders[0], ETH, to_wad_down(100), 2_000 * WAD)
     return traders[0]
 
 
@@ -47,20 +47,20 @@ def test_two_keepers_each_close_part_of_an_insolvent_whale_at_the_debt_it_had(
     helper.set_price(ETH, 1_740 * WAD)
     assert helper.state(whale).equity == -1_000 * WAD
     with reverts(engine.MarginEngineInsufficientMargin, account=keepers[0]):
-        engine.liquidate(whale, ETH, units(100), sender=keepers[0])  # one keeper cannot take it all
+        engine.liquidate(whale, ETH, to_wad_down(100), sender=keepers[0])  # one keeper cannot take it all
 
     fund_before = token.balanceOf(fund)
-    first = engine.liquidate(whale, ETH, units(50), sender=keepers[0])
-    second = engine.liquidate(whale, ETH, units(50), sender=keepers[1])
+    first = engine.liquidate(whale, ETH, to_wad_down(50), sender=keepers[0])
+    second = engine.liquidate(whale, ETH, to_wad_down(50), sender=keepers[1])
     assert engine.position(whale, ETH) == (0, 0) and engine.cash(whale) == 0
-    assert [engine.position(k, ETH)[0] for k in keepers] == [units(50), units(50)]
+    assert [engine.position(k, ETH)[0] for k in keepers] == [to_wad_down(50), to_wad_down(50)]
 
     # the debt booked is the 1,000 the whale owed when it became insolvent, half per part
     debts = [event(r, "BadDebt").debt for r in (first, second)]
     assert debts == [500 * WAD, 500 * WAD] and sum(debts) == 1_000 * WAD, ENG_07
     # the bonus, 2% of the part's notional, is paid by the fund within its cap (1,000 per window):
     # the first part's cover pays its debt (500), then 500 of its 1,740 bonus; the second finds the cap used
-    nominal = units(50) * 1_740 * RISK.liquidationBonus // WAD
+    nominal = to_wad_down(50) * 1_740 * RISK.liquidationBonus // WAD
     assert nominal == 1_740 * WAD
     assert [event(r, "Liquidated").bonus for r in (first, second)] == [500 * WAD, 0]
     assert [event(r, "BadDebt").covered for r in (first, second)] == [500 * WAD, 0]
@@ -80,13 +80,13 @@ def test_an_insolvent_part_may_not_leave_dust_or_exceed_the_position(helper, eng
         engine.MarginEngineLiquidationTooLarge,
         account=whale,
         market=ETH,
-        amount=units(100) + 1,
-        maximum=units(100),
+        amount=to_wad_down(100) + 1,
+        maximum=to_wad_down(100),
     ):
-        engine.liquidate(whale, ETH, units(100) + 1, sender=liquidator)
+        engine.liquidate(whale, ETH, to_wad_down(100) + 1, sender=liquidator)
     with reverts(engine.MarginEngineDustPosition, account=whale, market=ETH, size=RISK.dustSize - 1):
-        engine.liquidate(whale, ETH, units(100) - RISK.dustSize + 1, sender=liquidator)
-    assert engine.maxLiquidation(whale, ETH) == units(100)
+        engine.liquidate(whale, ETH, to_wad_down(100) - RISK.dustSize + 1, sender=liquidator)
+    assert engine.maxLiquidation(whale, ETH) == to_wad_down(100)
 
 
 @pytest.fixture
@@ -101,8 +101,8 @@ def two_shorts(helper, traders, liquidator, accounts, token, engine):
     helper.deposit(traders[1], 100_000)
     helper.deposit(traders[2], 100_000)
     helper.deposit(liquidator, 100_000)
-    helper.fill(traders[1], traders[0], ETH, units(60), 2_000 * WAD)
-    helper.fill(traders[2], traders[0], ETH, units(40), 2_000 * WAD)
+    helper.fill(traders[1], traders[0], ETH, to_wad_down(60), 2_000 * WAD)
+    helper.fill(traders[2], traders[0], ETH, to_wad_down(40), 2_000 * WAD)
     return bystander
 
 
@@ -113,12 +113,12 @@ def test_bad_debt_the_fund_cannot_pay_is_owed_by_the_opposite_side_pro_rata_to_s
     helper.set_price(ETH, 1_740 * WAD)
     bystander_before = helper.state(two_shorts)
     equity_before = {a: helper.state(a).equity for a in traders[1:]}
-    receipt = engine.liquidate(traders[0], ETH, units(100), sender=liquidator)
+    receipt = engine.liquidate(traders[0], ETH, to_wad_down(100), sender=liquidator)
     assert event(receipt, "Liquidated").bonus == 0  # the fund paid nothing, so no bonus either
     bad = event(receipt, "BadDebt")
     assert (bad.market, bad.account, bad.debt, bad.covered) == (ETH, traders[0], 1_000 * WAD, 0)
     shared = event(receipt, "LossShared")
-    assert (shared.longs, shared.amount, shared.openInterest) == (False, 1_000 * WAD, units(100))
+    assert (shared.longs, shared.amount, shared.openInterest) == (False, 1_000 * WAD, to_wad_down(100))
     # 10 per ETH short: 600 and 400, each rounded up (never less than the loss)
     owed = [engine.lossOwed(a, ETH) for a in traders[1:]]
     assert owed == [600 * WAD, 400 * WAD], ENG_07
@@ -139,11 +139,11 @@ def test_no_withdrawal_order_changes_what_anyone_gets(
 ):
     fund.setPause(SCOPE_COVER, helper.now + 86_400, sender=guardian)
     helper.set_price(ETH, 1_740 * WAD)
-    engine.liquidate(traders[0], ETH, units(100), sender=liquidator)
+    engine.liquidate(traders[0], ETH, to_wad_down(100), sender=liquidator)
     # the liquidator sells its 100 back to the shorts at the index: every position closes (reduce-only
     # allows it)
-    helper.fill(traders[1], liquidator, ETH, -units(60), 1_740 * WAD)
-    helper.fill(traders[2], liquidator, ETH, -units(40), 1_740 * WAD)
+    helper.fill(traders[1], liquidator, ETH, -to_wad_down(60), 1_740 * WAD)
+    helper.fill(traders[2], liquidator, ETH, -to_wad_down(40), 1_740 * WAD)
     everybody = everyone(traders, liquidator, two_shorts)
     assert all(engine.position(a, ETH)[0] == 0 for a in everybody)
     # each account's claim is its cash, now settled (the shorts paid what they owed)
@@ -179,16 +179,16 @@ def test_a_cross_margined_loss_is_booked_to_the_market_it_came_from(
     helper.deposit(traders[1], 100_000)
     helper.deposit(traders[2], 100_000)
     helper.deposit(liquidator, 100_000)
-    helper.fill(traders[1], traders[0], ETH, units(10), 2_000 * WAD)
-    helper.fill(traders[2], traders[0], BTC, units(1), 30_000 * WAD)
+    helper.fill(traders[1], traders[0], ETH, to_wad_down(10), 2_000 * WAD)
+    helper.fill(traders[2], traders[0], BTC, to_wad_down(1), 30_000 * WAD)
     helper.set_price(ETH, 1_400 * WAD)
     assert helper.state(traders[0]).equity == -800 * WAD
 
-    eth = engine.liquidate(traders[0], ETH, units(10), sender=liquidator)
+    eth = engine.liquidate(traders[0], ETH, to_wad_down(10), sender=liquidator)
     bad = event(eth, "BadDebt")
     assert (bad.market, bad.debt) == (ETH, 800 * WAD), ENG_07
     assert helper.state(traders[0]).equity == 0
-    btc = engine.liquidate(traders[0], BTC, units(1), sender=liquidator)
+    btc = engine.liquidate(traders[0], BTC, to_wad_down(1), sender=liquidator)
     assert not [e for e in btc.events if e.event_name in ("BadDebt", "LossShared")], ENG_07
     assert engine.lossOwed(traders[1], ETH) == 800 * WAD, ENG_07
     assert engine.lossOwed(traders[2], BTC) == 0, ENG_07
@@ -204,15 +204,15 @@ def test_a_position_opened_after_a_shared_loss_owes_nothing_of_it(
 ):
     fund.setPause(SCOPE_COVER, helper.now + 86_400, sender=guardian)
     helper.set_price(ETH, 1_740 * WAD)
-    engine.liquidate(traders[0], ETH, units(100), sender=liquidator)
+    engine.liquidate(traders[0], ETH, to_wad_down(100), sender=liquidator)
     engine.setReduceOnly(ETH, False, sender=guardian)
     # traders[0], now flat with cash 0, deposits again and shorts 1 ETH to the liquidator
     helper.deposit(traders[0], 1_000)
-    helper.fill(liquidator, traders[0], ETH, -units(1), 1_740 * WAD)
+    helper.fill(liquidator, traders[0], ETH, -to_wad_down(1), 1_740 * WAD)
     assert engine.lossOwed(traders[0], ETH) == 0, ENG_07
     # a short adding to its position first pays what it owed, then owes nothing more
     cash_before = engine.cash(traders[1])
-    helper.fill(liquidator, traders[1], ETH, -units(1), 1_740 * WAD)
+    helper.fill(liquidator, traders[1], ETH, -to_wad_down(1), 1_740 * WAD)
     assert engine.lossOwed(traders[1], ETH) == 0
     assert cash_before - engine.cash(traders[1]) == 600 * WAD - 1_740 * WAD, ENG_07
     assert engine.unsettledLoss(ETH) == 400 * WAD  # traders[2] still owes its part
@@ -226,7 +226,7 @@ def shared_loss(helper, engine, fund, guardian, two_shorts, traders, liquidator)
     debt is owed by traders[1] (short 60: 600) and traders[2] (short 40: 400)."""
     fund.setPause(SCOPE_COVER, helper.now + 86_400, sender=guardian)
     helper.set_price(ETH, 1_740 * WAD)
-    engine.liquidate(traders[0], ETH, units(100), sender=liquidator)
+    engine.liquidate(traders[0], ETH, to_wad_down(100), sender=liquidator)
     assert [engine.lossOwed(a, ETH) for a in traders[1:]] == [600 * WAD, 400 * WAD]
     return two_shorts
 
@@ -262,11 +262,11 @@ def test_a_recovery_relieves_what_positions_still_owe_pro_rata_and_refunds_no_on
     """traders[1] pays its 600 by changing its position; a newcomer opens a short; then the fund, its cap
     lowered to 300, pays 300 of the 400 traders[2] still owes: traders[2] owes 100, and neither traders[1]
     nor the newcomer gets anything."""
-    helper.fill(traders[1], liquidator, ETH, -units(1), 1_740 * WAD)  # traders[1] buys 1 back
+    helper.fill(traders[1], liquidator, ETH, -to_wad_down(1), 1_740 * WAD)  # traders[1] buys 1 back
     assert engine.lossOwed(traders[1], ETH) == 0
     engine.setReduceOnly(ETH, False, sender=guardian)
     helper.deposit(traders[0], 1_000)
-    helper.fill(liquidator, traders[0], ETH, -units(1), 1_740 * WAD)  # a new short
+    helper.fill(liquidator, traders[0], ETH, -to_wad_down(1), 1_740 * WAD)  # a new short
     cash = {a: engine.cash(a) for a in (traders[1], traders[0])}
     helper.next()
     fund.setParams((7 * 86_400, 2 * 86_400, 300 * helper.unit), sender=guardian)
@@ -288,7 +288,7 @@ def test_sweep_fees_first_nets_what_positions_owe_of_shared_losses(
     """A solvent BTC liquidation accrues an insurance share; sweeping it pays down what the ETH shorts
     owe, pro rata, before any of it goes to the fund."""
     helper.deposit(traders[0], 1_000)
-    helper.fill(traders[2], traders[0], BTC, units(0.1), 30_000 * WAD)
+    helper.fill(traders[2], traders[0], BTC, to_wad_down(0.1), 30_000 * WAD)
     helper.set_price(ETH, 1_740 * WAD)  # ETH stays live
     helper.set_price(BTC, 21_000 * WAD)  # equity 100 < MM 105
     engine.liquidate(traders[0], BTC, engine.maxLiquidation(traders[0], BTC), sender=liquidator)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bulwark.invariants import GRD_04
-from bulwark.margin import WAD
+from bulwark.units import WAD
 from tests.helpers import deploy_reverts, event, reverts
 from tests.unit.margin.conftest import (
     BTC,

@@ -8,11 +8,10 @@ from hypothesis import strategies as st
 
 from bulwark.invariants import ORA_01, ORA_02, ORA_03
 from bulwark.reports import feed_id, reporter_test_keys, sign_report
+from bulwark.units import HOUR
 from tests.helpers import event, reverts
 
 from .conftest import CONFIG, EMPTY, FEED, OK, usd
-
-HOUR = 3600
 
 
 def signer_of(oracle, report) -> str:

@@ -7,7 +7,8 @@ from eth_account import Account
 from bulwark.approvals import clear_breaker_message, clear_breaker_request_id
 from bulwark.invariants import GRD_04, GRD_05
 from bulwark.model.oracle import local_config
-from bulwark.reports import WAD, feed_id, reporter_test_keys, sign_report, sort_reports
+from bulwark.reports import feed_id, reporter_test_keys, sign_report, sort_reports
+from bulwark.units import WAD
 from tests.helpers import event, reverts, view_reverts
 
 from .conftest import GuardianHelper

@@ -23,12 +23,12 @@ from bulwark.invariants import GRD_01, GRD_03, GRD_05
 from bulwark.market import reported_prices
 from bulwark.model.oracle import local_config
 from bulwark.params import load_params
-from bulwark.reports import WAD, feed_id, relay, reporter_test_keys
+from bulwark.reports import feed_id, relay, reporter_test_keys
+from bulwark.units import HOUR, WAD
 from tests.helpers import changed, event, reverts
 
 from .conftest import SALT, GuardianHelper
 
-HOUR = 3600
 TRADE, LIQUIDATE, ENGINE_DEPOSIT, WITHDRAW = 1 << 0, 1 << 1, 1 << 2, 1 << 3  # MarginEngine scopes
 FUND_DEPOSIT, REQUEST, REDEEM, COVER = 1 << 0, 1 << 1, 1 << 2, 1 << 3  # InsuranceFund scopes
 POKE, READ = 1 << 0, 1 << 1  # MedianOracle scopes

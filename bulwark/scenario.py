@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from rich.console import Console
 
+from bulwark.abi.scopes import EngineScope
 from bulwark.approvals import Call, pause_message, schedule_message, sign_all
 from bulwark.deployments import verify_suite
 from bulwark.ledger import Tally
@@ -33,7 +34,6 @@ ETH, BTC = 0, 1  # the crashing market and the second one (first two markets of 
 START = {ETH: 2_000, BTC: 60_000}
 PATH = (1_880, 1_700)  # within the breaker's 10% per step
 GAP = 1_400  # -17.6%: trips the breaker
-TRADE = 1 << 0  # MarginEngine.SCOPE_TRADE
 SALT = b"\x00" * 32
 
 
@@ -236,13 +236,13 @@ class Crash(Walk):
         self.until = self.clock.now + self.params.pause.demo_duration
         approvals = sign_all(
             [signer.private_key],
-            pause_message(e.address, TRADE, self.until),
+            pause_message(e.address, EngineScope.TRADE, self.until),
             self.chain.chain_id,
             g.address,
             self.until,
         )
         self.clock.tick()
-        receipt = g.pause(e.address, TRADE, self.until, approvals, sender=c.keeper)
+        receipt = g.pause(e.address, EngineScope.TRADE, self.until, approvals, sender=c.keeper)
         self.say(
             f"guardian fast path: signer {signer.address[:10]} alone pauses the engine's TRADE scope until "
             f"{self.clock.label(self.until)} (keeper relayed the signature, {receipt.gas_used:,} gas)"
@@ -310,9 +310,9 @@ class Crash(Walk):
             f"sweepFees paid the accrued insurance shares to the fund: {dec(swept, self.unit)} {self.symbol}"
         )
         self.clock.mine_at(max(self.until - 1, self.clock.now + 1))
-        paused = e.isPaused(TRADE)
+        paused = e.isPaused(EngineScope.TRADE)
         self.clock.mine_at(self.until)
-        live = not e.isPaused(TRADE)
+        live = not e.isPaused(EngineScope.TRADE)
         self.tally.check("GRD-03", paused and live, "TRADE paused until its expiry, live at it")
         self.say(f"at {self.clock.label(self.until)} TRADE is live again with no transaction (GRD-03)")
         for m in (ETH, BTC):

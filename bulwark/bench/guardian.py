@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bulwark.abi.scopes import GuardedMockScope
 from bulwark.approvals import Call, pause_message, schedule_message, sign_all
 from bulwark.deploy import GuardianBounds, deploy_pause_guardian
 from bulwark.units import DAY
@@ -20,8 +21,8 @@ SAFE_TWO_SIGNATURE_EXEC_GAS = 77_000
 
 BENCH_BOUNDS = GuardianBounds(min_delay=3600, max_delay=30 * DAY, grace_period=7 * DAY, max_pause=3 * DAY)
 BENCH_DELAY = 2 * DAY
-ALPHA = 1 << 0  # GuardedMock.SCOPE_ALPHA: shifts no losses, pauseThreshold (1) signers
-BETA = 1 << 1  # GuardedMock.SCOPE_BETA: loss-shifting, shiftPauseThreshold (2) signers
+ALPHA = GuardedMockScope.ALPHA  # shifts no losses, pauseThreshold (1) signers
+BETA = GuardedMockScope.BETA  # loss-shifting, shiftPauseThreshold (2) signers
 SHIFT_PAUSE_THRESHOLD = 2
 SALT = b"\x00" * 32
 APPROVAL_LIFETIME = 3600  # [s]

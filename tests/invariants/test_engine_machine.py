@@ -55,6 +55,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from bulwark.abi.scopes import FundScope
 from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_05, ENG_06, ENG_07, ENG_08
 from bulwark.margin import (
     AccountState,
@@ -72,7 +73,7 @@ from bulwark.margin import (
 from bulwark.model.oracle import Volatility, annualise
 from bulwark.units import HOUR, WAD, to_wad_down
 from tests.helpers import event, reverts
-from tests.unit.fund.conftest import BUCKET_SECONDS, OUTFLOW_BUCKETS, PARAMS, SCOPE_COVER
+from tests.unit.fund.conftest import BUCKET_SECONDS, OUTFLOW_BUCKETS, PARAMS
 from tests.unit.margin.conftest import (  # noqa: F401  (fixtures this test requests)
     BTC,
     ETH,
@@ -1009,7 +1010,7 @@ def test_engine_state_machine(
             m = next(m for m in MARKETS if self.book.unsettled(m) > 0)
             if lift and self.now < self.cover_paused_until:
                 self._at(self.now + 1)
-                fund.setPause(SCOPE_COVER, 0, sender=guardian)
+                fund.setPause(FundScope.COVER, 0, sender=guardian)
                 self.cover_paused_until = 0
             at = self.now + gap
             book = self.book.copy()
@@ -1048,7 +1049,7 @@ def test_engine_state_machine(
 
         def _pause_cover(self, seconds: int, at: int) -> None:
             self._at(at)
-            fund.setPause(SCOPE_COVER, at + seconds, sender=guardian)
+            fund.setPause(FundScope.COVER, at + seconds, sender=guardian)
             self.cover_paused_until = at + seconds
 
         @precondition(lambda self: any(self.book.shared))

@@ -7,10 +7,11 @@ import ape
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from bulwark.abi.scopes import GuardedMockScope
 from bulwark.invariants import GRD_03, GRD_04
 from bulwark.units import HOUR
 
-ALPHA, BETA = 1 << 0, 1 << 1
+ALPHA, BETA = int(GuardedMockScope.ALPHA), int(GuardedMockScope.BETA)  # plain ints: masks are negated
 SCOPES = (ALPHA, BETA)
 
 

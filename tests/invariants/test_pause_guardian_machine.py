@@ -29,6 +29,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from bulwark.abi.scopes import GuardedMockScope
 from bulwark.approvals import (
     SECP256K1_N,
     Call,
@@ -47,7 +48,7 @@ from bulwark.invariants import GRD_01, GRD_02, GRD_03, GRD_04, GRD_05
 from bulwark.units import DAY, HOUR
 from tests.helpers import reverts
 
-ALPHA, BETA = 1 << 0, 1 << 1
+ALPHA, BETA = int(GuardedMockScope.ALPHA), int(GuardedMockScope.BETA)  # plain ints: masks are negated
 SCOPES = (ALPHA, BETA)
 KNOWN_SCOPES = ALPHA | BETA
 LOSS_SHIFTING = BETA  # GuardedMock.lossShiftingScopes()

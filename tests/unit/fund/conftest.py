@@ -10,7 +10,6 @@ import pytest
 from bulwark.units import DAY, to_units_down
 from tests.helpers import ChainClock
 
-SCOPE_DEPOSIT, SCOPE_REQUEST, SCOPE_REDEEM, SCOPE_COVER = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 DECIMALS_OFFSET = 6
 VIRTUAL_SHARES = 10**DECIMALS_OFFSET
 MAX_SHARES_PER_ASSET = 10**12  # IInsuranceFund.MAX_SHARES_PER_ASSET: the depletion bound

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from bulwark.abi.scopes import FundScope
 from bulwark.invariants import FND_01, FND_02, FND_03, FND_04
 from tests.helpers import event, reverts
-from tests.unit.fund.conftest import BUCKET_SECONDS, OUTFLOW_BUCKETS, OUTFLOW_WINDOW, PARAMS, SCOPE_COVER
+from tests.unit.fund.conftest import BUCKET_SECONDS, OUTFLOW_BUCKETS, OUTFLOW_WINDOW, PARAMS
 
 
 @pytest.fixture
@@ -109,8 +110,8 @@ def test_a_zero_cover_reverts(fund, engine, staked):
 
 def test_cover_reverts_while_paused(helper, fund, engine, guardian, staked):
     until = helper.now + 3_600
-    fund.setPause(SCOPE_COVER, until, sender=guardian)
-    with reverts(fund.GuardedPaused, scope=SCOPE_COVER, pausedUntil=until):
+    fund.setPause(FundScope.COVER, until, sender=guardian)
+    with reverts(fund.GuardedPaused, scope=FundScope.COVER, pausedUntil=until):
         fund.cover(helper.units_down(1), sender=engine)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from bulwark.abi.scopes import FundScope
 from bulwark.invariants import FND_01
 from tests.helpers import event, reverts
-from tests.unit.fund.conftest import DECIMALS_OFFSET, SCOPE_DEPOSIT, deploy_fund
+from tests.unit.fund.conftest import DECIMALS_OFFSET, deploy_fund
 
 
 def test_shares_have_the_asset_decimals_plus_the_offset(fund, token):
@@ -113,11 +114,11 @@ def test_mint_of_zero_shares_reverts(fund, stakers):
 
 def test_deposit_and_mint_revert_while_deposit_is_paused(helper, fund, stakers, guardian):
     until = helper.now + 3_600
-    fund.setPause(SCOPE_DEPOSIT, until, sender=guardian)
+    fund.setPause(FundScope.DEPOSIT, until, sender=guardian)
     assert fund.maxDeposit(stakers[0]) == fund.maxMint(stakers[0]) == 0
-    with reverts(fund.GuardedPaused, scope=SCOPE_DEPOSIT, pausedUntil=until):
+    with reverts(fund.GuardedPaused, scope=FundScope.DEPOSIT, pausedUntil=until):
         fund.deposit(helper.units_down(1), stakers[0], sender=stakers[0])
-    with reverts(fund.GuardedPaused, scope=SCOPE_DEPOSIT, pausedUntil=until):
+    with reverts(fund.GuardedPaused, scope=FundScope.DEPOSIT, pausedUntil=until):
         fund.mint(10**6, stakers[0], sender=stakers[0])
     helper.at(until)
     fund.deposit(helper.units_down(1), stakers[0], sender=stakers[0])  # the pause ended by itself

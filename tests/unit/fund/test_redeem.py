@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from bulwark.abi.scopes import FundScope
 from bulwark.invariants import FND_01, FND_03
 from tests.helpers import event, reverts, view_reverts
-from tests.unit.fund.conftest import PARAMS, SCOPE_REDEEM, SCOPE_REQUEST
+from tests.unit.fund.conftest import PARAMS
 
 
 @pytest.fixture
@@ -215,16 +216,16 @@ def test_a_request_keeps_the_cooldown_it_was_made_with(helper, fund, stakers, st
 
 def test_request_and_redeem_revert_while_their_scopes_are_paused(helper, fund, stakers, staked, guardian):
     until = helper.now + 30 * 86_400
-    fund.setPause(SCOPE_REQUEST, until, sender=guardian)
-    with reverts(fund.GuardedPaused, scope=SCOPE_REQUEST, pausedUntil=until):
+    fund.setPause(FundScope.REQUEST, until, sender=guardian)
+    with reverts(fund.GuardedPaused, scope=FundScope.REQUEST, pausedUntil=until):
         fund.requestRedeem(staked, sender=stakers[1])
-    fund.setPause(SCOPE_REQUEST, 0, sender=guardian)
+    fund.setPause(FundScope.REQUEST, 0, sender=guardian)
     helper.request(stakers[0], staked)
-    fund.setPause(SCOPE_REDEEM, until, sender=guardian)
+    fund.setPause(FundScope.REDEEM, until, sender=guardian)
     helper.mine_at(helper.now + PARAMS.cooldown)  # the window is open; views see it
     assert fund.maxRedeem(stakers[0]) == 0
     assert fund.claimableAssets(stakers[0]) == 0  # nothing can be claimed while REDEEM is paused
-    with reverts(fund.GuardedPaused, scope=SCOPE_REDEEM, pausedUntil=until):
+    with reverts(fund.GuardedPaused, scope=FundScope.REDEEM, pausedUntil=until):
         fund.redeem(staked, stakers[0], stakers[0], sender=stakers[0])
     fund.cancelRedeem(sender=stakers[0])  # leaving the queue is never paused
     assert fund.lockedShares(stakers[0]) == 0

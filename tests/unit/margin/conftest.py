@@ -17,7 +17,6 @@ from tests.helpers import ChainClock
 from tests.unit.fund.conftest import deploy_fund
 
 ETH, BTC = 0, 1
-SCOPE_TRADE, SCOPE_LIQUIDATE, SCOPE_DEPOSIT, SCOPE_WITHDRAW = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 RISK = RiskParams()
 REPORTERS = 3
 # three reporters, all needed (tolerating no hostile key); a wide breaker (50%) for crash tests

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from bulwark.abi.scopes import EngineScope
 from bulwark.invariants import ENG_01, ENG_02, ENG_05, ENG_06
 from bulwark.margin import RiskParams
 from bulwark.units import WAD, to_wad_down
 from tests.helpers import event, reverts
-from tests.unit.margin.conftest import BTC, ETH, RISK, SCOPE_TRADE, books, open_interest_sum
+from tests.unit.margin.conftest import BTC, ETH, RISK, books, open_interest_sum
 
 PRICE = 2_000 * WAD
 
@@ -199,8 +200,8 @@ def test_reduce_only_market_refuses_new_risk_but_allows_reductions(helper, engin
 
 def test_trade_pause(helper, engine, funded, guardian):
     until = helper.now + 600
-    engine.setPause(SCOPE_TRADE, until, sender=guardian)
-    with reverts(engine.GuardedPaused, scope=SCOPE_TRADE, pausedUntil=until):
+    engine.setPause(EngineScope.TRADE, until, sender=guardian)
+    with reverts(engine.GuardedPaused, scope=EngineScope.TRADE, pausedUntil=until):
         helper.fill(funded[1], funded[0], ETH, to_wad_down(1), PRICE)
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from bulwark.abi.scopes import FundScope
 from bulwark.invariants import ENG_01, ENG_02, ENG_07, ENG_08
 from bulwark.units import WAD, to_wad_down
 from tests.helpers import event, reverts
-from tests.unit.fund.conftest import SCOPE_COVER
 from tests.unit.margin.conftest import BTC, ETH, RISK, books, open_interest_sum
 
 
@@ -109,7 +109,7 @@ def two_shorts(helper, traders, liquidator, accounts, token, engine):
 def test_bad_debt_the_fund_cannot_pay_is_owed_by_the_opposite_side_pro_rata_to_size(
     helper, engine, token, fund, guardian, two_shorts, traders, liquidator
 ):
-    fund.setPause(SCOPE_COVER, helper.now + 86_400, sender=guardian)  # the fund pays nothing
+    fund.setPause(FundScope.COVER, helper.now + 86_400, sender=guardian)  # the fund pays nothing
     helper.set_price(ETH, 1_740 * WAD)
     bystander_before = helper.state(two_shorts)
     equity_before = {a: helper.state(a).equity for a in traders[1:]}
@@ -137,7 +137,7 @@ def test_bad_debt_the_fund_cannot_pay_is_owed_by_the_opposite_side_pro_rata_to_s
 def test_no_withdrawal_order_changes_what_anyone_gets(
     helper, engine, token, fund, guardian, chain, two_shorts, traders, liquidator
 ):
-    fund.setPause(SCOPE_COVER, helper.now + 86_400, sender=guardian)
+    fund.setPause(FundScope.COVER, helper.now + 86_400, sender=guardian)
     helper.set_price(ETH, 1_740 * WAD)
     engine.liquidate(traders[0], ETH, to_wad_down(100), sender=liquidator)
     # the liquidator sells its 100 back to the shorts at the index: every position closes (reduce-only
@@ -174,7 +174,7 @@ def test_a_cross_margined_loss_is_booked_to_the_market_it_came_from(
     """traders[0] is long 10 ETH at 2,000 (it loses) and long 1 BTC at 30,000 (flat), with 5,200 of
     collateral. ETH falls to 1,400: equity 5,200 - 6,000 = -800. Closing ETH first books all 800 to ETH;
     closing BTC afterwards books nothing to BTC, whose market stays open."""
-    fund.setPause(SCOPE_COVER, helper.now + 86_400, sender=guardian)
+    fund.setPause(FundScope.COVER, helper.now + 86_400, sender=guardian)
     helper.deposit(traders[0], 5_200)
     helper.deposit(traders[1], 100_000)
     helper.deposit(traders[2], 100_000)
@@ -202,7 +202,7 @@ def test_a_cross_margined_loss_is_booked_to_the_market_it_came_from(
 def test_a_position_opened_after_a_shared_loss_owes_nothing_of_it(
     helper, engine, token, fund, guardian, two_shorts, traders, liquidator, accounts
 ):
-    fund.setPause(SCOPE_COVER, helper.now + 86_400, sender=guardian)
+    fund.setPause(FundScope.COVER, helper.now + 86_400, sender=guardian)
     helper.set_price(ETH, 1_740 * WAD)
     engine.liquidate(traders[0], ETH, to_wad_down(100), sender=liquidator)
     engine.setReduceOnly(ETH, False, sender=guardian)
@@ -224,7 +224,7 @@ def test_a_position_opened_after_a_shared_loss_owes_nothing_of_it(
 def shared_loss(helper, engine, fund, guardian, two_shorts, traders, liquidator):
     """The fund's COVER is paused when the whale (traders[0], long 100) is closed at 1,740: its 1,000 of
     debt is owed by traders[1] (short 60: 600) and traders[2] (short 40: 400)."""
-    fund.setPause(SCOPE_COVER, helper.now + 86_400, sender=guardian)
+    fund.setPause(FundScope.COVER, helper.now + 86_400, sender=guardian)
     helper.set_price(ETH, 1_740 * WAD)
     engine.liquidate(traders[0], ETH, to_wad_down(100), sender=liquidator)
     assert [engine.lossOwed(a, ETH) for a in traders[1:]] == [600 * WAD, 400 * WAD]
@@ -237,7 +237,7 @@ def test_the_fund_covers_a_shared_loss_later_when_its_pause_ends(
     with reverts(engine.MarginEngineFundPaidNothing, market=ETH, owed=1_000 * WAD):
         engine.coverLoss(ETH, sender=stranger)
     helper.next()
-    fund.setPause(SCOPE_COVER, 0, sender=guardian)  # the pause is lifted
+    fund.setPause(FundScope.COVER, 0, sender=guardian)  # the pause is lifted
     fund_before = token.balanceOf(fund)
     receipt = engine.coverLoss(ETH, sender=stranger)
     recovered = event(receipt, "LossRecovered")
@@ -271,7 +271,7 @@ def test_a_recovery_relieves_what_positions_still_owe_pro_rata_and_refunds_no_on
     helper.next()
     fund.setParams((7 * 86_400, 2 * 86_400, 300 * helper.unit), sender=guardian)
     helper.next()
-    fund.setPause(SCOPE_COVER, 0, sender=guardian)
+    fund.setPause(FundScope.COVER, 0, sender=guardian)
     receipt = engine.coverLoss(ETH, sender=stranger)
     assert event(receipt, "LossRecovered").amount == 300 * WAD
     assert engine.lossOwed(traders[2], ETH) == 100 * WAD, ENG_07

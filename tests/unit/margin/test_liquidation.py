@@ -9,12 +9,12 @@ from dataclasses import replace
 
 import pytest
 
+from bulwark.abi.scopes import EngineScope, FundScope
 from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_06, ENG_07
 from bulwark.margin import account_state, liquidation_limit, penalty
 from bulwark.units import WAD, to_wad_down
 from tests.helpers import event, reverts
-from tests.unit.fund.conftest import SCOPE_COVER
-from tests.unit.margin.conftest import ETH, RISK, SCOPE_LIQUIDATE, books, open_interest_sum
+from tests.unit.margin.conftest import ETH, RISK, books, open_interest_sum
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_an_insolvent_account_closed_whole_has_its_debt_and_the_bonus_paid_by_th
 def test_bad_debt_the_fund_cannot_pay_is_owed_by_the_other_side_and_makes_the_market_reduce_only(
     helper, engine, token, fund, levered, liquidator, traders, guardian
 ):
-    fund.setPause(SCOPE_COVER, helper.now + 86_400, sender=guardian)  # the fund pays nothing
+    fund.setPause(FundScope.COVER, helper.now + 86_400, sender=guardian)  # the fund pays nothing
     helper.set_price(ETH, 1_700 * WAD)
     receipt = engine.liquidate(levered, ETH, to_wad_down(1), sender=liquidator)
     bad = event(receipt, "BadDebt")
@@ -217,8 +217,8 @@ def test_liquidations_halt_while_paused_or_on_a_stale_price(
 ):
     helper.set_price(ETH, 1_840 * WAD)
     until = helper.now + 600
-    engine.setPause(SCOPE_LIQUIDATE, until, sender=guardian)
-    with reverts(engine.GuardedPaused, scope=SCOPE_LIQUIDATE, pausedUntil=until):
+    engine.setPause(EngineScope.LIQUIDATE, until, sender=guardian)
+    with reverts(engine.GuardedPaused, scope=EngineScope.LIQUIDATE, pausedUntil=until):
         engine.liquidate(levered, ETH, to_wad_down(0.1), sender=liquidator)
     stale_at = oracles[ETH].latest()[1] + oracles[ETH].config().maxStaleness + 1
     helper.at(max(stale_at, until))

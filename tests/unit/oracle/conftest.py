@@ -14,7 +14,6 @@ from tests.helpers import ChainClock
 FEED_NAME = "ETH/USD"
 FEED = feed_id(FEED_NAME)
 DESCRIPTION = "ETH / USD"
-SCOPE_POKE, SCOPE_READ = 1 << 0, 1 << 1
 OK, EMPTY, STALE, TRIPPED, PAUSED = range(5)  # IMedianOracle.Status
 REPORTERS = 5
 

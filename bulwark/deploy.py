@@ -23,7 +23,7 @@ from web3.utils.address import get_create_address
 from bulwark.margin import RiskParams
 from bulwark.model.oracle import OracleConfig
 from bulwark.params import THRESHOLDS, SuiteParams, token_units, wad
-from bulwark.reports import feed_id, reporter_test_keys
+from bulwark.signing.reports import feed_id, reporter_test_keys
 
 
 class DeploymentError(RuntimeError):

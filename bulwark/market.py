@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bulwark.dryrun import Revert, view
 from bulwark.margin import AccountState
-from bulwark.reports import relay
+from bulwark.signing.reports import relay
 
 BREAKER_EVENTS = ("BreakerCleared", "BreakerTripped", "BreakerCandidateUpdated")
 

@@ -143,7 +143,7 @@ class FundParams(_Strict):
 
 
 class OracleParams(_Strict):
-    """MedianOracle: reporters (addresses, or N bulwark.reports test keys) and its Config."""
+    """MedianOracle: reporters (addresses, or N bulwark.signing.reports test keys) and its Config."""
 
     reporters: list[Address] | None = Field(default=None, min_length=1, max_length=MAX_REPORTERS)
     test_reporters: int | None = Field(

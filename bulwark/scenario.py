@@ -20,12 +20,12 @@ from dataclasses import dataclass, replace
 from rich.console import Console
 
 from bulwark.abi.scopes import EngineScope
-from bulwark.approvals import Call, pause_message, schedule_message, sign_all
 from bulwark.deployments import verify_suite
 from bulwark.ledger import Tally
 from bulwark.margin import value
 from bulwark.market import reported_prices
-from bulwark.reports import sign_batch
+from bulwark.signing.approvals import Call, pause_message, schedule_message, sign_all
+from bulwark.signing.reports import sign_batch
 from bulwark.tables import dec, pct, ratio, wad
 from bulwark.units import WAD, to_wad_nearest
 from bulwark.walk import Walk

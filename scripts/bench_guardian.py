@@ -21,7 +21,7 @@ from bulwark.bench.guardian import (
     ratio_to_safe,
 )
 from bulwark.cli import require_local
-from bulwark.safe import SAFE_VERSION
+from bulwark.signing.safe import SAFE_VERSION
 
 CONFIGS = ((3, 5), (5, 9))  # (threshold, signers)
 console = Console()

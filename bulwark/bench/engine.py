@@ -19,7 +19,7 @@ from eth_account import Account
 from bulwark.abi.scopes import FundScope
 from bulwark.margin import RiskParams
 from bulwark.model.oracle import OracleConfig
-from bulwark.reports import feed_id, relay, reporter_test_keys
+from bulwark.signing.reports import feed_id, relay, reporter_test_keys
 from bulwark.units import WAD
 
 AAVE_V3_LIQUIDATION_GAS = 340_000  # Aave v3 liquidationCall, as commonly measured (not measured here)

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bulwark.abi.scopes import GuardedMockScope
-from bulwark.approvals import Call, pause_message, schedule_message, sign_all
 from bulwark.deploy import GuardianBounds, deploy_pause_guardian
+from bulwark.signing.approvals import Call, pause_message, schedule_message, sign_all
 from bulwark.units import DAY
 
 # The figure the comparison column divides by: a Safe execTransaction with two owner signatures,
@@ -114,7 +114,7 @@ def measure_guardian_gas(project, chain, deployer, relayer, signers: Sequence, t
 def measure_safe_gas(project, deployer, relayer, owners: Sequence, threshold: int = 2) -> int:
     """For reference: gas of a real Safe 1.4.1 execTransaction (`threshold` owner signatures) that
     makes the same one call, GuardedMock.setValue, on a target the Safe administers."""
-    from bulwark.safe import create_safe, deploy_safe_infra, exec_transaction
+    from bulwark.signing.safe import create_safe, deploy_safe_infra, exec_transaction
 
     safe = create_safe(deploy_safe_infra(deployer), deployer, [o.address for o in owners], threshold)
     target = deployer.deploy(project.GuardedMock, safe)

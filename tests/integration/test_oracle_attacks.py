@@ -14,7 +14,7 @@ from bulwark.deploy import deploy_suite
 from bulwark.invariants import FND_01, ORA_05
 from bulwark.market import Clock, Venue
 from bulwark.params import load_params
-from bulwark.reports import sign_batch
+from bulwark.signing.reports import sign_batch
 from bulwark.units import WAD, to_wad_nearest
 from tests.helpers import reverts
 

@@ -6,7 +6,7 @@ import pytest
 from eth_abi import encode
 
 from bulwark.abi.scopes import GuardedMockScope
-from bulwark.approvals import (
+from bulwark.signing.approvals import (
     Approval,
     Call,
     pause_request_id,
@@ -15,7 +15,13 @@ from bulwark.approvals import (
     sort_approvals,
     typed_digest,
 )
-from bulwark.safe import create_safe, deploy_safe_infra, exec_transaction, safe_message_hash, safe_signature
+from bulwark.signing.safe import (
+    create_safe,
+    deploy_safe_infra,
+    exec_transaction,
+    safe_message_hash,
+    safe_signature,
+)
 
 SALT = b"\x00" * 32
 LIFETIME = 3600  # [s] approvals are valid this long

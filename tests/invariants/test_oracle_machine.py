@@ -62,7 +62,7 @@ from hypothesis.stateful import (
 
 from bulwark.invariants import ORA_01, ORA_02, ORA_03, ORA_04, ORA_05, ORA_06, ORA_07, ORA_08
 from bulwark.model.oracle import OracleModel, Volatility, annualise, deviation, median, tolerates, within
-from bulwark.reports import price_typed_data, reporter_test_keys, sign_report
+from bulwark.signing.reports import price_typed_data, reporter_test_keys, sign_report
 from bulwark.units import HOUR, WAD
 from tests.helpers import event, reverts, view_reverts
 from tests.unit.oracle.conftest import (  # noqa: F401  (`oracle` is a fixture this test requests)

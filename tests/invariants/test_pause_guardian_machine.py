@@ -30,7 +30,8 @@ from hypothesis.stateful import (
 )
 
 from bulwark.abi.scopes import GuardedMockScope
-from bulwark.approvals import (
+from bulwark.invariants import GRD_01, GRD_02, GRD_03, GRD_04, GRD_05
+from bulwark.signing.approvals import (
     SECP256K1_N,
     Call,
     cancel_message,
@@ -44,7 +45,6 @@ from bulwark.approvals import (
     typed_digest,
     with_high_s,
 )
-from bulwark.invariants import GRD_01, GRD_02, GRD_03, GRD_04, GRD_05
 from bulwark.units import DAY, HOUR
 from tests.helpers import reverts
 

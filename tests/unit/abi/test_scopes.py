@@ -14,7 +14,7 @@ from bulwark import PROJECT_ROOT
 from bulwark.abi.scopes import LOSS_SHIFTING, EngineScope, FundScope, GuardedMockScope, OracleScope, every
 from bulwark.margin import RiskParams
 from bulwark.model.oracle import local_config
-from bulwark.reports import feed_id, reporter_test_keys
+from bulwark.signing.reports import feed_id, reporter_test_keys
 from bulwark.units import DAY
 
 SOURCES = {

@@ -11,7 +11,7 @@ from eth_account import Account
 from bulwark.ledger import engine_claims
 from bulwark.margin import AccountState, RiskParams
 from bulwark.model.oracle import local_config
-from bulwark.reports import feed_id, relay, reporter_test_keys
+from bulwark.signing.reports import feed_id, relay, reporter_test_keys
 from bulwark.units import WAD
 from tests.helpers import ChainClock
 from tests.unit.fund.conftest import deploy_fund

@@ -7,7 +7,7 @@ import pytest
 from eth_account import Account
 
 from bulwark.model.oracle import local_config
-from bulwark.reports import SignedReport, feed_id, reporter_test_keys, sign_report, sort_reports
+from bulwark.signing.reports import SignedReport, feed_id, reporter_test_keys, sign_report, sort_reports
 from bulwark.units import WAD
 from tests.helpers import ChainClock
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from bulwark.abi.scopes import OracleScope
 from bulwark.invariants import GRD_04, ORA_03, ORA_05, ORA_08
 from bulwark.model.oracle import tolerates
-from bulwark.reports import reporter_test_keys
+from bulwark.signing.reports import reporter_test_keys
 from tests.helpers import event, reverts
 
 from .conftest import CONFIG, DESCRIPTION, FEED, sorted_reporters, usd

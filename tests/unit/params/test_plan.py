@@ -11,7 +11,7 @@ from bulwark.deploy import DeploymentError, plan_suite, predicted_address
 from bulwark.margin import RiskParams
 from bulwark.market import reported_prices
 from bulwark.params import ParamsError, load_params
-from bulwark.reports import feed_id, reporter_test_keys
+from bulwark.signing.reports import feed_id, reporter_test_keys
 from bulwark.units import WAD
 
 LOCAL = load_params(PROJECT_ROOT / "params" / "local.json")

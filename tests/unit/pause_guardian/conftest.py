@@ -2,7 +2,7 @@
 
 import pytest
 
-from bulwark.approvals import Call, schedule_message, sign, sign_all
+from bulwark.signing.approvals import Call, schedule_message, sign, sign_all
 from tests.helpers import ChainClock
 
 SALT = b"\x00" * 32

@@ -4,7 +4,7 @@ import ape
 import pytest
 
 from bulwark.abi.scopes import GuardedMockScope
-from bulwark.approvals import pause_message, schedule_message, with_high_s
+from bulwark.signing.approvals import pause_message, schedule_message, with_high_s
 
 from .conftest import SALT
 

@@ -3,8 +3,8 @@
 import ape
 
 from bulwark.abi.scopes import GuardedMockScope
-from bulwark.approvals import cancel_message, pause_message
 from bulwark.invariants import GRD_01
+from bulwark.signing.approvals import cancel_message, pause_message
 from tests.helpers import event
 
 from .conftest import SALT

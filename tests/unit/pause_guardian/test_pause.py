@@ -5,8 +5,8 @@ import ape
 import pytest
 
 from bulwark.abi.scopes import GuardedMockScope
-from bulwark.approvals import extend_pause_message, pause_message, pause_request_id
 from bulwark.invariants import GRD_03, GRD_04, GRD_05
+from bulwark.signing.approvals import extend_pause_message, pause_message, pause_request_id
 from tests.helpers import event, reverts
 
 

@@ -12,19 +12,19 @@ from eth_account import Account
 
 from bulwark import PROJECT_ROOT
 from bulwark.abi.scopes import EngineScope, FundScope, OracleScope
-from bulwark.approvals import (
+from bulwark.deploy import deploy_suite
+from bulwark.invariants import GRD_01, GRD_03, GRD_05
+from bulwark.market import reported_prices
+from bulwark.model.oracle import local_config
+from bulwark.params import load_params
+from bulwark.signing.approvals import (
     clear_breaker_message,
     extend_pause_message,
     pause_message,
     pause_request_id,
     suspend_reporter_message,
 )
-from bulwark.deploy import deploy_suite
-from bulwark.invariants import GRD_01, GRD_03, GRD_05
-from bulwark.market import reported_prices
-from bulwark.model.oracle import local_config
-from bulwark.params import load_params
-from bulwark.reports import feed_id, relay, reporter_test_keys
+from bulwark.signing.reports import feed_id, relay, reporter_test_keys
 from bulwark.units import HOUR, WAD
 from tests.helpers import changed, event, reverts
 

@@ -23,9 +23,7 @@ from web3.utils.address import get_create_address
 from bulwark.model.engine import RiskParams
 from bulwark.model.oracle import OracleConfig
 from bulwark.params import THRESHOLDS, SuiteParams, token_units, wad
-from bulwark.reports import feed_id, reporter_test_keys
-
-DAY = 86_400
+from bulwark.signing.reports import feed_id, reporter_test_keys
 
 
 class DeploymentError(RuntimeError):

@@ -23,7 +23,7 @@ from typing import Any
 from bulwark import PROJECT_ROOT
 from bulwark.deploy import SuiteAddresses, SuitePlan
 from bulwark.params import THRESHOLDS
-from bulwark.reports import feed_id
+from bulwark.signing.reports import feed_id
 
 RECORD_VERSION = 1
 

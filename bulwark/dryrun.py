@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from web3.exceptions import ContractCustomError, Web3Exception
 
 from bulwark.chain.artifacts import load_artifacts
+from bulwark.units import WAD
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def _show(value) -> str:
     if isinstance(value, bool) or not isinstance(value, int):
         return str(value)
     if abs(value) >= 10**12:  # WAD amounts and prices; times, counts and token units stay as they are
-        return f"{value / 10**18:,.4f}".rstrip("0").rstrip(".")
+        return f"{value / WAD:,.4f}".rstrip("0").rstrip(".")
     return str(value)
 
 

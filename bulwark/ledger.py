@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bulwark.invariants import BY_ID
+from bulwark.units import WAD
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def eng_01(engine, token, accounts) -> Outcome:
     claims = engine_claims(engine, accounts)
     held = token.balanceOf(engine) * engine.SCALE()
     detail = (
-        f"balance = cash + fees - unsettled losses = {held / 10**18:,.2f}"
+        f"balance = cash + fees - unsettled losses = {held / WAD:,.2f}"
         if held == claims
         else f"{held} != {claims}"
     )

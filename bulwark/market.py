@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bulwark.dryrun import Revert, view
-from bulwark.model.engine import WAD, AccountState
-from bulwark.reports import relay
+from bulwark.model.engine import AccountState
+from bulwark.signing.reports import relay
 
 BREAKER_EVENTS = ("BreakerCleared", "BreakerTripped", "BreakerCandidateUpdated")
 
@@ -127,9 +127,4 @@ class Venue:
         return self.suite.oracles[market].latest()[0]
 
 
-def units(amount: float) -> int:
-    """A human size or price as WAD, e.g. units(1.5) == 1.5e18 (six decimal places are kept)."""
-    return round(amount * 10**6) * 10**12
-
-
-__all__ = ["WAD", "Clock", "Poke", "Venue", "reported_prices", "units"]
+__all__ = ["Clock", "Poke", "Venue", "reported_prices"]

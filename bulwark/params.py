@@ -19,9 +19,8 @@ from eth_utils import is_address, to_checksum_address
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bulwark.model.oracle import MAX_FUTURE_SKEW, MAX_REPORTERS, tolerates
+from bulwark.units import DAY, to_wad
 
-WAD = 10**18
-DAY = 86_400
 MAX_MARKETS = 16  # MarginEngine.MAX_MARKETS
 
 
@@ -43,7 +42,7 @@ Seconds = Annotated[int, Field(ge=0, lt=2**32)]
 
 def wad(value: Decimal) -> int:
     """A decimal from the file as a WAD integer (exact: fields allow at most 18 places)."""
-    return int(value * WAD)
+    return to_wad(value)
 
 
 def token_units(value: Decimal, decimals: int, field: str) -> int:
@@ -144,7 +143,7 @@ class FundParams(_Strict):
 
 
 class OracleParams(_Strict):
-    """MedianOracle: reporters (addresses, or N bulwark.reports test keys) and its Config."""
+    """MedianOracle: reporters (addresses, or N bulwark.signing.reports test keys) and its Config."""
 
     reporters: list[Address] | None = Field(default=None, min_length=1, max_length=MAX_REPORTERS)
     test_reporters: int | None = Field(

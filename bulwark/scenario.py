@@ -19,20 +19,21 @@ from dataclasses import dataclass, replace
 
 from rich.console import Console
 
-from bulwark.approvals import Call, pause_message, schedule_message, sign_all
+from bulwark.abi.scopes import EngineScope
 from bulwark.deployments import verify_suite
 from bulwark.ledger import Tally
-from bulwark.market import reported_prices, units
-from bulwark.model.engine import WAD, value
-from bulwark.reports import sign_batch
+from bulwark.market import reported_prices
+from bulwark.model.engine import value
+from bulwark.signing.approvals import Call, pause_message, schedule_message, sign_all
+from bulwark.signing.reports import sign_batch
 from bulwark.tables import dec, pct, ratio, wad
+from bulwark.units import WAD, to_wad_nearest
 from bulwark.walk import Walk
 
 ETH, BTC = 0, 1  # the crashing market and the second one (first two markets of the file)
 START = {ETH: 2_000, BTC: 60_000}
 PATH = (1_880, 1_700)  # within the breaker's 10% per step
 GAP = 1_400  # -17.6%: trips the breaker
-TRADE = 1 << 0  # MarginEngine.SCOPE_TRADE
 SALT = b"\x00" * 32
 
 
@@ -126,7 +127,7 @@ class Crash(Walk):
             (c.bob, "bob", BTC, 0.02, START[BTC]),
         ]
         for taker, who, market, size, price in trades:
-            v.fill(c.maker, taker, market, units(size), units(price))
+            v.fill(c.maker, taker, market, to_wad_nearest(size), to_wad_nearest(price))
             self.say(f"{who} buys {size} {self.names[market]} at {price:,} from the maker (operator fill)")
             self.margin_ok(who, taker)
             self.margin_ok("maker", c.maker)
@@ -140,8 +141,8 @@ class Crash(Walk):
         hostile, honest = plan.reporter_keys[:f], plan.reporter_keys[f:quorum]
         self.step(f"{f} of {self.names[ETH]}'s reporter keys leak: the attacker relays a poke")
         at = self.clock.tick()
-        live = reported_prices(units(START[ETH]), len(honest))
-        fake = units(START[ETH]) * 91 // 100
+        live = reported_prices(to_wad_nearest(START[ETH]), len(honest))
+        fake = to_wad_nearest(START[ETH]) * 91 // 100
         epoch = oracle.nextEpoch()
         prices = [fake] * len(hostile) + live
         batch = sign_batch(
@@ -200,7 +201,9 @@ class Crash(Walk):
         self.trip_time = tripped.trippedAt
         bob_cash = e.cash(c.bob)
         held = {m: e.position(c.bob, m)[0] for m in (ETH, BTC)}
-        at_candidate = bob_cash + value(held[ETH], units(GAP)) + value(held[BTC], units(START[BTC]))
+        at_candidate = (
+            bob_cash + value(held[ETH], to_wad_nearest(GAP)) + value(held[BTC], to_wad_nearest(START[BTC]))
+        )
         self.say(
             f"at the candidate {GAP:,} bob's equity would be {wad(at_candidate)} (bulwark.model.engine): "
             "insolvent, but nothing may act on an unconfirmed price"
@@ -211,7 +214,7 @@ class Crash(Walk):
             self.revert(
                 f"bob trades {self.names[BTC]} (his margin needs {self.names[ETH]})",
                 e.fill,
-                (c.maker, c.bob, BTC, -units(0.01), units(START[BTC])),
+                (c.maker, c.bob, BTC, -to_wad_nearest(0.01), to_wad_nearest(START[BTC])),
                 sender=c.operator,
             ),
         ]
@@ -233,13 +236,13 @@ class Crash(Walk):
         self.until = self.clock.now + self.params.pause.demo_duration
         approvals = sign_all(
             [signer.private_key],
-            pause_message(e.address, TRADE, self.until),
+            pause_message(e.address, EngineScope.TRADE, self.until),
             self.chain.chain_id,
             g.address,
             self.until,
         )
         self.clock.tick()
-        receipt = g.pause(e.address, TRADE, self.until, approvals, sender=c.keeper)
+        receipt = g.pause(e.address, EngineScope.TRADE, self.until, approvals, sender=c.keeper)
         self.say(
             f"guardian fast path: signer {signer.address[:10]} alone pauses the engine's TRADE scope until "
             f"{self.clock.label(self.until)} (keeper relayed the signature, {receipt.gas_used:,} gas)"
@@ -247,7 +250,7 @@ class Crash(Walk):
         error = self.revert(
             f"keeper buys {self.names[BTC]} from the maker (a live market)",
             e.fill,
-            (c.maker, c.keeper, BTC, units(0.01), units(START[BTC])),
+            (c.maker, c.keeper, BTC, to_wad_nearest(0.01), to_wad_nearest(START[BTC])),
             sender=c.operator,
         )
         if error != "GuardedPaused":
@@ -307,9 +310,9 @@ class Crash(Walk):
             f"sweepFees paid the accrued insurance shares to the fund: {dec(swept, self.unit)} {self.symbol}"
         )
         self.clock.mine_at(max(self.until - 1, self.clock.now + 1))
-        paused = e.isPaused(TRADE)
+        paused = e.isPaused(EngineScope.TRADE)
         self.clock.mine_at(self.until)
-        live = not e.isPaused(TRADE)
+        live = not e.isPaused(EngineScope.TRADE)
         self.tally.check("GRD-03", paused and live, "TRADE paused until its expiry, live at it")
         self.say(f"at {self.clock.label(self.until)} TRADE is live again with no transaction (GRD-03)")
         for m in (ETH, BTC):

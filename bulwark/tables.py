@@ -8,8 +8,7 @@ from decimal import Decimal
 from rich.table import Table
 
 from bulwark.deployments import Verification
-
-WAD = 10**18
+from bulwark.units import WAD
 
 
 def dec(value: int, scale: int = WAD, places: int = 4) -> str:

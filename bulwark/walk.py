@@ -10,8 +10,9 @@ from rich.console import Console
 
 from bulwark.dryrun import dry_run
 from bulwark.ledger import Tally, eng_01, eng_02, eng_08, fnd_01
-from bulwark.market import Clock, Venue, units
+from bulwark.market import Clock, Venue
 from bulwark.tables import accounts_table, dec, pct, wad
+from bulwark.units import to_wad_nearest
 
 
 class Walk:
@@ -69,7 +70,7 @@ class Walk:
         return self.token.symbol()
 
     def poke(self, market: int, price: int) -> None:
-        p = self.venue.poke(market, units(price))
+        p = self.venue.poke(market, to_wad_nearest(price))
         spread = f"{wad(p.reports[0], 2)}..{wad(p.reports[-1], 2)}"
         oracle = self.suite.oracles[market]
         if p.served is not None:

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from bulwark import PROJECT_ROOT
-from bulwark.deploy import DAY, GuardianBounds, deploy_pause_guardian
+from bulwark.deploy import GuardianBounds, deploy_pause_guardian
+from bulwark.units import DAY
 
 PROFILE_VARIABLE = "BULWARK_HYPOTHESIS_PROFILE"
 

@@ -1,1 +1,6 @@
-"""The contracts' ABI on the Python side: calls and their results, events, and custom errors."""
+"""The contracts' ABI on the Python side: calls and their results (codec), custom errors (errors), and
+the ABI-level constants (pause scopes), each checked against the chain."""
+
+from bulwark.abi.scopes import EngineScope, FundScope, GuardedMockScope, OracleScope
+
+__all__ = ["EngineScope", "FundScope", "GuardedMockScope", "OracleScope"]

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 from eth_account import Account
 
-from bulwark.model.engine import WAD, RiskParams
+from bulwark.abi.scopes import FundScope
+from bulwark.model.engine import RiskParams
 from bulwark.model.oracle import OracleConfig
-from bulwark.reports import feed_id, relay, reporter_test_keys
+from bulwark.signing.reports import feed_id, relay, reporter_test_keys
+from bulwark.units import WAD
 
 AAVE_V3_LIQUIDATION_GAS = 340_000  # Aave v3 liquidationCall, as commonly measured (not measured here)
 LIQUIDATION_TARGET = 200_000
@@ -27,7 +29,6 @@ UNIT = 10**DECIMALS
 # three reporters, all needed (tolerating no hostile key); a wide breaker so the crash path is served
 ORACLE_CONFIG = tuple(OracleConfig(3, 0, 1800, 60, 3600, 600, 86_400, 300, WAD // 2, WAD, 10**6 * WAD))
 FUND_PARAMS = (7 * 86_400, 2 * 86_400, 100_000 * UNIT)
-COVER = 1 << 3  # InsuranceFund SCOPE_COVER
 
 DEPOSIT = "deposit"
 WITHDRAW = "withdraw (2 positions, IM check)"
@@ -135,13 +136,13 @@ def measure_engine_gas(project, chain, deployer, accounts) -> EngineGas:
     gas[LIQ_INSOLVENT_PART] = send(engine.liquidate, alice, 0, half, sender=keeper)
     send(engine.liquidate, alice, 1, engine.position(alice, 1)[0], sender=keeper)
     gas[LIQ_INSOLVENT_LAST] = send(engine.liquidate, alice, 0, engine.position(alice, 0)[0], sender=keeper)
-    fund.setPause(COVER, clock[0] + 86_400, sender=deployer)  # the fund pays nothing
+    fund.setPause(FundScope.COVER, clock[0] + 86_400, sender=deployer)  # the fund pays nothing
     gas[LIQ_SHARED] = send(engine.liquidate, bob, 0, engine.position(bob, 0)[0], sender=keeper)
     send(engine.liquidate, bob, 1, engine.position(bob, 1)[0], sender=keeper)  # shared in BTC too
     # carol, the only short, owed part of bob's ETH loss; buying back 0.1 ETH settles it
     gas[FILL_SETTLE] = fill(carol, keeper, 0, -WAD // 10, 1_500 * WAD)
     # the accrued insurance shares first pay down what the BTC shorts owe; the fund, unpaused, the rest
     gas[SWEEP_NETS] = send(engine.sweepFees, sender=keeper)
-    send(fund.setPause, COVER, 0, sender=deployer)
+    send(fund.setPause, FundScope.COVER, 0, sender=deployer)
     gas[COVER_LATER] = send(engine.coverLoss, 1, sender=keeper)
     return EngineGas(gas)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DAY = 86_400
+from bulwark.units import DAY
+
 COOLDOWN, REDEEM_WINDOW, OUTFLOW_WINDOW = 7 * DAY, 2 * DAY, DAY
 DECIMALS = 6
 UNIT = 10**DECIMALS

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bulwark.approvals import Call, pause_message, schedule_message, sign_all
-from bulwark.deploy import DAY, GuardianBounds, deploy_pause_guardian
+from bulwark.abi.scopes import GuardedMockScope
+from bulwark.deploy import GuardianBounds, deploy_pause_guardian
+from bulwark.signing.approvals import Call, pause_message, schedule_message, sign_all
+from bulwark.units import DAY
 
 # The figure the comparison column divides by: a Safe execTransaction with two owner signatures,
 # ~77,000 gas as commonly documented for Safe (not measured here; see `measure_safe_gas` for that).
@@ -19,8 +21,8 @@ SAFE_TWO_SIGNATURE_EXEC_GAS = 77_000
 
 BENCH_BOUNDS = GuardianBounds(min_delay=3600, max_delay=30 * DAY, grace_period=7 * DAY, max_pause=3 * DAY)
 BENCH_DELAY = 2 * DAY
-ALPHA = 1 << 0  # GuardedMock.SCOPE_ALPHA: shifts no losses, pauseThreshold (1) signers
-BETA = 1 << 1  # GuardedMock.SCOPE_BETA: loss-shifting, shiftPauseThreshold (2) signers
+ALPHA = GuardedMockScope.ALPHA  # shifts no losses, pauseThreshold (1) signers
+BETA = GuardedMockScope.BETA  # loss-shifting, shiftPauseThreshold (2) signers
 SHIFT_PAUSE_THRESHOLD = 2
 SALT = b"\x00" * 32
 APPROVAL_LIFETIME = 3600  # [s]
@@ -112,7 +114,7 @@ def measure_guardian_gas(project, chain, deployer, relayer, signers: Sequence, t
 def measure_safe_gas(project, deployer, relayer, owners: Sequence, threshold: int = 2) -> int:
     """For reference: gas of a real Safe 1.4.1 execTransaction (`threshold` owner signatures) that
     makes the same one call, GuardedMock.setValue, on a target the Safe administers."""
-    from bulwark.safe import create_safe, deploy_safe_infra, exec_transaction
+    from bulwark.signing.safe import create_safe, deploy_safe_infra, exec_transaction
 
     safe = create_safe(deploy_safe_infra(deployer), deployer, [o.address for o in owners], threshold)
     target = deployer.deploy(project.GuardedMock, safe)

@@ -16,7 +16,8 @@ from itertools import pairwise
 from eth_account import Account
 
 from bulwark.model.oracle import OracleConfig, largest_tolerance
-from bulwark.reports import WAD, feed_id, relay, reporter_test_keys
+from bulwark.signing.reports import feed_id, relay, reporter_test_keys
+from bulwark.units import WAD
 
 FEED = feed_id("ETH/USD")
 INTERVAL = 300  # [s] volatilityInterval

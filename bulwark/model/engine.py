@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import astuple, dataclass
 
-WAD = 10**18
-YEAR = 365 * 86_400
+from bulwark.units import WAD, YEAR
+
 LIQUIDATION_BUFFER = WAD // 10
 
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from bulwark.model.engine import (
-    WAD,
     AccountState,
     RiskParams,
     SideLoss,
@@ -33,6 +32,7 @@ from bulwark.model.engine import (
     value,
 )
 from bulwark.model.oracle import Volatility, annualise, local_config
+from bulwark.units import DAY, WAD, to_wad_down
 
 # --- the suite the engine tests and the machine run on -------------------------------------------------
 ETH, BTC = 0, 1
@@ -45,8 +45,6 @@ ORACLE_CONFIG = local_config(faultTolerance=0, maxDeviation=WAD // 2)
 OK, STALE, TRIPPED = 0, 2, 3  # IMedianOracle.Status
 
 # --- InsuranceFund constants the engine's cover depends on ---------------------------------------------
-DAY, HOUR = 86_400, 3_600
-SCOPE_DEPOSIT, SCOPE_REQUEST, SCOPE_REDEEM, SCOPE_COVER = 1 << 0, 1 << 1, 1 << 2, 1 << 3  # fund scopes
 OUTFLOW_WINDOW = DAY
 OUTFLOW_BUCKETS = 8
 BUCKET_SECONDS = -(-OUTFLOW_WINDOW // OUTFLOW_BUCKETS)
@@ -63,16 +61,11 @@ class FundParams(NamedTuple):
 FUND_PARAMS = FundParams()
 
 
-def units(amount: float) -> int:
-    """A size or price in WAD, e.g. units(1.5) == 1.5e18."""
-    return int(amount * 10**6) * 10**12
-
-
 # --- the machine's actors and markets -----------------------------------------------------------------
 # ETH: the suite's defaults with a reachable open-interest cap; BTC: margin grows with volatility
 RISKS = {
-    ETH: RiskParams(openInterestCap=units(150)),
-    BTC: RiskParams(volMultiplier=WAD // 2, openInterestCap=units(8)),
+    ETH: RiskParams(openInterestCap=to_wad_down(150)),
+    BTC: RiskParams(volMultiplier=WAD // 2, openInterestCap=to_wad_down(8)),
 }
 MAX_STALENESS, CONFIRM_DELAY = ORACLE_CONFIG.maxStaleness, ORACLE_CONFIG.confirmDelay
 VOLATILITY_TAU, VOLATILITY_INTERVAL = ORACLE_CONFIG.volatilityTau, ORACLE_CONFIG.volatilityInterval

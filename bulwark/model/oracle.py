@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-WAD = 10**18
-YEAR = 365 * 86_400
+from bulwark.units import WAD, YEAR
+
 MAX_REPORTERS = 32  # MedianOracle.MAX_REPORTERS
 MAX_FUTURE_SKEW = 15 * 60  # MedianOracle.MAX_FUTURE_SKEW [s]
 HISTORY = 32  # MedianOracle.HISTORY (RoundHistory ring)

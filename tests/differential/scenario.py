@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 
 from eth_account import Account
 
-from bulwark.approvals import (
+from bulwark.chain import Reverted
+from bulwark.deploy import deploy_suite_on
+from bulwark.params import read_params
+from bulwark.signing.approvals import (
     cancel_message,
     clear_breaker_message,
     extend_pause_message,
@@ -26,10 +29,7 @@ from bulwark.approvals import (
     suspend_reporter_message,
     with_high_s,
 )
-from bulwark.chain import Reverted
-from bulwark.deploy import deploy_suite_on
-from bulwark.params import read_params
-from bulwark.reports import reporter_test_keys, sign_batch
+from bulwark.signing.reports import reporter_test_keys, sign_batch
 
 PARAMS = "params/local.json"
 WAD = 10**18

@@ -13,9 +13,9 @@ from bulwark import PROJECT_ROOT
 from bulwark.deploy import deploy_suite
 from bulwark.invariants import ENG_01, ENG_02, ENG_07, ENG_08, FND_01
 from bulwark.ledger import eng_01, eng_08
-from bulwark.market import Clock, Venue, units
-from bulwark.model.engine import WAD
+from bulwark.market import Clock, Venue
 from bulwark.params import load_params
+from bulwark.units import WAD, to_wad_nearest
 from tests.helpers import event, reverts
 from tests.unit.pause_guardian.conftest import GuardianHelper
 
@@ -41,14 +41,14 @@ def test_bad_debt_beyond_the_fund_halts_new_risk_until_the_guardian_acts(venue, 
     venue.deposit(alice, 2_500)
     venue.deposit(maker, 100_000)
     venue.deposit(keeper, 100_000)
-    venue.fill(maker, alice, ETH, units(10), 2_000 * WAD)
+    venue.fill(maker, alice, ETH, to_wad_nearest(10), 2_000 * WAD)
     for price in (1_850, 1_700, 1_560):  # within the oracle's 10% step: served, not held
         venue.poke(ETH, price * WAD)
     debt = 10 * 1_560 * WAD - (10 * 2_000 - 2_500) * WAD  # cash -17,500 + 15,600: equity -1,900
     assert venue.state(alice).equity == debt
 
     venue.clock.tick()
-    receipt = engine.liquidate(alice, ETH, units(10), sender=keeper)
+    receipt = engine.liquidate(alice, ETH, to_wad_nearest(10), sender=keeper)
     bad = event(receipt, "BadDebt")
     assert (bad.debt, bad.covered) == (-debt, 100 * WAD)
     assert fund.totalAssets() == token.balanceOf(fund) == 0, FND_01
@@ -63,7 +63,7 @@ def test_bad_debt_beyond_the_fund_halts_new_risk_until_the_guardian_acts(venue, 
 
     venue.clock.tick()
     with reverts(engine.MarginEngineReduceOnly, market=ETH, account=alice):
-        engine.fill((maker, alice, ETH, units(1), 1_560 * WAD), sender=venue.operator)
+        engine.fill((maker, alice, ETH, to_wad_nearest(1), 1_560 * WAD), sender=venue.operator)
 
     # the guardian acts: three signers schedule lifting reduce-only; it runs after the delay
     guardian = GuardianHelper(suite.guardian, suite.signers, chain, keeper)
@@ -73,5 +73,5 @@ def test_bad_debt_beyond_the_fund_halts_new_risk_until_the_guardian_acts(venue, 
     assert not engine.market(ETH).reduceOnly
     venue.poke(ETH, 1_560 * WAD)  # two days passed: a fresh price first
     venue.deposit(alice, 1_000)
-    venue.fill(maker, alice, ETH, units(1), 1_560 * WAD)
-    assert engine.position(alice, ETH)[0] == units(1)
+    venue.fill(maker, alice, ETH, to_wad_nearest(1), 1_560 * WAD)
+    assert engine.position(alice, ETH)[0] == to_wad_nearest(1)

@@ -12,10 +12,10 @@ import pytest
 from bulwark import PROJECT_ROOT
 from bulwark.deploy import deploy_suite
 from bulwark.invariants import FND_01, ORA_05
-from bulwark.market import Clock, Venue, units
-from bulwark.model.engine import WAD
+from bulwark.market import Clock, Venue
 from bulwark.params import load_params
-from bulwark.reports import sign_batch
+from bulwark.signing.reports import sign_batch
+from bulwark.units import WAD, to_wad_nearest
 from tests.helpers import reverts
 
 ETH = 0
@@ -45,7 +45,7 @@ def test_two_leaked_keys_cannot_drain_the_fund_through_a_wash_position(venue, ac
     venue.poke(ETH, 2_000 * WAD)
     venue.deposit(long, 2_500)
     venue.deposit(short, 10_000)
-    venue.fill(short, long, ETH, units(10), 2_000 * WAD)  # the attacker trades with itself
+    venue.fill(short, long, ETH, to_wad_nearest(10), 2_000 * WAD)  # the attacker trades with itself
 
     target = 2_000 * WAD
     for _ in range(STEPS):
@@ -63,7 +63,7 @@ def test_two_leaked_keys_cannot_drain_the_fund_through_a_wash_position(venue, ac
     state = venue.state(long)
     venue.clock.tick()
     with reverts(engine.MarginEngineNotLiquidatable, account=long):
-        engine.liquidate(long, ETH, units(10), sender=keeper)
+        engine.liquidate(long, ETH, to_wad_nearest(10), sender=keeper)
     assert state.equity > state.maintenance_margin
     assert fund.totalAssets() == fund_before == token.balanceOf(fund), FND_01
     # the short has no profit to take: withdrawing more than it put in fails on its margin

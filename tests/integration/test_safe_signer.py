@@ -5,7 +5,8 @@ import ape
 import pytest
 from eth_abi import encode
 
-from bulwark.approvals import (
+from bulwark.abi.scopes import GuardedMockScope
+from bulwark.signing.approvals import (
     Approval,
     Call,
     pause_request_id,
@@ -14,10 +15,15 @@ from bulwark.approvals import (
     sort_approvals,
     typed_digest,
 )
-from bulwark.safe import create_safe, deploy_safe_infra, exec_transaction, safe_message_hash, safe_signature
+from bulwark.signing.safe import (
+    create_safe,
+    deploy_safe_infra,
+    exec_transaction,
+    safe_message_hash,
+    safe_signature,
+)
 
 SALT = b"\x00" * 32
-ALPHA = 1 << 0
 LIFETIME = 3600  # [s] approvals are valid this long
 ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -122,12 +128,14 @@ def test_safe_calling_pause_directly_is_its_own_approval(
 ):
     """Safe.execTransaction -> PauseGuardian.pause with no approvals pauses (the Safe is the one approver)."""
     until = chain.blocks.head.timestamp + 3600
-    data = safe_guardian.pause.encode_input(target.address, ALPHA, until, [])
+    data = safe_guardian.pause.encode_input(target.address, GuardedMockScope.ALPHA, until, [])
     receipt = exec_transaction(
         safe, safe_guardian.address, data, [o.private_key for o in safe_owners[1:]], stranger
     )
 
     (paused,) = receipt.decode_logs(safe_guardian.Paused)
     assert paused.approvers == [safe.address]
-    assert target.pausedUntil(ALPHA) == until
-    assert safe_guardian.pauseRequestUsed(pause_request_id("Pause", target.address, ALPHA, until))
+    assert target.pausedUntil(GuardedMockScope.ALPHA) == until
+    assert safe_guardian.pauseRequestUsed(
+        pause_request_id("Pause", target.address, GuardedMockScope.ALPHA, until)
+    )

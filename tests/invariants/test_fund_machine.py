@@ -37,6 +37,7 @@ from hypothesis.stateful import (
 )
 
 from bulwark.invariants import FND_01, FND_02, FND_03, FND_04, FND_05
+from bulwark.units import DAY, HOUR, MINUTE
 from tests.helpers import event, reverts
 from tests.unit.fund.conftest import (  # noqa: F401  (fixtures this test requests)
     BUCKET_SECONDS,
@@ -51,7 +52,6 @@ from tests.unit.fund.conftest import (  # noqa: F401  (fixtures this test reques
     stakers,
 )
 
-MINUTE, HOUR, DAY = 60, 3600, 86_400
 VIRTUAL_SHARES = 10**DECIMALS_OFFSET
 STAKERS = 3
 MAX_REJECTED = 2  # rejected transactions per run: each costs Ape ~0.4 s, an accepted one ~0.07 s

@@ -62,7 +62,8 @@ from hypothesis.stateful import (
 
 from bulwark.invariants import ORA_01, ORA_02, ORA_03, ORA_04, ORA_05, ORA_06, ORA_07, ORA_08
 from bulwark.model.oracle import OracleModel, Volatility, annualise, deviation, median, tolerates, within
-from bulwark.reports import WAD, price_typed_data, reporter_test_keys, sign_report
+from bulwark.signing.reports import price_typed_data, reporter_test_keys, sign_report
+from bulwark.units import HOUR, WAD
 from tests.helpers import event, reverts, view_reverts
 from tests.unit.oracle.conftest import (  # noqa: F401  (`oracle` is a fixture this test requests)
     CONFIG,
@@ -77,7 +78,6 @@ from tests.unit.oracle.conftest import (  # noqa: F401  (`oracle` is a fixture t
     usd,
 )
 
-HOUR = 3600
 MAX_REJECTED = 5  # rejected transactions per run, each error once: a rejection costs Ape ~0.4 s
 QUORUM, F = CONFIG.quorum, CONFIG.faultTolerance
 MIN_PRICE, MAX_PRICE, MAX_DEVIATION = CONFIG.minPrice, CONFIG.maxPrice, CONFIG.maxDeviation

@@ -29,7 +29,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from bulwark.approvals import (
+from bulwark.abi.scopes import GuardedMockScope
+from bulwark.invariants import GRD_01, GRD_02, GRD_03, GRD_04, GRD_05
+from bulwark.signing.approvals import (
     SECP256K1_N,
     Call,
     cancel_message,
@@ -43,14 +45,13 @@ from bulwark.approvals import (
     typed_digest,
     with_high_s,
 )
-from bulwark.invariants import GRD_01, GRD_02, GRD_03, GRD_04, GRD_05
+from bulwark.units import DAY, HOUR
 from tests.helpers import reverts
 
-ALPHA, BETA = 1 << 0, 1 << 1
+ALPHA, BETA = int(GuardedMockScope.ALPHA), int(GuardedMockScope.BETA)  # plain ints: masks are negated
 SCOPES = (ALPHA, BETA)
 KNOWN_SCOPES = ALPHA | BETA
 LOSS_SHIFTING = BETA  # GuardedMock.lossShiftingScopes()
-HOUR, DAY = 3600, 86_400
 ZERO = to_checksum_address("0x" + "00" * 20)
 UNSET, SCHEDULED, EXECUTED, CANCELLED = range(4)  # IPauseGuardian.OperationState
 UNSCHEDULED_SALT = (2**64).to_bytes(32, "big")  # never handed out (schedule counts salts from 0)

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from bulwark.bench import engine, fund, guardian, oracle
 from bulwark.cli import LOCAL_NETWORK, local_only, require_local
-from bulwark.safe import SAFE_VERSION
+from bulwark.signing.safe import SAFE_VERSION
 
 GUARDIAN_CONFIGS = ((3, 5), (5, 9))  # (threshold, signers)
 console = Console(width=110)

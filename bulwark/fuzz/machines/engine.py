@@ -36,17 +36,17 @@ from eth_account import Account
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, precondition, rule
 
+from bulwark.abi.scopes import FundScope
 from bulwark.chain import Chain, Contract
 from bulwark.fuzz.lane import LaneMachine
 from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_05, ENG_06, ENG_07, ENG_08
-from bulwark.model.engine import WAD, AccountState
+from bulwark.model.engine import AccountState
 from bulwark.model.engine_book import (
     ACTORS,
     CONFIRM_DELAY,
     DEPOSITS,
     FUND_PARAMS,
     HALTED,
-    HOUR,
     KEEPER,
     KEEPER_DEPOSIT,
     LIQ,
@@ -60,7 +60,6 @@ from bulwark.model.engine_book import (
     REPORTERS,
     RISK,
     RISKS,
-    SCOPE_COVER,
     START_PRICES,
     TRADERS,
     Book,
@@ -72,7 +71,8 @@ from bulwark.model.engine_book import (
     scaled,
 )
 from bulwark.model.oracle import Volatility
-from bulwark.reports import feed_id, reporter_test_keys, sign_batch
+from bulwark.signing.reports import feed_id, reporter_test_keys, sign_batch
+from bulwark.units import HOUR, WAD
 
 DECIMALS = (6, 18)
 FEEDS = ("ETH/USD", "BTC/USD")
@@ -571,7 +571,7 @@ class EngineMachine(LaneMachine):
         m = next(m for m in MARKETS if self.book.unsettled(m) > 0)
         if lift and self.now < model.cover_paused_until:
             self._at(self.now + 1)
-            receipt = self.fund.setPause.attempt(SCOPE_COVER, 0, sender=self.guardian)
+            receipt = self.fund.setPause.attempt(FundScope.COVER, 0, sender=self.guardian)
             assert receipt.status, receipt.error
             model.cover_paused_until = 0
         at = self.now + gap
@@ -610,7 +610,7 @@ class EngineMachine(LaneMachine):
 
     def _pause_cover(self, seconds: int, at: int) -> None:
         self._at(at)
-        receipt = self.fund.setPause.attempt(SCOPE_COVER, at + seconds, sender=self.guardian)
+        receipt = self.fund.setPause.attempt(FundScope.COVER, at + seconds, sender=self.guardian)
         assert receipt.status, receipt.error
         self.model.cover_paused_until = at + seconds
 

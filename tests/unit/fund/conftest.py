@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from bulwark.model.engine_book import (  # noqa: F401  (the fund's constants; tests import them from here)
+from bulwark.model.engine_book import (
     BUCKET_SECONDS,
-    DAY,
-    HOUR,
     OUTFLOW_BUCKETS,
     OUTFLOW_WINDOW,
-    SCOPE_COVER,
-    SCOPE_DEPOSIT,
-    SCOPE_REDEEM,
-    SCOPE_REQUEST,
 )
-from bulwark.model.engine_book import (
-    FUND_PARAMS as PARAMS,
-)
-from bulwark.model.engine_book import (
-    FundParams as Params,
-)
+from bulwark.model.engine_book import FUND_PARAMS as PARAMS
+from bulwark.model.engine_book import FundParams as Params
+from bulwark.units import to_units_down
 from tests.helpers import ChainClock
 
 DECIMALS_OFFSET = 6
@@ -69,20 +60,22 @@ def fund(project, guardian, token, engine, stakers):
 
 
 class FundHelper(ChainClock):
-    """Amounts in whole tokens (`units`) and actions at explicit, increasing block times."""
+    """Amounts in whole tokens (`units_down`) and actions at explicit, increasing block times."""
 
     def __init__(self, fund, token, chain):
         super().__init__(chain)
         self.fund = fund
         self.token = token
-        self.unit = 10 ** token.decimals()
+        self.decimals = token.decimals()
+        self.unit = 10**self.decimals
 
-    def units(self, tokens: float) -> int:
-        return int(tokens * self.unit)
+    def units_down(self, tokens: float) -> int:
+        """Whole tokens in the token's smallest units, truncated."""
+        return to_units_down(tokens, self.decimals)
 
     def deposit(self, staker, tokens: float, at: int | None = None):
         self.at(self.now + 1 if at is None else at)
-        return self.fund.deposit(self.units(tokens), staker, sender=staker)
+        return self.fund.deposit(self.units_down(tokens), staker, sender=staker)
 
     def request(self, staker, shares: int, at: int | None = None):
         self.at(self.now + 1 if at is None else at)
@@ -94,7 +87,7 @@ class FundHelper(ChainClock):
 
     def cover(self, engine, tokens: float, at: int | None = None):
         self.at(self.now + 1 if at is None else at)
-        return self.fund.cover(self.units(tokens), sender=engine)
+        return self.fund.cover(self.units_down(tokens), sender=engine)
 
     def value(self, shares: int) -> int:
         """ERC4626 convertToAssets, recomputed in Python from the fund's balance and supply."""

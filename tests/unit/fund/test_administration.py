@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from bulwark.abi.scopes import FundScope
 from bulwark.invariants import GRD_04
+from bulwark.units import DAY, HOUR
 from tests.helpers import deploy_reverts, event, reverts
-from tests.unit.fund.conftest import (
-    DAY,
-    HOUR,
-    PARAMS,
-    SCOPE_COVER,
-    SCOPE_DEPOSIT,
-    SCOPE_REDEEM,
-    SCOPE_REQUEST,
-    deploy_fund,
-    fund_args,
-)
+from tests.unit.fund.conftest import PARAMS, deploy_fund, fund_args
 
-ALL_SCOPES = SCOPE_DEPOSIT | SCOPE_REQUEST | SCOPE_REDEEM | SCOPE_COVER
+ALL_SCOPES = FundScope.DEPOSIT | FundScope.REQUEST | FundScope.REDEEM | FundScope.COVER
 
 
 def on_chain(params, unit: int) -> tuple:
@@ -79,9 +71,9 @@ def test_only_the_guardian_sets_params_engines_and_pauses(fund, token, stranger,
     with reverts(fund.GuardedNotGuardian, caller=stranger, guardian=guardian):
         fund.setEngine(stranger, True, sender=stranger)
     with reverts(fund.GuardedNotGuardian, caller=stranger, guardian=guardian):
-        fund.setPause(SCOPE_COVER, 2**40, sender=stranger)
+        fund.setPause(FundScope.COVER, 2**40, sender=stranger)
     assert not fund.isEngine(stranger), GRD_04
-    assert fund.pausedUntil(SCOPE_COVER) == 0, GRD_04
+    assert fund.pausedUntil(FundScope.COVER) == 0, GRD_04
 
 
 def test_registering_an_engine_twice_or_the_zero_address_reverts(fund, engine, guardian):
@@ -108,5 +100,5 @@ def test_engines_given_at_deployment_are_registered(project, guardian, token, ac
 def test_request_redeem_and_cover_are_loss_shifting_and_deposit_is_not(fund):
     """COVER (bad debt would fall on traders), REDEEM and REQUEST (stakers kept in past their cooldown
     bear losses that belong to those who stay) shift losses; a DEPOSIT pause only keeps newcomers out."""
-    assert fund.lossShiftingScopes() == SCOPE_REQUEST | SCOPE_REDEEM | SCOPE_COVER
+    assert fund.lossShiftingScopes() == FundScope.REQUEST | FundScope.REDEEM | FundScope.COVER
     assert fund.lossShiftingScopes() & ~fund.pauseScopes() == 0

@@ -54,7 +54,7 @@ def test_deposit_and_mint_into_a_drained_fund_revert_with_its_assets_and_supply(
     assert helper.depleted()
     before = token.balanceOf(stakers[1])
     with reverts(fund.InsuranceFundDepleted, totalAssets=0, totalSupply=supply):
-        fund.deposit(helper.units(100), stakers[1], sender=stakers[1])
+        fund.deposit(helper.units_down(100), stakers[1], sender=stakers[1])
     with reverts(fund.InsuranceFundDepleted, totalAssets=0, totalSupply=supply):
         fund.mint(10**6, stakers[1], sender=stakers[1])
     assert token.balanceOf(stakers[1]) == before
@@ -68,7 +68,7 @@ def test_max_deposit_and_max_mint_are_zero_while_depleted_and_open_after_recapit
     assert fund.maxDeposit(stakers[1]) == fund.maxMint(stakers[1]) == MAX_UINT
     helper.drain(engine)
     assert fund.maxDeposit(stakers[1]) == fund.maxMint(stakers[1]) == 0
-    fund.addRevenue(helper.units(1), sender=engine)
+    fund.addRevenue(helper.units_down(1), sender=engine)
     assert not helper.depleted()
     assert fund.maxDeposit(stakers[1]) == fund.maxMint(stakers[1]) == MAX_UINT
 
@@ -109,7 +109,7 @@ def test_a_fund_that_lost_99_9_percent_still_takes_deposits_at_a_fair_price(
     assert fund.maxDeposit(stakers[1]) == MAX_UINT
     helper.deposit(stakers[1], 100)
     value = fund.convertToAssets(fund.balanceOf(stakers[1]))
-    assert helper.units(100) - 2 <= value <= helper.units(100)
+    assert helper.units_down(100) - 2 <= value <= helper.units_down(100)
 
 
 def test_the_least_revenue_that_restores_the_bound_reopens_deposits(helper, fund, engine, stakers):
@@ -122,7 +122,7 @@ def test_the_least_revenue_that_restores_the_bound_reopens_deposits(helper, fund
     fund.addRevenue(need - 1, sender=engine)
     assert helper.depleted() and fund.maxDeposit(stakers[1]) == 0
     with reverts(fund.InsuranceFundDepleted, totalAssets=need - 1, totalSupply=fund.totalSupply()):
-        fund.deposit(helper.units(1), stakers[1], sender=stakers[1])
+        fund.deposit(helper.units_down(1), stakers[1], sender=stakers[1])
     fund.addRevenue(1, sender=engine)
     assert not helper.depleted() and fund.maxDeposit(stakers[1]) == MAX_UINT
     helper.deposit(stakers[1], 100)
@@ -139,13 +139,13 @@ def test_after_a_drain_and_recapitalisation_every_staker_exits_at_what_fnd_03_al
     helper.deposit(stakers[1], 200)
     helper.drain(engine)
     with reverts(fund.InsuranceFundDepleted, totalAssets=0, totalSupply=fund.totalSupply()):
-        fund.deposit(helper.units(100), stakers[2], sender=stakers[2])
-    fund.addRevenue(helper.units(50), sender=engine)
+        fund.deposit(helper.units_down(100), stakers[2], sender=stakers[2])
+    fund.addRevenue(helper.units_down(50), sender=engine)
     helper.deposit(stakers[2], 100)
     paid = exit_all(helper, fund, token, stakers)
-    assert helper.units(30) - 2 <= paid[stakers[0]] <= helper.units(30), FND_03
-    assert helper.units(20) - 2 <= paid[stakers[1]] <= helper.units(20), FND_03
-    assert helper.units(100) - 2 <= paid[stakers[2]] <= helper.units(100), FND_03
+    assert helper.units_down(30) - 2 <= paid[stakers[0]] <= helper.units_down(30), FND_03
+    assert helper.units_down(20) - 2 <= paid[stakers[1]] <= helper.units_down(20), FND_03
+    assert helper.units_down(100) - 2 <= paid[stakers[2]] <= helper.units_down(100), FND_03
     assert fund.totalSupply() == 0
 
 
@@ -163,19 +163,19 @@ def test_five_drains_and_recapitalisations_never_overflow_the_share_supply(
         staker = stakers[cycle % len(stakers)]
         supply = fund.totalSupply()
         helper.deposit(staker, 900)
-        deposited += helper.units(900)
-        assert fund.totalSupply() - supply <= MAX_SHARES_PER_ASSET * helper.units(900)
+        deposited += helper.units_down(900)
+        assert fund.totalSupply() - supply <= MAX_SHARES_PER_ASSET * helper.units_down(900)
         assert fund.totalSupply() <= MAX_SHARES_PER_ASSET * deposited
         helper.drain(engine)
         assert fund.totalAssets() == 0
         with reverts(fund.InsuranceFundDepleted, totalAssets=0, totalSupply=fund.totalSupply()):
-            fund.deposit(helper.units(900), staker, sender=staker)
+            fund.deposit(helper.units_down(900), staker, sender=staker)
         fund.addRevenue(helper.recapitalisation(), sender=engine)
         assert fund.maxDeposit(staker) == MAX_UINT
     held = fund.balanceOf(stakers[0])
     helper.deposit(stakers[0], 100)
     minted = fund.balanceOf(stakers[0]) - held
-    assert helper.units(100) - 2 <= helper.value(minted) <= helper.units(100)
+    assert helper.units_down(100) - 2 <= helper.value(minted) <= helper.units_down(100)
     assets = fund.totalAssets()
     paid = exit_all(helper, fund, token, stakers)
     assert assets - len(stakers) <= sum(paid.values()) <= assets, FND_03

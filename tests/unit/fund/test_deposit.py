@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from bulwark.abi.scopes import FundScope
 from bulwark.invariants import FND_01
 from tests.helpers import event, reverts
-from tests.unit.fund.conftest import DECIMALS_OFFSET, SCOPE_DEPOSIT, deploy_fund
+from tests.unit.fund.conftest import DECIMALS_OFFSET, deploy_fund
 
 
 def test_shares_have_the_asset_decimals_plus_the_offset(fund, token):
@@ -17,7 +18,7 @@ def test_shares_have_the_asset_decimals_plus_the_offset(fund, token):
 
 def test_first_deposit_mints_at_the_virtual_share_rate(helper, fund, stakers):
     receipt = helper.deposit(stakers[0], 100)
-    assets = helper.units(100)
+    assets = helper.units_down(100)
     expected = assets * (0 + 10**DECIMALS_OFFSET) // (0 + 1)
     assert fund.balanceOf(stakers[0]) == expected
     log = event(receipt, "Deposit")
@@ -27,16 +28,16 @@ def test_first_deposit_mints_at_the_virtual_share_rate(helper, fund, stakers):
 
 def test_later_deposit_is_priced_on_the_balance_before_it(helper, fund, token, stakers):
     helper.deposit(stakers[0], 100)
-    fund.addRevenue(helper.units(7), sender=stakers[2])  # share price moves off 1:1
+    fund.addRevenue(helper.units_down(7), sender=stakers[2])  # share price moves off 1:1
     supply, balance = fund.totalSupply(), token.balanceOf(fund)
     helper.deposit(stakers[1], 50)
-    assets = helper.units(50)
+    assets = helper.units_down(50)
     assert fund.balanceOf(stakers[1]) == assets * (supply + 10**DECIMALS_OFFSET) // (balance + 1)
 
 
 def test_deposit_too_small_to_mint_a_share_reverts_and_keeps_the_assets(helper, fund, token, stakers):
     fund.deposit(1, stakers[0], sender=stakers[0])  # one wei: 1e6 virtual-rate shares
-    fund.addRevenue(helper.units(1_000), sender=stakers[2])  # one wei now buys < 1 share unit
+    fund.addRevenue(helper.units_down(1_000), sender=stakers[2])  # one wei now buys < 1 share unit
     # 1 wei * (supply + 1e6) // (balance + 1) == 0 once balance + 1 > supply + 1e6
     assert (fund.totalSupply() + 10**DECIMALS_OFFSET) < token.balanceOf(fund) + 1
     before = token.balanceOf(stakers[1])
@@ -53,7 +54,7 @@ def test_inflation_attack_on_the_first_depositor_loses_the_attacker_money(
     half the donation goes to the virtual shares, and the victim loses at most one share's worth
     (a few millionths of its deposit)."""
     attacker, victim = accounts[8], stakers[1]
-    donation, deposit = helper.units(10_000), helper.units(1_000)
+    donation, deposit = helper.units_down(10_000), helper.units_down(1_000)
     token.mint(attacker, 1 + donation, sender=attacker)
     token.approve(fund, 1, sender=attacker)
     fund.deposit(1, attacker, sender=attacker)
@@ -75,18 +76,18 @@ def test_revenue_raises_the_share_price_and_is_counted_exactly(helper, fund, tok
     helper.deposit(stakers[0], 100)
     shares = fund.balanceOf(stakers[0])
     before = fund.convertToAssets(shares)
-    receipt = fund.addRevenue(helper.units(10), sender=engine)
+    receipt = fund.addRevenue(helper.units_down(10), sender=engine)
     log = event(receipt, "RevenueReceived")
-    assert (log.payer, log.amount, log.received) == (engine, helper.units(10), helper.units(10))
+    assert (log.payer, log.amount, log.received) == (engine, helper.units_down(10), helper.units_down(10))
     assert fund.convertToAssets(shares) > before
     assert fund.convertToAssets(shares) == helper.value(shares)
-    assert fund.totalAssets() == token.balanceOf(fund) == helper.units(110), FND_01
+    assert fund.totalAssets() == token.balanceOf(fund) == helper.units_down(110), FND_01
 
 
 def test_a_direct_donation_is_part_of_total_assets(helper, fund, token, stakers):
     helper.deposit(stakers[0], 100)
-    token.transfer(fund, helper.units(5), sender=stakers[1])
-    assert fund.totalAssets() == token.balanceOf(fund) == helper.units(105), FND_01
+    token.transfer(fund, helper.units_down(5), sender=stakers[1])
+    assert fund.totalAssets() == token.balanceOf(fund) == helper.units_down(105), FND_01
 
 
 def test_zero_revenue_reverts(fund, engine):
@@ -96,7 +97,7 @@ def test_zero_revenue_reverts(fund, engine):
 
 def test_mint_takes_the_rounded_up_assets(helper, fund, token, stakers):
     helper.deposit(stakers[0], 100)
-    fund.addRevenue(helper.units(3), sender=stakers[2])
+    fund.addRevenue(helper.units_down(3), sender=stakers[2])
     shares = 12_345_678
     supply, balance = fund.totalSupply(), token.balanceOf(fund)
     expected = -(-shares * (balance + 1) // (supply + 10**DECIMALS_OFFSET))
@@ -113,14 +114,14 @@ def test_mint_of_zero_shares_reverts(fund, stakers):
 
 def test_deposit_and_mint_revert_while_deposit_is_paused(helper, fund, stakers, guardian):
     until = helper.now + 3_600
-    fund.setPause(SCOPE_DEPOSIT, until, sender=guardian)
+    fund.setPause(FundScope.DEPOSIT, until, sender=guardian)
     assert fund.maxDeposit(stakers[0]) == fund.maxMint(stakers[0]) == 0
-    with reverts(fund.GuardedPaused, scope=SCOPE_DEPOSIT, pausedUntil=until):
-        fund.deposit(helper.units(1), stakers[0], sender=stakers[0])
-    with reverts(fund.GuardedPaused, scope=SCOPE_DEPOSIT, pausedUntil=until):
+    with reverts(fund.GuardedPaused, scope=FundScope.DEPOSIT, pausedUntil=until):
+        fund.deposit(helper.units_down(1), stakers[0], sender=stakers[0])
+    with reverts(fund.GuardedPaused, scope=FundScope.DEPOSIT, pausedUntil=until):
         fund.mint(10**6, stakers[0], sender=stakers[0])
     helper.at(until)
-    fund.deposit(helper.units(1), stakers[0], sender=stakers[0])  # the pause ended by itself
+    fund.deposit(helper.units_down(1), stakers[0], sender=stakers[0])  # the pause ended by itself
     assert fund.maxDeposit(stakers[0]) == 2**256 - 1
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from bulwark.abi.scopes import FundScope
 from bulwark.invariants import FND_01, FND_03
 from tests.helpers import event, reverts, view_reverts
-from tests.unit.fund.conftest import PARAMS, SCOPE_REDEEM, SCOPE_REQUEST
+from tests.unit.fund.conftest import PARAMS
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def test_request_records_the_value_and_the_window(helper, fund, stakers, staked)
     t = helper.now + 10
     receipt = helper.request(stakers[0], staked, at=t)
     assets = helper.value(staked)
-    assert assets == helper.units(100)
+    assert assets == helper.units_down(100)
     claimable, expires = t + PARAMS.cooldown, t + PARAMS.cooldown + PARAMS.redeemWindow
     assert tuple(fund.redeemRequest(stakers[0])) == (staked, assets, claimable, expires)
     log = event(receipt, "RedeemRequested")
@@ -50,19 +51,23 @@ def test_redeem_before_the_cooldown_ends_reverts_and_at_its_end_pays(helper, fun
     assert fund.maxRedeem(stakers[0]) == 0
     before = token.balanceOf(stakers[0])
     receipt = helper.redeem(stakers[0], staked, at=claimable)
-    assert token.balanceOf(stakers[0]) - before == helper.units(100), FND_03
+    assert token.balanceOf(stakers[0]) - before == helper.units_down(100), FND_03
     claimed = event(receipt, "RedeemClaimed")
     assert (claimed.owner, claimed.shares, claimed.requestedAssets, claimed.paid) == (
         stakers[0],
         staked,
-        helper.units(100),
-        helper.units(100),
+        helper.units_down(100),
+        helper.units_down(100),
     )
     withdrawn = event(receipt, "Withdraw")
-    assert (withdrawn.owner, withdrawn.assets, withdrawn.shares) == (stakers[0], helper.units(100), staked)
+    assert (withdrawn.owner, withdrawn.assets, withdrawn.shares) == (
+        stakers[0],
+        helper.units_down(100),
+        staked,
+    )
     assert fund.balanceOf(stakers[0]) == 0
     assert tuple(fund.redeemRequest(stakers[0])) == (0, 0, 0, 0)
-    assert fund.totalAssets() == token.balanceOf(fund) == helper.units(300), FND_01
+    assert fund.totalAssets() == token.balanceOf(fund) == helper.units_down(300), FND_01
 
 
 def test_redeem_after_the_window_reverts_and_unlocks_the_shares(helper, fund, stakers, staked):
@@ -82,20 +87,20 @@ def test_payout_is_capped_at_the_request_time_value_when_the_price_rises(
     helper, fund, token, stakers, staked
 ):
     helper.request(stakers[0], staked)
-    fund.addRevenue(helper.units(40), sender=stakers[2])  # +10% on 400
-    assert helper.value(staked) > helper.units(100)
+    fund.addRevenue(helper.units_down(40), sender=stakers[2])  # +10% on 400
+    assert helper.value(staked) > helper.units_down(100)
     before = token.balanceOf(stakers[0])
     helper.redeem(stakers[0], staked, at=helper.now + PARAMS.cooldown)
-    assert token.balanceOf(stakers[0]) - before == helper.units(100), FND_03
+    assert token.balanceOf(stakers[0]) - before == helper.units_down(100), FND_03
     # the gain the leaver gave up stays with the remaining staker
-    assert fund.convertToAssets(fund.balanceOf(stakers[1])) > helper.units(300)
+    assert fund.convertToAssets(fund.balanceOf(stakers[1])) > helper.units_down(300)
 
 
 def test_payout_follows_a_loss_during_the_cooldown(helper, fund, token, stakers, staked, engine):
     helper.request(stakers[0], staked)
     helper.cover(engine, 200)  # the fund loses half
     now_value = helper.value(staked)
-    assert now_value < helper.units(100)
+    assert now_value < helper.units_down(100)
     before = token.balanceOf(stakers[0])
     receipt = helper.redeem(stakers[0], staked, at=helper.now + PARAMS.cooldown)
     assert token.balanceOf(stakers[0]) - before == now_value, FND_03
@@ -108,7 +113,7 @@ def test_claimable_and_max_redeem_report_the_open_window(helper, fund, stakers, 
     assert fund.claimableAssets(stakers[0]) == 0
     helper.mine_at(t + PARAMS.cooldown)
     assert fund.maxRedeem(stakers[0]) == staked
-    assert fund.claimableAssets(stakers[0]) == helper.units(100)
+    assert fund.claimableAssets(stakers[0]) == helper.units_down(100)
     assert fund.maxWithdraw(stakers[0]) == 0
 
 
@@ -124,10 +129,10 @@ def test_plain_erc4626_exits_that_would_skip_the_cooldown_revert(helper, fund, s
         fund.redeem(staked, stakers[0], stakers[0], sender=stakers[0])
     # withdraw is pure (it always reverts), so Ape calls it rather than sending a transaction
     view_reverts(
-        fund.InsuranceFundWithdrawUnsupported, fund.withdraw, helper.units(1), stakers[0], stakers[0]
+        fund.InsuranceFundWithdrawUnsupported, fund.withdraw, helper.units_down(1), stakers[0], stakers[0]
     )
     view_reverts(fund.InsuranceFundAsyncRedeem, fund.previewRedeem, staked)
-    view_reverts(fund.InsuranceFundAsyncRedeem, fund.previewWithdraw, helper.units(1))
+    view_reverts(fund.InsuranceFundAsyncRedeem, fund.previewWithdraw, helper.units_down(1))
     assert fund.maxRedeem(stakers[0]) == 0
 
 
@@ -138,7 +143,7 @@ def test_an_approved_spender_redeems_for_the_owner_with_its_allowance(helper, fu
     helper.at(helper.now + PARAMS.cooldown)
     before = token.balanceOf(spender)
     fund.redeem(staked, spender, stakers[0], sender=spender)
-    assert token.balanceOf(spender) - before == helper.units(100)
+    assert token.balanceOf(spender) - before == helper.units_down(100)
     assert fund.allowance(stakers[0], spender) == 0
 
 
@@ -203,7 +208,7 @@ def test_a_request_keeps_the_cooldown_it_was_made_with(helper, fund, stakers, st
     t = helper.now + 10
     helper.request(stakers[0], staked, at=t)
     fund.setParams(
-        (PARAMS.cooldown * 2, PARAMS.redeemWindow, helper.units(PARAMS.maxOutflow)), sender=guardian
+        (PARAMS.cooldown * 2, PARAMS.redeemWindow, helper.units_down(PARAMS.maxOutflow)), sender=guardian
     )
     helper.redeem(stakers[0], staked, at=t + PARAMS.cooldown)  # the old cooldown applies
     assert fund.balanceOf(stakers[0]) == 0
@@ -211,16 +216,16 @@ def test_a_request_keeps_the_cooldown_it_was_made_with(helper, fund, stakers, st
 
 def test_request_and_redeem_revert_while_their_scopes_are_paused(helper, fund, stakers, staked, guardian):
     until = helper.now + 30 * 86_400
-    fund.setPause(SCOPE_REQUEST, until, sender=guardian)
-    with reverts(fund.GuardedPaused, scope=SCOPE_REQUEST, pausedUntil=until):
+    fund.setPause(FundScope.REQUEST, until, sender=guardian)
+    with reverts(fund.GuardedPaused, scope=FundScope.REQUEST, pausedUntil=until):
         fund.requestRedeem(staked, sender=stakers[1])
-    fund.setPause(SCOPE_REQUEST, 0, sender=guardian)
+    fund.setPause(FundScope.REQUEST, 0, sender=guardian)
     helper.request(stakers[0], staked)
-    fund.setPause(SCOPE_REDEEM, until, sender=guardian)
+    fund.setPause(FundScope.REDEEM, until, sender=guardian)
     helper.mine_at(helper.now + PARAMS.cooldown)  # the window is open; views see it
     assert fund.maxRedeem(stakers[0]) == 0
     assert fund.claimableAssets(stakers[0]) == 0  # nothing can be claimed while REDEEM is paused
-    with reverts(fund.GuardedPaused, scope=SCOPE_REDEEM, pausedUntil=until):
+    with reverts(fund.GuardedPaused, scope=FundScope.REDEEM, pausedUntil=until):
         fund.redeem(staked, stakers[0], stakers[0], sender=stakers[0])
     fund.cancelRedeem(sender=stakers[0])  # leaving the queue is never paused
     assert fund.lockedShares(stakers[0]) == 0

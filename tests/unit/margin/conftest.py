@@ -9,7 +9,7 @@ import pytest
 from eth_account import Account
 
 from bulwark.ledger import engine_claims
-from bulwark.model.engine import WAD, AccountState, RiskParams  # noqa: F401  (tests import them from here)
+from bulwark.model.engine import AccountState, RiskParams  # noqa: F401  (tests import them from here)
 from bulwark.model.engine_book import (  # noqa: F401  (the suite's constants; tests import them from here)
     BTC,
     ETH,
@@ -17,13 +17,10 @@ from bulwark.model.engine_book import (  # noqa: F401  (the suite's constants; t
     REPORTERS,
     RISK,
     START_PRICES,
-    units,
 )
-from bulwark.reports import feed_id, relay, reporter_test_keys
+from bulwark.signing.reports import feed_id, relay, reporter_test_keys
 from tests.helpers import ChainClock
 from tests.unit.fund.conftest import deploy_fund
-
-SCOPE_TRADE, SCOPE_LIQUIDATE, SCOPE_DEPOSIT, SCOPE_WITHDRAW = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 
 
 def deploy_oracle(project, guardian, name: str):

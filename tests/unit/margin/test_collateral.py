@@ -3,10 +3,11 @@ min(equity, collateral) >= IM afterwards (ENG-05), the accounting identity holds
 
 from __future__ import annotations
 
+from bulwark.abi.scopes import EngineScope, OracleScope
 from bulwark.invariants import ENG_01, ENG_05, ENG_06
-from bulwark.model.engine import WAD
+from bulwark.units import WAD, to_wad_down
 from tests.helpers import event, reverts
-from tests.unit.margin.conftest import ETH, SCOPE_DEPOSIT, SCOPE_WITHDRAW, units
+from tests.unit.margin.conftest import ETH
 
 
 def test_deposit_credits_cash_in_wad(helper, engine, token, traders):
@@ -40,7 +41,7 @@ def test_withdraw_more_than_cash_reverts(helper, engine, traders):
 def test_withdraw_keeps_initial_margin_and_excludes_unrealised_profit(helper, engine, traders):
     helper.deposit(traders[0], 1_000)
     helper.deposit(traders[1], 1_000)
-    helper.fill(traders[1], traders[0], ETH, units(1), 2_000 * WAD)  # trader 0 long 1 ETH at 2000
+    helper.fill(traders[1], traders[0], ETH, to_wad_down(1), 2_000 * WAD)  # trader 0 long 1 ETH at 2000
     helper.set_price(ETH, 2_200 * WAD)  # +200 unrealised
     state = helper.state(traders[0])
     assert state.equity == 1_200 * WAD and state.collateral == 1_000 * WAD
@@ -61,7 +62,7 @@ def test_withdraw_keeps_initial_margin_and_excludes_unrealised_profit(helper, en
 def test_unrealised_loss_counts_against_withdrawals(helper, engine, traders):
     helper.deposit(traders[0], 1_000)
     helper.deposit(traders[1], 1_000)
-    helper.fill(traders[1], traders[0], ETH, units(1), 2_000 * WAD)
+    helper.fill(traders[1], traders[0], ETH, to_wad_down(1), 2_000 * WAD)
     helper.set_price(ETH, 1_800 * WAD)  # -200 unrealised
     state = helper.state(traders[0])
     assert state.equity == 800 * WAD and state.collateral == 1_000 * WAD
@@ -88,10 +89,10 @@ def test_zero_amounts_and_zero_receiver_revert(helper, engine, traders):
 def test_deposit_and_withdraw_pauses(helper, engine, guardian, traders):
     helper.deposit(traders[0], 10)
     until = helper.now + 3_600
-    engine.setPause(SCOPE_DEPOSIT | SCOPE_WITHDRAW, until, sender=guardian)
-    with reverts(engine.GuardedPaused, scope=SCOPE_DEPOSIT, pausedUntil=until):
+    engine.setPause(EngineScope.DEPOSIT | EngineScope.WITHDRAW, until, sender=guardian)
+    with reverts(engine.GuardedPaused, scope=EngineScope.DEPOSIT, pausedUntil=until):
         engine.deposit(1, sender=traders[0])
-    with reverts(engine.GuardedPaused, scope=SCOPE_WITHDRAW, pausedUntil=until):
+    with reverts(engine.GuardedPaused, scope=EngineScope.WITHDRAW, pausedUntil=until):
         engine.withdraw(1, traders[0], sender=traders[0])
 
 
@@ -120,10 +121,10 @@ def test_withdrawals_halt_while_a_held_markets_oracle_is_paused_and_resume_after
     helper.deposit(traders[0], 1_000)
     helper.deposit(traders[1], 1_000)
     helper.deposit(traders[2], 1_000)
-    helper.fill(traders[1], traders[0], ETH, units(1), 2_000 * WAD)
+    helper.fill(traders[1], traders[0], ETH, to_wad_down(1), 2_000 * WAD)
     until = helper.now + 600
-    oracles[ETH].setPause(2, until, sender=guardian)  # MedianOracle SCOPE_READ
-    with reverts(oracles[ETH].GuardedPaused, scope=2, pausedUntil=until):
+    oracles[ETH].setPause(OracleScope.READ, until, sender=guardian)
+    with reverts(oracles[ETH].GuardedPaused, scope=OracleScope.READ, pausedUntil=until):
         engine.withdraw(helper.unit, traders[0], sender=traders[0])
     assert engine.cash(traders[0]) == (1_000 - 2_000) * WAD, ENG_06
     engine.withdraw(helper.unit, traders[2], sender=traders[2])  # no position: no price needed

@@ -9,11 +9,12 @@ from dataclasses import replace
 
 import pytest
 
+from bulwark.abi.scopes import EngineScope, FundScope
 from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_06, ENG_07
-from bulwark.model.engine import WAD, account_state, liquidation_limit, penalty
+from bulwark.model.engine import account_state, liquidation_limit, penalty
+from bulwark.units import WAD, to_wad_down
 from tests.helpers import event, reverts
-from tests.unit.fund.conftest import SCOPE_COVER
-from tests.unit.margin.conftest import ETH, RISK, SCOPE_LIQUIDATE, books, open_interest_sum, units
+from tests.unit.margin.conftest import ETH, RISK, books, open_interest_sum
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def levered(helper, traders, liquidator):
     helper.deposit(traders[0], 250)
     helper.deposit(traders[2], 100_000)
     helper.deposit(liquidator, 100_000)
-    helper.fill(traders[2], traders[0], ETH, units(1), 2_000 * WAD)
+    helper.fill(traders[2], traders[0], ETH, to_wad_down(1), 2_000 * WAD)
     return traders[0]
 
 
@@ -39,7 +40,7 @@ def test_a_healthy_account_cannot_be_liquidated(helper, engine, levered, liquida
         equity=100 * WAD,
         maintenanceMargin=92_500 * WAD // 1000,
     ):
-        engine.liquidate(levered, ETH, units(0.1), sender=liquidator)
+        engine.liquidate(levered, ETH, to_wad_down(0.1), sender=liquidator)
     assert engine.maxLiquidation(levered, ETH) == 0, ENG_03
 
 
@@ -59,8 +60,8 @@ def test_a_partial_liquidation_takes_at_most_what_restores_the_account(
     helper.set_price(ETH, 1_840 * WAD)  # equity 90 < MM 92
     before = helper.state(levered)
     index = 1_840 * WAD
-    limit = liquidation_limit(before, units(1), index, RISK.baseMmr, RISK)
-    assert engine.maxLiquidation(levered, ETH) == limit < units(1)
+    limit = liquidation_limit(before, to_wad_down(1), index, RISK.baseMmr, RISK)
+    assert engine.maxLiquidation(levered, ETH) == limit < to_wad_down(1)
     with reverts(
         engine.MarginEngineLiquidationTooLarge, account=levered, market=ETH, amount=limit + 1, maximum=limit
     ):
@@ -68,7 +69,7 @@ def test_a_partial_liquidation_takes_at_most_what_restores_the_account(
 
     receipt = engine.liquidate(levered, ETH, limit, sender=liquidator)
     after = helper.state(levered)
-    assert engine.position(levered, ETH)[0] == units(1) - limit
+    assert engine.position(levered, ETH)[0] == to_wad_down(1) - limit
     assert engine.position(liquidator, ETH)[0] == limit
     # the penalty, predicted from the account after the transfer at the index
     cash_after_close = engine.cash(levered) + sum(
@@ -111,8 +112,8 @@ def test_the_penalty_is_capped_so_the_margin_ratio_does_not_fall(helper, engine,
 def test_a_liquidation_leaving_dust_reverts(helper, engine, levered, liquidator):
     helper.set_price(ETH, 1_800 * WAD)
     maximum = engine.maxLiquidation(levered, ETH)
-    assert maximum == units(1)  # restoring it takes more than the position: all of it may go
-    amount = units(1) - RISK.dustSize + 1
+    assert maximum == to_wad_down(1)  # restoring it takes more than the position: all of it may go
+    amount = to_wad_down(1) - RISK.dustSize + 1
     with reverts(
         engine.MarginEngineDustPosition,
         account=levered,
@@ -128,7 +129,7 @@ def test_an_insolvent_account_closed_whole_has_its_debt_and_the_bonus_paid_by_th
 ):
     helper.set_price(ETH, 1_700 * WAD)  # equity -50
     fund_before = token.balanceOf(fund)
-    receipt = engine.liquidate(levered, ETH, units(1), sender=liquidator)
+    receipt = engine.liquidate(levered, ETH, to_wad_down(1), sender=liquidator)
     # the bonus, 2% of 1,700, is paid by the fund after the debt (its cap, 1,000, allows both)
     log = event(receipt, "Liquidated")
     assert (log.bonus, log.insuranceShare) == (34 * WAD, 0)
@@ -145,9 +146,9 @@ def test_an_insolvent_account_closed_whole_has_its_debt_and_the_bonus_paid_by_th
 def test_bad_debt_the_fund_cannot_pay_is_owed_by_the_other_side_and_makes_the_market_reduce_only(
     helper, engine, token, fund, levered, liquidator, traders, guardian
 ):
-    fund.setPause(SCOPE_COVER, helper.now + 86_400, sender=guardian)  # the fund pays nothing
+    fund.setPause(FundScope.COVER, helper.now + 86_400, sender=guardian)  # the fund pays nothing
     helper.set_price(ETH, 1_700 * WAD)
-    receipt = engine.liquidate(levered, ETH, units(1), sender=liquidator)
+    receipt = engine.liquidate(levered, ETH, to_wad_down(1), sender=liquidator)
     bad = event(receipt, "BadDebt")
     assert (bad.debt, bad.covered) == (50 * WAD, 0)
     shared = event(receipt, "LossShared")
@@ -155,7 +156,7 @@ def test_bad_debt_the_fund_cannot_pay_is_owed_by_the_other_side_and_makes_the_ma
         ETH,
         False,
         50 * WAD,
-        units(1),
+        to_wad_down(1),
     )
     assert event(receipt, "ReduceOnlyUpdated").reduceOnly
     assert engine.lossOwed(traders[2], ETH) == 50 * WAD, ENG_07  # the one short owes it
@@ -165,10 +166,10 @@ def test_bad_debt_the_fund_cannot_pay_is_owed_by_the_other_side_and_makes_the_ma
     assert balance == claims, ENG_01  # nothing absorbed silently: the shared loss is on the books
 
     with reverts(engine.MarginEngineReduceOnly, market=ETH, account=traders[1]):
-        helper.fill(traders[2], traders[1], ETH, units(0.1), 1_700 * WAD)
+        helper.fill(traders[2], traders[1], ETH, to_wad_down(0.1), 1_700 * WAD)
     engine.setReduceOnly(ETH, False, sender=guardian)  # the guardian acts
     helper.deposit(traders[1], 1_000)
-    helper.fill(traders[2], traders[1], ETH, units(0.1), 1_700 * WAD)
+    helper.fill(traders[2], traders[1], ETH, to_wad_down(0.1), 1_700 * WAD)
     assert engine.lossOwed(traders[2], ETH) == 0  # settled when its position changed
     assert engine.unsettledLoss(ETH) == 0
     balance, claims = books(engine, token, everyone(traders, liquidator))
@@ -181,9 +182,9 @@ def test_bad_debt_beyond_the_outflow_cap_is_split_between_fund_and_the_other_sid
     helper.deposit(traders[1], 2_500)
     helper.deposit(traders[2], 100_000)
     helper.deposit(liquidator, 100_000)
-    helper.fill(traders[2], traders[1], ETH, units(10), 2_000 * WAD)
+    helper.fill(traders[2], traders[1], ETH, to_wad_down(10), 2_000 * WAD)
     helper.set_price(ETH, 1_500 * WAD)  # equity 2,500 - 5,000 = -2,500; the fund's cap is 1,000
-    receipt = engine.liquidate(traders[1], ETH, units(10), sender=liquidator)
+    receipt = engine.liquidate(traders[1], ETH, to_wad_down(10), sender=liquidator)
     bad = event(receipt, "BadDebt")
     assert (bad.debt, bad.covered) == (2_500 * WAD, 1_000 * WAD)
     assert event(receipt, "Liquidated").bonus == 0  # the cap went to the debt first
@@ -204,11 +205,11 @@ def test_the_liquidator_must_meet_its_own_initial_margin(helper, engine, levered
 def test_liquidation_argument_errors(helper, engine, levered, liquidator, traders):
     helper.set_price(ETH, 1_840 * WAD)
     with reverts(engine.MarginEngineSelfLiquidation, account=levered):
-        engine.liquidate(levered, ETH, units(0.1), sender=levered)
+        engine.liquidate(levered, ETH, to_wad_down(0.1), sender=levered)
     with reverts(engine.MarginEngineZeroAmount):
         engine.liquidate(levered, ETH, 0, sender=liquidator)
     with reverts(engine.MarginEngineNoPosition, account=traders[1], market=ETH):
-        engine.liquidate(traders[1], ETH, units(0.1), sender=liquidator)
+        engine.liquidate(traders[1], ETH, to_wad_down(0.1), sender=liquidator)
 
 
 def test_liquidations_halt_while_paused_or_on_a_stale_price(
@@ -216,14 +217,14 @@ def test_liquidations_halt_while_paused_or_on_a_stale_price(
 ):
     helper.set_price(ETH, 1_840 * WAD)
     until = helper.now + 600
-    engine.setPause(SCOPE_LIQUIDATE, until, sender=guardian)
-    with reverts(engine.GuardedPaused, scope=SCOPE_LIQUIDATE, pausedUntil=until):
-        engine.liquidate(levered, ETH, units(0.1), sender=liquidator)
+    engine.setPause(EngineScope.LIQUIDATE, until, sender=guardian)
+    with reverts(engine.GuardedPaused, scope=EngineScope.LIQUIDATE, pausedUntil=until):
+        engine.liquidate(levered, ETH, to_wad_down(0.1), sender=liquidator)
     stale_at = oracles[ETH].latest()[1] + oracles[ETH].config().maxStaleness + 1
     helper.at(max(stale_at, until))
     with reverts(oracles[ETH].MedianOracleStale):
-        engine.liquidate(levered, ETH, units(0.1), sender=liquidator)
-    assert engine.position(levered, ETH)[0] == units(1), ENG_06
+        engine.liquidate(levered, ETH, to_wad_down(0.1), sender=liquidator)
+    assert engine.position(levered, ETH)[0] == to_wad_down(1), ENG_06
 
 
 def test_insurance_shares_are_swept_to_the_fund(helper, engine, token, fund, levered, liquidator, stranger):
@@ -253,9 +254,9 @@ def test_a_liquidator_without_a_position_takes_over_a_position_below_a_raised_du
     """The guardian raises the dust size above the account's whole position (1 ETH < 2 ETH): the account
     is still liquidated whole, and the liquidator, which held nothing, may end with a position below the
     dust size (it can always close it to zero). Dust never blocks a liquidation."""
-    engine.setRiskParams(ETH, replace(RISK, dustSize=units(2)).as_tuple(), sender=guardian)
+    engine.setRiskParams(ETH, replace(RISK, dustSize=to_wad_down(2)).as_tuple(), sender=guardian)
     helper.set_price(ETH, 1_800 * WAD)
-    assert engine.maxLiquidation(levered, ETH) == units(1)
-    engine.liquidate(levered, ETH, units(1), sender=liquidator)
+    assert engine.maxLiquidation(levered, ETH) == to_wad_down(1)
+    engine.liquidate(levered, ETH, to_wad_down(1), sender=liquidator)
     assert engine.position(levered, ETH)[0] == 0, ENG_03
-    assert engine.position(liquidator, ETH)[0] == units(1)
+    assert engine.position(liquidator, ETH)[0] == to_wad_down(1)

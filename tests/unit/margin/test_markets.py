@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from bulwark.abi.scopes import EngineScope
 from bulwark.invariants import GRD_04
-from bulwark.model.engine import WAD
+from bulwark.units import WAD
 from tests.helpers import deploy_reverts, event, reverts
-from tests.unit.margin.conftest import (
-    BTC,
-    ETH,
-    RISK,
-    SCOPE_DEPOSIT,
-    SCOPE_LIQUIDATE,
-    SCOPE_TRADE,
-    SCOPE_WITHDRAW,
-)
+from tests.unit.margin.conftest import BTC, ETH, RISK
 
-ALL_SCOPES = SCOPE_TRADE | SCOPE_LIQUIDATE | SCOPE_DEPOSIT | SCOPE_WITHDRAW
+ALL_SCOPES = EngineScope.TRADE | EngineScope.LIQUIDATE | EngineScope.DEPOSIT | EngineScope.WITHDRAW
 
 
 def test_markets_given_at_deployment_are_listed(engine, oracles, fund, token, guardian):
@@ -114,7 +107,7 @@ def test_only_the_guardian_administers_markets(engine, oracles, stranger, guardi
         lambda: engine.addMarket(oracles[0], RISK.as_tuple(), sender=stranger),
         lambda: engine.setRiskParams(ETH, RISK.as_tuple(), sender=stranger),
         lambda: engine.setReduceOnly(ETH, True, sender=stranger),
-        lambda: engine.setPause(SCOPE_TRADE, 2**40, sender=stranger),
+        lambda: engine.setPause(EngineScope.TRADE, 2**40, sender=stranger),
     ):
         with reverts(engine.GuardedNotGuardian, caller=stranger, guardian=guardian):
             call()
@@ -156,5 +149,5 @@ def test_maintenance_rate_rises_with_oracle_volatility_and_is_capped(
 def test_liquidate_and_deposit_are_loss_shifting_and_trade_and_withdraw_are_not(engine):
     """LIQUIDATE (an underwater account keeps a free option the fund pays for) and DEPOSIT (the cure that
     needs no counterparty) shift losses; a TRADE or WITHDRAW pause leaves each loss where the rules put it."""
-    assert engine.lossShiftingScopes() == SCOPE_LIQUIDATE | SCOPE_DEPOSIT
+    assert engine.lossShiftingScopes() == EngineScope.LIQUIDATE | EngineScope.DEPOSIT
     assert engine.lossShiftingScopes() & ~engine.pauseScopes() == 0

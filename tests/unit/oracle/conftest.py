@@ -7,13 +7,13 @@ import pytest
 from eth_account import Account
 
 from bulwark.model.oracle import local_config
-from bulwark.reports import WAD, SignedReport, feed_id, reporter_test_keys, sign_report, sort_reports
+from bulwark.signing.reports import SignedReport, feed_id, reporter_test_keys, sign_report, sort_reports
+from bulwark.units import WAD
 from tests.helpers import ChainClock
 
 FEED_NAME = "ETH/USD"
 FEED = feed_id(FEED_NAME)
 DESCRIPTION = "ETH / USD"
-SCOPE_POKE, SCOPE_READ = 1 << 0, 1 << 1
 OK, EMPTY, STALE, TRIPPED, PAUSED = range(5)  # IMedianOracle.Status
 REPORTERS = 5
 

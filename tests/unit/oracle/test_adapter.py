@@ -8,9 +8,10 @@ import ape
 import pytest
 from web3.exceptions import ContractCustomError
 
+from bulwark.abi.scopes import OracleScope
 from tests.helpers import deploy_reverts, view_reverts
 
-from .conftest import CONFIG, DESCRIPTION, SCOPE_READ, Config, usd
+from .conftest import CONFIG, DESCRIPTION, Config, usd
 
 ODD = usd(2000) + 123_456_789_012_345_678  # 2000.123456789012345678: every decimal place set
 MAX_PRICE_MOVE = 5 * 10**17  # Liquity v1's MAX_PRICE_DEVIATION_FROM_PREVIOUS_ROUND: 50%
@@ -172,8 +173,8 @@ def test_the_adapter_reverts_exactly_as_the_oracle_does(helper, oracle, adapter,
     helper.at(t3 + 20)
     oracle.clearBreaker(False, sender=guardian)
     until = t3 + 600
-    oracle.setPause(SCOPE_READ, until, sender=guardian)
-    paused = dict(scope=SCOPE_READ, pausedUntil=until)
+    oracle.setPause(OracleScope.READ, until, sender=guardian)
+    paused = dict(scope=OracleScope.READ, pausedUntil=until)
     same_revert(oracle.GuardedPaused, "latestRoundData", **paused)
     for round_id in (1, 3, 4):
         same_revert(oracle.GuardedPaused, "getRoundData", round_id, **paused)

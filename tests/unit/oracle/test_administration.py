@@ -6,12 +6,13 @@ from eth_account import Account
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bulwark.abi.scopes import OracleScope
 from bulwark.invariants import GRD_04, ORA_03, ORA_05, ORA_08
 from bulwark.model.oracle import tolerates
-from bulwark.reports import reporter_test_keys
+from bulwark.signing.reports import reporter_test_keys
 from tests.helpers import event, reverts
 
-from .conftest import CONFIG, DESCRIPTION, FEED, SCOPE_POKE, SCOPE_READ, sorted_reporters, usd
+from .conftest import CONFIG, DESCRIPTION, FEED, sorted_reporters, usd
 
 ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -286,7 +287,7 @@ def test_no_change_leaves_fewer_than_quorum_unsuspended_reporters(helper, oracle
 
 def test_poke_and_read_are_both_loss_shifting_scopes(oracle):
     """Pausing either halts every consumer that needs the price (the engine's liquidations among them)."""
-    assert oracle.lossShiftingScopes() == SCOPE_POKE | SCOPE_READ == oracle.pauseScopes()
+    assert oracle.lossShiftingScopes() == OracleScope.POKE | OracleScope.READ == oracle.pauseScopes()
 
 
 def test_spare_reporters_are_the_unsuspended_beyond_quorum_plus_fault_tolerance(helper, oracle, guardian):

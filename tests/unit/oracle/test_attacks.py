@@ -11,7 +11,7 @@ from bulwark import PROJECT_ROOT
 from bulwark.deploy import plan_market
 from bulwark.invariants import ORA_02, ORA_03, ORA_05, ORA_07
 from bulwark.params import load_params
-from bulwark.reports import sign_batch
+from bulwark.signing.reports import sign_batch
 from tests.helpers import ChainClock, event, reverts
 
 from .conftest import OK, TRIPPED, usd

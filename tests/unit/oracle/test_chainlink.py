@@ -7,10 +7,11 @@ import pytest
 import yaml
 
 from bulwark import PROJECT_ROOT
+from bulwark.abi.scopes import OracleScope
 from bulwark.invariants import ORA_04
 from tests.helpers import view_reverts
 
-from .conftest import CONFIG, SCOPE_READ, usd
+from .conftest import CONFIG, usd
 
 CHAINLINK_VERSION = "1.2.0"  # exact: later releases depend on a GitHub tarball, unreachable here
 
@@ -72,5 +73,5 @@ def test_consumer_call_reverts_while_the_breaker_is_tripped_or_reads_are_paused(
     helper.at(t0 + 70)
     oracle.clearBreaker(False, sender=guardian)
     until = t0 + 600
-    oracle.setPause(SCOPE_READ, until, sender=guardian)
-    view_reverts(oracle.GuardedPaused, consumer.latestAnswer, scope=SCOPE_READ, pausedUntil=until)
+    oracle.setPause(OracleScope.READ, until, sender=guardian)
+    view_reverts(oracle.GuardedPaused, consumer.latestAnswer, scope=OracleScope.READ, pausedUntil=until)

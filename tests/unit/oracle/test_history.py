@@ -4,10 +4,11 @@ weighted by how long it was served (from the block time of the poke that served 
 
 from __future__ import annotations
 
+from bulwark.abi.scopes import OracleScope
 from bulwark.model.oracle import HISTORY, Round, time_weighted
 from tests.helpers import event, view_reverts
 
-from .conftest import CONFIG, SCOPE_READ, usd
+from .conftest import CONFIG, usd
 
 STEP = 60  # [s] between the pokes of a sequence: HISTORY + 2 of them stay well inside maxStaleness
 
@@ -143,10 +144,12 @@ def test_nothing_is_served_while_reads_are_paused(helper, oracle, guardian):
     first, second = serve_sequence(helper, 2)
     until = second.served_at + 600
     helper.at(second.served_at + 1)
-    oracle.setPause(SCOPE_READ, until, sender=guardian)
+    oracle.setPause(OracleScope.READ, until, sender=guardian)
     for round_id in (0, 1, 2, 3):
-        view_reverts(oracle.GuardedPaused, oracle.getRoundData, round_id, scope=SCOPE_READ, pausedUntil=until)
-    view_reverts(oracle.GuardedPaused, oracle.twap, STEP, scope=SCOPE_READ, pausedUntil=until)
+        view_reverts(
+            oracle.GuardedPaused, oracle.getRoundData, round_id, scope=OracleScope.READ, pausedUntil=until
+        )
+    view_reverts(oracle.GuardedPaused, oracle.twap, STEP, scope=OracleScope.READ, pausedUntil=until)
     helper.mine_at(until)
     assert oracle.getRoundData(1) == as_round_data(first)
     assert oracle.getRoundData(2) == as_round_data(second)

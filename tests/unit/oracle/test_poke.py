@@ -7,12 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bulwark.invariants import ORA_01, ORA_02, ORA_03
-from bulwark.reports import feed_id, reporter_test_keys, sign_report
+from bulwark.signing.reports import feed_id, reporter_test_keys, sign_report
+from bulwark.units import HOUR
 from tests.helpers import event, reverts
 
 from .conftest import CONFIG, EMPTY, FEED, OK, usd
-
-HOUR = 3600
 
 
 def signer_of(oracle, report) -> str:
@@ -107,7 +106,7 @@ def test_report_signed_for_another_chain_oracle_or_feed_recovers_a_stranger(help
 
 
 def test_python_signing_matches_the_oracle_digest(helper, oracle):
-    """bulwark.reports signs exactly the digest the oracle recovers from."""
+    """bulwark.signing.reports signs exactly the digest the oracle recovers from."""
     t = helper.now + 10
     report = helper.sign(3, usd(1234), t).report.as_arg()
     assert signer_of(oracle, report) == helper.reporters[3]

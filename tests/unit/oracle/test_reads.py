@@ -3,10 +3,11 @@ only a fresh, untripped price while reads are live; the AggregatorV3Interface su
 
 import pytest
 
+from bulwark.abi.scopes import OracleScope
 from bulwark.invariants import ORA_04
 from tests.helpers import reverts, view_reverts
 
-from .conftest import CONFIG, DESCRIPTION, EMPTY, FEED, OK, PAUSED, SCOPE_POKE, SCOPE_READ, STALE, usd
+from .conftest import CONFIG, DESCRIPTION, EMPTY, FEED, OK, PAUSED, STALE, usd
 
 
 def test_before_any_price_latest_says_empty_and_reads_revert(oracle):
@@ -56,10 +57,10 @@ def test_paused_reads_revert_but_latest_still_reports(helper, oracle, guardian):
     t = helper.serve(usd(2000))
     until = t + 600
     helper.at(t + 1)
-    oracle.setPause(SCOPE_READ, until, sender=guardian)
+    oracle.setPause(OracleScope.READ, until, sender=guardian)
     assert oracle.latest() == (usd(2000), t, PAUSED)
-    view_reverts(oracle.GuardedPaused, oracle.read, scope=SCOPE_READ, pausedUntil=until)
-    view_reverts(oracle.GuardedPaused, oracle.latestRoundData, scope=SCOPE_READ, pausedUntil=until)
+    view_reverts(oracle.GuardedPaused, oracle.read, scope=OracleScope.READ, pausedUntil=until)
+    view_reverts(oracle.GuardedPaused, oracle.latestRoundData, scope=OracleScope.READ, pausedUntil=until)
     helper.serve(usd(2001), t + 2)  # pokes go on while reads are paused
     helper.mine_at(until)
     assert oracle.latest() == (usd(2001), t + 2, OK)
@@ -71,8 +72,8 @@ def test_paused_pokes_revert_with_scope_and_expiry(helper, oracle, guardian):
     t = helper.serve(usd(2000))
     until = t + 600
     helper.at(t + 1)
-    oracle.setPause(SCOPE_POKE, until, sender=guardian)
-    with reverts(oracle.GuardedPaused, scope=SCOPE_POKE, pausedUntil=until):
+    oracle.setPause(OracleScope.POKE, until, sender=guardian)
+    with reverts(oracle.GuardedPaused, scope=OracleScope.POKE, pausedUntil=until):
         helper.poke([usd(2001)] * 3, t + 10)
     assert oracle.read() == (usd(2000), t)
     helper.serve(usd(2001), until)
@@ -89,7 +90,7 @@ def test_aggregator_metadata(oracle, guardian):
     assert oracle.MAX_REPORTERS() == 32
     assert oracle.GUARDIAN() == guardian.address
     assert oracle.config() == tuple(CONFIG)
-    assert oracle.pauseScopes() == SCOPE_POKE | SCOPE_READ
+    assert oracle.pauseScopes() == OracleScope.POKE | OracleScope.READ
 
 
 @pytest.mark.parametrize("round_id", [0, 3, 2**80 - 1])

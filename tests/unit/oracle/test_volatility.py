@@ -11,10 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bulwark.invariants import ORA_06
-from bulwark.model.oracle import UINT64_MAX, YEAR, Volatility, annualise
+from bulwark.model.oracle import UINT64_MAX, Volatility, annualise
+from bulwark.units import WAD, YEAR
 from tests.helpers import event
 
-from .conftest import CONFIG, WAD, usd
+from .conftest import CONFIG, usd
 
 
 class VolatilityReference(Volatility):

@@ -9,9 +9,10 @@ from eth_account import Account
 from bulwark import PROJECT_ROOT
 from bulwark.deploy import DeploymentError, plan_suite, predicted_address
 from bulwark.market import reported_prices
-from bulwark.model.engine import WAD, RiskParams
+from bulwark.model.engine import RiskParams
 from bulwark.params import ParamsError, load_params
-from bulwark.reports import feed_id, reporter_test_keys
+from bulwark.signing.reports import feed_id, reporter_test_keys
+from bulwark.units import WAD
 
 LOCAL = load_params(PROJECT_ROOT / "params" / "local.json")
 TESTNET = load_params(PROJECT_ROOT / "params" / "testnet.example.json")

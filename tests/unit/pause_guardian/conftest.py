@@ -2,11 +2,10 @@
 
 import pytest
 
-from bulwark.approvals import Call, schedule_message, sign, sign_all
+from bulwark.signing.approvals import Call, schedule_message, sign, sign_all
 from tests.helpers import ChainClock
 
 SALT = b"\x00" * 32
-ALPHA, BETA = 1 << 0, 1 << 1
 APPROVAL_LIFETIME = 3600  # [s] validUntil = now + this
 
 

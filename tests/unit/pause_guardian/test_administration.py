@@ -3,11 +3,10 @@
 import ape
 import pytest
 
-from bulwark.deploy import DAY, GuardianBounds
+from bulwark.deploy import GuardianBounds
 from bulwark.invariants import GRD_02, GRD_05
+from bulwark.units import DAY, HOUR
 from tests.helpers import event, reverts
-
-HOUR = 3600
 
 
 def test_direct_calls_to_self_administration_revert(pause_guardian, guardian_signers, stranger):

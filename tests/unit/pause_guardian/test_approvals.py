@@ -3,9 +3,10 @@
 import ape
 import pytest
 
-from bulwark.approvals import pause_message, schedule_message, with_high_s
+from bulwark.abi.scopes import GuardedMockScope
+from bulwark.signing.approvals import pause_message, schedule_message, with_high_s
 
-from .conftest import ALPHA, SALT
+from .conftest import SALT
 
 
 @pytest.fixture
@@ -156,7 +157,7 @@ def test_approval_for_one_action_is_useless_for_another(
     """A pause approval cannot be replayed as a schedule approval (different typed data)."""
     until = helper.now + 3600
     pause_approvals = helper.approvals(
-        pause_message(guarded_by_multisig.address, ALPHA, until), guardian_signers[:3]
+        pause_message(guarded_by_multisig.address, GuardedMockScope.ALPHA, until), guardian_signers[:3]
     )
     with ape.reverts(helper.guardian.PauseGuardianInvalidSignature):
         helper.guardian.schedule(calls, SALT, pause_approvals, sender=stranger)

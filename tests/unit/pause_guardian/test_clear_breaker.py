@@ -4,10 +4,11 @@ held candidate or keeping the served price), for the exact held update they appr
 import pytest
 from eth_account import Account
 
-from bulwark.approvals import clear_breaker_message, clear_breaker_request_id
 from bulwark.invariants import GRD_04, GRD_05
 from bulwark.model.oracle import local_config
-from bulwark.reports import WAD, feed_id, reporter_test_keys, sign_report, sort_reports
+from bulwark.signing.approvals import clear_breaker_message, clear_breaker_request_id
+from bulwark.signing.reports import feed_id, reporter_test_keys, sign_report, sort_reports
+from bulwark.units import WAD
 from tests.helpers import event, reverts, view_reverts
 
 from .conftest import GuardianHelper

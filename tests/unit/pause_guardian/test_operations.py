@@ -2,11 +2,12 @@
 
 import ape
 
-from bulwark.approvals import cancel_message, pause_message
+from bulwark.abi.scopes import GuardedMockScope
 from bulwark.invariants import GRD_01
+from bulwark.signing.approvals import cancel_message, pause_message
 from tests.helpers import event
 
-from .conftest import ALPHA, SALT
+from .conftest import SALT
 
 SCHEDULED, EXECUTED, CANCELLED = 1, 2, 3
 
@@ -90,11 +91,13 @@ def test_reverting_call_bubbles_its_reason_and_leaves_the_operation_executable(
     eta = helper.schedule(calls).events[0].eta
     until = eta + 3600
     approvals = helper.approvals(
-        pause_message(guarded_by_multisig.address, ALPHA, until), guardian_signers[:1]
+        pause_message(guarded_by_multisig.address, GuardedMockScope.ALPHA, until), guardian_signers[:1]
     )
-    helper.guardian.pause(guarded_by_multisig.address, ALPHA, until, approvals, sender=stranger)
+    helper.guardian.pause(
+        guarded_by_multisig.address, GuardedMockScope.ALPHA, until, approvals, sender=stranger
+    )
     helper.at(eta)
-    with ape.reverts(guarded_by_multisig.GuardedPaused, scope=ALPHA, pausedUntil=until):
+    with ape.reverts(guarded_by_multisig.GuardedPaused, scope=GuardedMockScope.ALPHA, pausedUntil=until):
         helper.guardian.execute(calls, SALT, sender=stranger)
     assert guarded_by_multisig.value() == 0
     state, _ = helper.guardian.operation(helper.guardian.hashOperation(calls, SALT))

@@ -11,27 +11,25 @@ import pytest
 from eth_account import Account
 
 from bulwark import PROJECT_ROOT
-from bulwark.approvals import (
+from bulwark.abi.scopes import EngineScope, FundScope, OracleScope
+from bulwark.deploy import deploy_suite
+from bulwark.invariants import GRD_01, GRD_03, GRD_05
+from bulwark.market import reported_prices
+from bulwark.model.oracle import local_config
+from bulwark.params import load_params
+from bulwark.signing.approvals import (
     clear_breaker_message,
     extend_pause_message,
     pause_message,
     pause_request_id,
     suspend_reporter_message,
 )
-from bulwark.deploy import deploy_suite
-from bulwark.invariants import GRD_01, GRD_03, GRD_05
-from bulwark.market import reported_prices
-from bulwark.model.oracle import local_config
-from bulwark.params import load_params
-from bulwark.reports import WAD, feed_id, relay, reporter_test_keys
+from bulwark.signing.reports import feed_id, relay, reporter_test_keys
+from bulwark.units import HOUR, WAD
 from tests.helpers import changed, event, reverts
 
 from .conftest import SALT, GuardianHelper
 
-HOUR = 3600
-TRADE, LIQUIDATE, ENGINE_DEPOSIT, WITHDRAW = 1 << 0, 1 << 1, 1 << 2, 1 << 3  # MarginEngine scopes
-FUND_DEPOSIT, REQUEST, REDEEM, COVER = 1 << 0, 1 << 1, 1 << 2, 1 << 3  # InsuranceFund scopes
-POKE, READ = 1 << 0, 1 << 1  # MedianOracle scopes
 SHIPPED = load_params(PROJECT_ROOT / "params" / "local.json")
 DISTINCT = changed(
     SHIPPED,
@@ -124,14 +122,14 @@ def trip(h, suite, market=0) -> int:
 def loss_shifting(suite):
     eth, btc = suite.oracles
     return [
-        (suite.engine, LIQUIDATE),
-        (suite.engine, ENGINE_DEPOSIT),
-        (suite.fund, REQUEST),
-        (suite.fund, REDEEM),
-        (suite.fund, COVER),
-        (eth, POKE),
-        (eth, READ),
-        (btc, POKE | READ),
+        (suite.engine, EngineScope.LIQUIDATE),
+        (suite.engine, EngineScope.DEPOSIT),
+        (suite.fund, FundScope.REQUEST),
+        (suite.fund, FundScope.REDEEM),
+        (suite.fund, FundScope.COVER),
+        (eth, OracleScope.POKE),
+        (eth, OracleScope.READ),
+        (btc, OracleScope.POKE | OracleScope.READ),
     ]
 
 
@@ -143,20 +141,24 @@ def test_one_signer_pauses_at_once_only_scopes_that_shift_no_losses(
     cannot spare, clear a breaker, extend or re-pause a running pause, schedule, or use an expired or a
     used approval. Where pauseThreshold is above 1 it cannot even pause."""
     h = powers(shipped, chain, stranger)
-    assert shipped.engine.lossShiftingScopes() & (TRADE | WITHDRAW) == 0
-    assert shipped.fund.lossShiftingScopes() & FUND_DEPOSIT == 0
+    assert shipped.engine.lossShiftingScopes() & (EngineScope.TRADE | EngineScope.WITHDRAW) == 0
+    assert shipped.fund.lossShiftingScopes() & FundScope.DEPOSIT == 0
     late = h.at(h.now + 5)
-    message = pause_message(shipped.engine.address, TRADE, late + HOUR)
+    message = pause_message(shipped.engine.address, EngineScope.TRADE, late + HOUR)
     expired = h.approvals(message, h.signers[:1], valid_until=late - 1)
     with reverts(h.guardian.PauseGuardianApprovalExpired, validUntil=late - 1, timestamp=late):
-        h.guardian.pause(shipped.engine.address, TRADE, late + HOUR, expired, sender=stranger)
-    until = event(h.pause(shipped.engine, TRADE | WITHDRAW, 1), "Paused").until
-    used = h.approvals(pause_message(shipped.engine.address, TRADE | WITHDRAW, until), h.signers[:1])
+        h.guardian.pause(shipped.engine.address, EngineScope.TRADE, late + HOUR, expired, sender=stranger)
+    until = event(h.pause(shipped.engine, EngineScope.TRADE | EngineScope.WITHDRAW, 1), "Paused").until
+    used = h.approvals(
+        pause_message(shipped.engine.address, EngineScope.TRADE | EngineScope.WITHDRAW, until), h.signers[:1]
+    )
     with reverts(h.guardian.PauseGuardianPauseReplayed):
-        h.guardian.pause(shipped.engine.address, TRADE | WITHDRAW, until, used, sender=stranger)
-    h.pause(shipped.fund, FUND_DEPOSIT, 1)
-    assert shipped.engine.isPaused(TRADE) and shipped.engine.isPaused(WITHDRAW)
-    assert shipped.fund.isPaused(FUND_DEPOSIT)
+        h.guardian.pause(
+            shipped.engine.address, EngineScope.TRADE | EngineScope.WITHDRAW, until, used, sender=stranger
+        )
+    h.pause(shipped.fund, FundScope.DEPOSIT, 1)
+    assert shipped.engine.isPaused(EngineScope.TRADE) and shipped.engine.isPaused(EngineScope.WITHDRAW)
+    assert shipped.fund.isPaused(FundScope.DEPOSIT)
     spare = spare_oracle(project, accounts, shipped)
     h.suspend(spare, spare.reporters()[0], 1)
 
@@ -173,19 +175,19 @@ def test_one_signer_pauses_at_once_only_scopes_that_shift_no_losses(
     with h.short(1, 2):
         h.clear(eth, epoch, 1)
     assert eth.breaker()[0], GRD_05
-    until = shipped.engine.pausedUntil(TRADE)
+    until = shipped.engine.pausedUntil(EngineScope.TRADE)
     with h.short(1, 3):
-        h.extend(shipped.engine, TRADE, until + HOUR, 1)
-    with reverts(h.guardian.PauseGuardianAlreadyPaused, scope=TRADE, pausedUntil=until):
-        h.pause(shipped.engine, TRADE, 1)
-    assert shipped.engine.pausedUntil(TRADE) == until, GRD_03
+        h.extend(shipped.engine, EngineScope.TRADE, until + HOUR, 1)
+    with reverts(h.guardian.PauseGuardianAlreadyPaused, scope=EngineScope.TRADE, pausedUntil=until):
+        h.pause(shipped.engine, EngineScope.TRADE, 1)
+    assert shipped.engine.pausedUntil(EngineScope.TRADE) == until, GRD_03
     with h.short(1, 3):
         h.schedule_with([h.call(shipped.engine, "setReduceOnly", 0, True)], 1)
 
     d = powers(distinct, chain, stranger)
     with d.short(1, 2):
-        d.pause(distinct.engine, TRADE, 1)
-    assert not distinct.engine.isPaused(TRADE)
+        d.pause(distinct.engine, EngineScope.TRADE, 1)
+    assert not distinct.engine.isPaused(EngineScope.TRADE)
 
 
 def test_pause_threshold_signers_pause_at_once_what_shifts_no_losses_and_nothing_else(
@@ -195,15 +197,18 @@ def test_pause_threshold_signers_pause_at_once_what_shifts_no_losses_and_nothing
     spare key; a loss-shifting scope, even bundled with a harmless one, a key the oracle cannot spare, or a
     breaker is beyond them; a running pause is not theirs to touch, and their request runs once."""
     h = powers(distinct, chain, stranger)
-    for target, scopes in [(distinct.engine, TRADE | LIQUIDATE), *loss_shifting(distinct)]:
+    for target, scopes in [
+        (distinct.engine, EngineScope.TRADE | EngineScope.LIQUIDATE),
+        *loss_shifting(distinct),
+    ]:
         with h.short(2, 3):
             h.pause(target, scopes, 2)
         assert not target.isPaused(scopes), GRD_05
-    receipt = h.pause(distinct.engine, TRADE | WITHDRAW, 2)
+    receipt = h.pause(distinct.engine, EngineScope.TRADE | EngineScope.WITHDRAW, 2)
     until = event(receipt, "Paused").until
-    h.pause(distinct.fund, FUND_DEPOSIT, 2)
-    assert distinct.engine.isPaused(TRADE) and distinct.engine.isPaused(WITHDRAW)
-    assert distinct.fund.isPaused(FUND_DEPOSIT)
+    h.pause(distinct.fund, FundScope.DEPOSIT, 2)
+    assert distinct.engine.isPaused(EngineScope.TRADE) and distinct.engine.isPaused(EngineScope.WITHDRAW)
+    assert distinct.fund.isPaused(FundScope.DEPOSIT)
     spare = spare_oracle(project, accounts, distinct)
     h.suspend(spare, spare.reporters()[0], 2)
     reporter, suspended_until = spare.reporters()[0], spare.suspendedUntil(spare.reporters()[0])
@@ -221,12 +226,22 @@ def test_pause_threshold_signers_pause_at_once_what_shifts_no_losses_and_nothing
     with h.short(2, 4):
         h.clear(eth, epoch, 2)
     assert eth.breaker()[0], GRD_05
-    with reverts(h.guardian.PauseGuardianAlreadyPaused, scope=TRADE, pausedUntil=until):
-        h.pause(distinct.engine, TRADE, 2)
-    request = pause_request_id("Pause", distinct.engine.address, TRADE | WITHDRAW, until)
-    approvals = h.approvals(pause_message(distinct.engine.address, TRADE | WITHDRAW, until), h.signers[:2])
+    with reverts(h.guardian.PauseGuardianAlreadyPaused, scope=EngineScope.TRADE, pausedUntil=until):
+        h.pause(distinct.engine, EngineScope.TRADE, 2)
+    request = pause_request_id(
+        "Pause", distinct.engine.address, EngineScope.TRADE | EngineScope.WITHDRAW, until
+    )
+    approvals = h.approvals(
+        pause_message(distinct.engine.address, EngineScope.TRADE | EngineScope.WITHDRAW, until), h.signers[:2]
+    )
     with reverts(h.guardian.PauseGuardianPauseReplayed, request=request):
-        h.guardian.pause(distinct.engine.address, TRADE | WITHDRAW, until, approvals, sender=stranger)
+        h.guardian.pause(
+            distinct.engine.address,
+            EngineScope.TRADE | EngineScope.WITHDRAW,
+            until,
+            approvals,
+            sender=stranger,
+        )
 
 
 def test_shift_pause_threshold_signers_pause_every_loss_shifting_scope_at_once(distinct, chain, stranger):
@@ -252,9 +267,9 @@ def test_shift_pause_threshold_signers_pause_every_loss_shifting_scope_at_once(d
     with h.short(3, 4):
         h.clear(btc, epoch, 3)
     assert btc.breaker()[0], GRD_05
-    until = event(h.pause(distinct.engine, LIQUIDATE, 3), "Paused").until
+    until = event(h.pause(distinct.engine, EngineScope.LIQUIDATE, 3), "Paused").until
     with h.short(3, 5):
-        h.extend(distinct.engine, LIQUIDATE, until + HOUR, 3)
+        h.extend(distinct.engine, EngineScope.LIQUIDATE, until + HOUR, 3)
     with h.short(3, 5):
         h.schedule_with([h.call(distinct.engine, "setReduceOnly", 0, True)], 3)
 
@@ -290,9 +305,9 @@ def test_breaker_threshold_signers_clear_a_tripped_breaker_at_once_and_nothing_m
     keep = h.approvals(clear_breaker_message(eth.address, False, epoch + 1), h.signers[:4])
     with reverts(eth.MedianOracleNotTripped):
         h.guardian.clearBreaker(eth.address, False, epoch + 1, keep, sender=stranger)
-    h.pause(distinct.engine, TRADE, 2)
+    h.pause(distinct.engine, EngineScope.TRADE, 2)
     with h.short(4, 5):
-        h.extend(distinct.engine, TRADE, distinct.engine.pausedUntil(TRADE) + HOUR, 4)
+        h.extend(distinct.engine, EngineScope.TRADE, distinct.engine.pausedUntil(EngineScope.TRADE) + HOUR, 4)
     with h.short(4, 5):
         h.schedule_with([h.call(distinct.engine, "setReduceOnly", 0, True)], 4)
 
@@ -301,9 +316,9 @@ def test_threshold_signers_schedule_and_extend_but_run_nothing_before_its_eta(di
     """threshold (5) signers extend a running pause at once and schedule any operation; the operation runs
     only from its ETA."""
     h = powers(distinct, chain, stranger)
-    until = event(h.pause(distinct.engine, LIQUIDATE, 3), "Paused").until
-    h.extend(distinct.engine, LIQUIDATE, until + HOUR, 5)
-    assert distinct.engine.pausedUntil(LIQUIDATE) == until + HOUR, GRD_03
+    until = event(h.pause(distinct.engine, EngineScope.LIQUIDATE, 3), "Paused").until
+    h.extend(distinct.engine, EngineScope.LIQUIDATE, until + HOUR, 5)
+    assert distinct.engine.pausedUntil(EngineScope.LIQUIDATE) == until + HOUR, GRD_03
     calls = [h.call(distinct.engine, "setReduceOnly", 0, True)]
     eta = h.schedule_with(calls, 5).events[0].eta
     h.at(eta - 1)

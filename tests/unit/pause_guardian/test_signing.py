@@ -1,6 +1,6 @@
 """Python signing and the contract agree on EIP-712 encoding and operation ids."""
 
-from bulwark.approvals import Call, operation_id, pause_message, schedule_message, sign_all
+from bulwark.signing.approvals import Call, operation_id, pause_message, schedule_message, sign_all
 
 
 def test_operation_id_matches_contract(pause_guardian, guarded_by_multisig):

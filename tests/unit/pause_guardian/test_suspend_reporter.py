@@ -5,10 +5,11 @@ touching a running suspension; lifting or extending: the timelock."""
 import pytest
 from eth_account import Account
 
-from bulwark.approvals import operation_id, suspend_reporter_message, suspend_request_id
 from bulwark.invariants import GRD_05, ORA_08
 from bulwark.model.oracle import local_config
-from bulwark.reports import WAD, feed_id, reporter_test_keys, sign_report, sort_reports
+from bulwark.signing.approvals import operation_id, suspend_reporter_message, suspend_request_id
+from bulwark.signing.reports import feed_id, reporter_test_keys, sign_report, sort_reports
+from bulwark.units import WAD
 from tests.helpers import event, reverts
 
 from .conftest import SALT, GuardianHelper

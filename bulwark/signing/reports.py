@@ -22,7 +22,6 @@ from eth_utils import keccak, to_checksum_address
 
 DOMAIN_NAME = "Bulwark MedianOracle"
 DOMAIN_VERSION = "2"
-WAD = 10**18
 
 
 class Report(NamedTuple):

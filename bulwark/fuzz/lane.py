@@ -39,7 +39,9 @@ def close_chains() -> None:
 
 
 class LaneMachine(RuleBasedStateMachine):
-    """A state machine on the lane. Subclasses implement `deploy`; `backend` picks the chain."""
+    """A state machine on the lane. Subclasses implement `deploy`; `backend` picks the chain. Each machine
+    class has its own deployment (a subclass that only sets class attributes, e.g. token decimals, gets
+    one of its own); `on(backend)` variants share their machine's."""
 
     backend: ClassVar[str] = "revm"
     _deployments: ClassVar[dict[tuple[type, str], list]] = {}
@@ -51,7 +53,7 @@ class LaneMachine(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
-        key = (type(self).deploy.__func__, self.backend)
+        key = (getattr(type(self), "_machine", type(self)), self.backend)
         chain = lane_chain(self.backend)
         entry = LaneMachine._deployments.get(key)
         if entry is None:
@@ -67,7 +69,8 @@ class LaneMachine(RuleBasedStateMachine):
     def on(cls, backend: str) -> type[LaneMachine]:
         """This machine on `backend` (a subclass; the deployment is shared by all on the backend)."""
         name = backend_name(backend)
-        return type(f"{cls.__name__}On{name.capitalize()}", (cls,), {"backend": name})
+        base = getattr(cls, "_machine", cls)
+        return type(f"{cls.__name__}On{name.capitalize()}", (cls,), {"backend": name, "_machine": base})
 
     @classmethod
     def test_case(cls, backend: str, settings=None):

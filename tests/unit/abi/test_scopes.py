@@ -8,7 +8,7 @@ import re
 from enum import IntFlag
 
 import pytest
-from bulwark.margin import RiskParams
+from bulwark.model.engine import RiskParams
 from eth_account import Account
 
 from bulwark import PROJECT_ROOT

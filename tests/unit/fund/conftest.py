@@ -3,31 +3,22 @@ one registered engine, stakers with minted balances, and a helper that acts at e
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pytest
 
+from bulwark.model.fund import (
+    BUCKET_SECONDS,
+    DECIMALS_OFFSET,
+    MAX_SHARES_PER_ASSET,
+    OUTFLOW_BUCKETS,
+    OUTFLOW_WINDOW,
+    PARAMS,
+    VIRTUAL_SHARES,
+    Params,
+)
 from tests.helpers import ChainClock
 
 DAY, HOUR = 86_400, 3_600
 SCOPE_DEPOSIT, SCOPE_REQUEST, SCOPE_REDEEM, SCOPE_COVER = 1 << 0, 1 << 1, 1 << 2, 1 << 3
-DECIMALS_OFFSET = 6
-VIRTUAL_SHARES = 10**DECIMALS_OFFSET
-MAX_SHARES_PER_ASSET = 10**12  # IInsuranceFund.MAX_SHARES_PER_ASSET: the depletion bound
-OUTFLOW_WINDOW = DAY
-OUTFLOW_BUCKETS = 8
-BUCKET_SECONDS = -(-OUTFLOW_WINDOW // OUTFLOW_BUCKETS)
-
-
-class Params(NamedTuple):
-    """IInsuranceFund.Params in field order; maxOutflow in whole tokens (see `FundHelper.params`)."""
-
-    cooldown: int = 7 * DAY
-    redeemWindow: int = 2 * DAY
-    maxOutflow: int = 1_000
-
-
-PARAMS = Params()
 
 
 @pytest.fixture(scope="module")

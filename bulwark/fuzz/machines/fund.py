@@ -102,6 +102,7 @@ class FundMachine(LaneMachine):
         # FND-02: the fund's balance at the last check, and what the step since was expected to move
         self.checked_balance = 0
         self.step_out, self.step_in = 0, 0
+        self._views: dict | None = None  # what the invariants read, once per state (see `_view`)
 
     # ------------------------------------------------------------ helpers
 
@@ -132,11 +133,35 @@ class FundMachine(LaneMachine):
             results.append(contract.abi.function(name).decode(result))
         return results
 
+    def _view(self, key):
+        """One of the views the invariants check, all read in one batch after each change of state."""
+        if self._views is None:
+            fund, owners = self.fund, self.owners
+            views = {
+                "balance": (self.token, "balanceOf", fund.address),
+                **{
+                    name: (fund, name)
+                    for name in ("totalAssets", "totalSupply", "outflowUsed", "outflowAllowance")
+                },
+                **{name: (fund, name, owners[0]) for name in ("maxDeposit", "maxMint")},
+                **{
+                    (name, i): (fund, name, owner)
+                    for i, owner in enumerate(owners)
+                    for name in ("balanceOf", "redeemRequest", "lockedShares", "maxRedeem", "claimableAssets")
+                },
+            }
+            self._views = dict(zip(views, self._read(*views.values()), strict=True))
+        return self._views[key]
+
+    def _warp(self, at: int) -> None:
+        self.now = at
+        self.chain.warp(at)
+        self._views = None
+
     def _at(self, at: int) -> None:
         """The next transaction lands at `at` (a block of its own at that time, even if it reverts)."""
         assert at > self.now
-        self.now = at
-        self.chain.warp(at)
+        self._warp(at)
 
     def _send(self, at: int, rejection: Rejection | None, fn, *args, sender: str) -> Receipt | None:
         """Send `fn(*args)` at `at`: it reverts with `rejection` if one is predicted (None returned),
@@ -538,84 +563,76 @@ class FundMachine(LaneMachine):
             to = edge - (delta < 0)
         else:
             to = self.now + seconds
-        self.now = max(to, self.now + 1)
-        self.chain.warp(self.now)
+        self._warp(max(to, self.now + 1))
 
     # ------------------------------------------------------------ invariants
 
     @invariant()
     def fnd_01_fnd_02_the_balance_moves_only_as_expected(self):
         assert self.chain.timestamp == self.now
-        balance, assets = self._read((self.token, "balanceOf", self.fund.address), (self.fund, "totalAssets"))
-        assert assets == balance == self.m.balance, FND_01
+        balance = self._view("balance")
+        assert self._view("totalAssets") == balance == self.m.balance, FND_01
         # what left the fund since the last check went to the covering engine or a redeeming staker
         assert self.checked_balance - balance == self.step_out - self.step_in, FND_02
         self.checked_balance, self.step_out, self.step_in = balance, 0, 0
 
     @invariant()
     def shares_match_the_model(self):
-        fund = self.fund
-        supply, *shares = self._read((fund, "totalSupply"), *((fund, "balanceOf", o) for o in self.owners))
-        assert supply == self.m.supply == sum(self.m.shares)
-        assert shares == self.m.shares
+        assert self._view("totalSupply") == self.m.supply == sum(self.m.shares)
+        assert [self._view(("balanceOf", i)) for i in range(STAKERS)] == self.m.shares
 
     @invariant()
     def fnd_03_requests_and_redemptions(self):
-        now, fund, m = self.now, self.fund, self.m
-        views = [
-            (fund, name, owner)
-            for owner in self.owners
-            for name in ("redeemRequest", "lockedShares", "maxRedeem", "claimableAssets")
-        ]
-        results = self._read(*views)
+        now, m = self.now, self.m
         for i in range(STAKERS):
-            request, locked, max_redeem, claimable = results[4 * i : 4 * i + 4]
             r = m.requests[i]
-            assert tuple(request) == (EMPTY_REQUEST if r is None else tuple(r))
-            assert locked == m.locked(i, now)
-            assert max_redeem == m.max_redeem(i, now), FND_03
-            assert claimable == m.claimable(i, now), FND_03
+            assert tuple(self._view(("redeemRequest", i))) == (EMPTY_REQUEST if r is None else tuple(r))
+            assert self._view(("lockedShares", i)) == m.locked(i, now)
+            assert self._view(("maxRedeem", i)) == m.max_redeem(i, now), FND_03
+            assert self._view(("claimableAssets", i)) == m.claimable(i, now), FND_03
         for redemption in m.redemptions:
             r = redemption.request
             assert r.claimable_at <= redemption.at < r.expires_at, FND_03
             assert redemption.paid == min(r.assets, redemption.value) <= r.assets, FND_03
 
-    def _exit(self, i: int) -> None:
-        """Staker `i`'s whole exit from here: a request (a transaction) unless one is live, the wait
-        for its cooldown, and its redemption (a call); the caller reverts it all."""
-        owner, m, fund = self.owners[i], self.m, self.fund
-        r, shares = m.requests[i], m.shares[i]
-        if not m.live(i, self.now):
-            if not shares:
-                return
-            # a request for all its shares returns their value now (the most a redemption may pay)
-            receipt = fund.requestRedeem.attempt(shares, sender=owner, output=True)
-            assert receipt.status, f"{FND_05}: {receipt.error}"
-            assert fund.abi.function("requestRedeem").decode(receipt.output) == m.value(shares), FND_05
-            r = Request(shares, m.value(shares), self.now + PARAMS.cooldown, 0)
-        else:
-            # a request still cooling holds shares its owner still has
-            assert r.shares <= shares, FND_05
-        if self.now < r.claimable_at:
-            self.chain.warp(r.claimable_at)
-        # redeeming a matured request returns min(value at request, value now): the last step is a call
-        try:
-            paid = fund.redeem(r.shares, owner, owner, sender=owner)
-        except Reverted as failure:
-            raise AssertionError(f"{FND_05}: {failure.error}") from None
-        assert paid == min(r.assets, m.value(r.shares)), FND_05
-
     @invariant()
     def fnd_05_every_staker_can_exit(self):
-        """Each staker's exit, run inside a snapshot that is reverted: with no live request, a request
-        for all its shares, the cooldown, and its redemption; with a live request, its redemption once
-        (or as soon as) it is open. Nothing else happens in between, so the share price is today's."""
-        for i in range(STAKERS):
-            snapshot = self.chain.snapshot()
-            try:
-                self._exit(i)
-            finally:
-                self.chain.revert(snapshot)
+        """Every staker's exit, run inside one snapshot that is then reverted: a staker without a live
+        request requests all its shares (a transaction, which returns their value now: the most a
+        redemption may pay) and, a cooldown later, redeems them; a staker with a live request (which
+        holds shares its owner still has) redeems it now if it is open, else the second it matures.
+        Each redemption is a call (it changes nothing, so no exit affects another's price) and returns
+        min(value at request, value now): nothing else happens in between, so the price is today's."""
+        m, now, fund = self.m, self.now, self.fund
+        due: dict[int, list[tuple[int, Request]]] = {}  # block time -> the redemptions to try then
+        snapshot = self.chain.snapshot()
+        try:
+            for i, owner in enumerate(self.owners):
+                r, shares = m.requests[i], m.shares[i]
+                if m.live(i, now):
+                    assert r.shares <= shares, FND_05
+                elif shares:
+                    receipt = fund.requestRedeem.attempt(shares, sender=owner, output=True)
+                    assert receipt.status, f"{FND_05}: {receipt.error}"
+                    assert fund.abi.function("requestRedeem").decode(receipt.output) == m.value(shares), (
+                        FND_05
+                    )
+                    r = m.new_request(shares, now)
+                else:
+                    continue
+                due.setdefault(max(now, r.claimable_at), []).append((i, r))
+            for at in sorted(due):
+                if at > self.chain.timestamp:
+                    self.chain.warp(at)
+                for i, r in due[at]:
+                    owner = self.owners[i]
+                    try:
+                        paid = fund.redeem(r.shares, owner, owner, sender=owner)
+                    except Reverted as failure:
+                        raise AssertionError(f"{FND_05}: {failure.error}") from None
+                    assert paid == min(r.assets, m.value(r.shares)), FND_05
+        finally:
+            self.chain.revert(snapshot)
 
     @invariant()
     def deposits_are_refused_exactly_while_depleted(self):
@@ -623,17 +640,14 @@ class FundMachine(LaneMachine):
         MAX_SHARES_PER_ASSET shares per unit ever deposited."""
         assert self.m.supply <= MAX_SHARES_PER_ASSET * self.m.deposited
         expected = 0 if self.m.depleted() else MAX_UINT
-        owner = self.owners[0]
-        assert self._read((self.fund, "maxDeposit", owner), (self.fund, "maxMint", owner)) == [expected] * 2
+        assert self._view("maxDeposit") == self._view("maxMint") == expected
 
     @invariant()
     def fnd_04_cover_stays_within_the_cap(self):
         assert self.m.window_within_cap(), FND_04
         used = self.m.used(self.now)
-        assert self._read((self.fund, "outflowUsed"), (self.fund, "outflowAllowance")) == [
-            used,
-            max(self.m.cap - used, 0),
-        ], FND_04
+        assert self._view("outflowUsed") == used, FND_04
+        assert self._view("outflowAllowance") == max(self.m.cap - used, 0), FND_04
 
 
 class FundMachine6(FundMachine):

@@ -256,6 +256,9 @@ class FundMachine(LaneMachine):
 
     def _cover(self, amount: int, at: int) -> None:
         """The engine asks for `amount` at `at`: paid min(amount, balance, outflow allowance)."""
+        if amount == 0:
+            self._send(at, Rejection("InsuranceFundZeroAmount", {}), self.fund.cover, 0, sender=self.engine)
+            return
         allowance = self.m.allowance(at)
         paid = self.m.cover_paid(amount, at)
         receipt = self._send(at, None, self.fund.cover, amount, sender=self.engine)
@@ -274,6 +277,10 @@ class FundMachine(LaneMachine):
         self.m.apply_cover(at, covered["paid"])
 
     def _revenue(self, amount: int, at: int) -> None:
+        if amount == 0:
+            rejection = Rejection("InsuranceFundZeroAmount", {})
+            self._send(at, rejection, self.fund.addRevenue, 0, sender=self.engine)
+            return
         receipt = self._send(at, None, self.fund.addRevenue, amount, sender=self.engine)
         revenue = receipt.event("RevenueReceived")
         assert (revenue["payer"], revenue["amount"], revenue["received"]) == (self.engine, amount, amount)
@@ -458,18 +465,19 @@ class FundMachine(LaneMachine):
         self.m.apply_transfer(index, receiver, amount)
 
     @rule(
-        size=st.sampled_from(["small", "small", "large", "beyond_balance"]),
+        size=st.sampled_from(["small", "small", "large", "beyond_balance", "zero"]),
         seed=st.integers(0, 2**96),
         gap=st.integers(1, BUCKET_SECONDS),
     )
     def engine_covers(self, size, seed, gap):
-        """Up to 300 tokens, 300..2500 (the cap is 1000 a day), or more than the fund holds, up to a
-        bucket after the last transaction."""
+        """Up to 300 tokens, 300..2500 (the cap is 1000 a day), more than the fund holds, or nothing
+        (InsuranceFundZeroAmount), up to a bucket after the last transaction."""
         unit = self.unit
         amount = {
             "small": 1 + seed % (300 * unit),
             "large": 300 * unit + seed % (2_200 * unit),
             "beyond_balance": self.m.balance + 1 + seed % (10 * unit),
+            "zero": 0,
         }[size]
         self._cover(amount, self.now + gap)
 
@@ -497,9 +505,10 @@ class FundMachine(LaneMachine):
             rejection = Rejection("InsuranceFundNotEngine", {"caller": stranger})
             self._send(self.now + gap, rejection, self.fund.cover, tokens * self.unit, sender=stranger)
 
-    @rule(tokens=st.integers(1, 200), dust=dusts, gap=gaps)
-    def engine_pays_revenue(self, tokens, dust, gap):
-        self._revenue(self._amount(tokens, dust), self.now + gap)
+    @rule(tokens=st.integers(1, 200), dust=dusts, nothing=st.booleans(), gap=gaps)
+    def engine_pays_revenue(self, tokens, dust, nothing, gap):
+        """Up to 200 tokens, or nothing (InsuranceFundZeroAmount)."""
+        self._revenue(0 if nothing else self._amount(tokens, dust), self.now + gap)
 
     @precondition(lambda self: self.m.supply > 0 and self.m.balance > 0)
     @rule(

@@ -31,8 +31,9 @@ from bulwark.model.engine import (
     penalty,
     value,
 )
+from bulwark.model.fund import BUCKET_SECONDS, OUTFLOW_BUCKETS, OUTFLOW_WINDOW, PARAMS, Params  # noqa: F401
 from bulwark.model.oracle import Volatility, annualise, local_config
-from bulwark.units import DAY, WAD, to_wad_down
+from bulwark.units import WAD, to_wad_down
 
 # --- the suite the engine tests and the machine run on -------------------------------------------------
 ETH, BTC = 0, 1
@@ -44,21 +45,7 @@ REPORTERS = 3
 ORACLE_CONFIG = local_config(faultTolerance=0, maxDeviation=WAD // 2)
 OK, STALE, TRIPPED = 0, 2, 3  # IMedianOracle.Status
 
-# --- InsuranceFund constants the engine's cover depends on ---------------------------------------------
-OUTFLOW_WINDOW = DAY
-OUTFLOW_BUCKETS = 8
-BUCKET_SECONDS = -(-OUTFLOW_WINDOW // OUTFLOW_BUCKETS)
-
-
-class FundParams(NamedTuple):
-    """IInsuranceFund.Params in field order; maxOutflow in whole tokens."""
-
-    cooldown: int = 7 * DAY
-    redeemWindow: int = 2 * DAY
-    maxOutflow: int = 1_000
-
-
-FUND_PARAMS = FundParams()
+FundParams, FUND_PARAMS = Params, PARAMS  # the fund's, as the engine's cover sees them
 
 
 # --- the machine's actors and markets -----------------------------------------------------------------

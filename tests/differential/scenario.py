@@ -34,7 +34,8 @@ from bulwark.signing.reports import reporter_test_keys, sign_batch
 PARAMS = "params/local.json"
 WAD = 10**18
 ETH, BTC = 0, 1
-HOUR, DAY = 3600, 86_400
+from bulwark.units import DAY, HOUR
+
 MAX_UINT = 2**256 - 1
 ZERO = "0x0000000000000000000000000000000000000000"
 

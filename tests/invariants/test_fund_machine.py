@@ -1,27 +1,10 @@
-"""Stateful fuzzing of InsuranceFund: three stakers deposit (down to amounts too small to mint a share),
-request, cancel and redeem (early, on time, at the window's edges, late, for the wrong share count),
-and move shares (locked ones too); the registered engine draws cover, small, large and beyond the
-balance, against the rolling outflow cap, drains the fund (to zero, or to either side of the depletion
-bound) and pays revenue, which recapitalises a depleted fund so that stakers deposit again; a donor
-sends tokens straight to the fund;
-a stranger tries to cover or to redeem a staker's matured request; time passes in small steps and
-jumps across buckets, the outflow window, cooldowns and redeem windows. A pure-Python model, updated
-only on success, mirrors the fund's balance, supply, each staker's shares and request, and every cover
-payout, and predicts every transaction down to the custom error and its inputs, or to the exact shares
-minted, assets paid and events emitted (a deposit into a depleted fund reverts with
-InsuranceFundDepleted). FND-01..FND-05 are checked after every step: for FND-05 each staker's next exit
-step is simulated with an eth_call, which sends no transaction.
+"""FundMachine (bulwark/fuzz/machines/fund.py) over a 6- and an 18-decimal token, on revm at the
+profile's volume and on Anvil at a slice: FND-01..FND-05 after every step."""
 
-Cost: a reverted transaction costs Ape ~0.4 s (it is mined, traced and decoded), an accepted one
-~0.07 s and a view ~0.01 s. So rules pick a staker who can act (a `stray` draw keeps the original, often
-failing, choice), preconditions disable rules nobody can act on, a run rejects at most MAX_REJECTED
-transactions (a later would-be rejection becomes the valid action or a no-op) and the stranger tries
-once; invariants re-read shares only after a step that moved them, and a time-dependent view only when
-what it depends on changed (a request's phase or the share price; the tally's bucket or a payout;
-whether the fund is depleted).
-Hypothesis draws the rule with the fewest arguments most often (and alone in its simplest runs), so
-that rule, staker_redeems_in_its_window, always makes progress."""
+from bulwark.fuzz.machines.fund import FundMachine6, FundMachine18
+from bulwark.fuzz.profiles import machine_settings
 
+<<<<<<< HEAD
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -738,3 +721,9 @@ def test_fund_state_machine(fund, token, engine, stakers, chain, stranger, accou
                 assert fund.outflowAllowance() == max(cap - used, 0), FND_04
 
     run_state_machine_as_test(FundMachine)
+=======
+TestFund6OnRevm = FundMachine6.test_case("revm", machine_settings("revm"))
+TestFund18OnRevm = FundMachine18.test_case("revm", machine_settings("revm"))
+TestFund6OnAnvil = FundMachine6.test_case("anvil", machine_settings("anvil"))
+TestFund18OnAnvil = FundMachine18.test_case("anvil", machine_settings("anvil"))
+>>>>>>> port-fund

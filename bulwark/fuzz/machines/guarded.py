@@ -7,12 +7,13 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from bulwark.abi.scopes import GuardedMockScope
 from bulwark.fuzz.lane import LaneMachine
 from bulwark.invariants import GRD_03, GRD_04
+from bulwark.units import HOUR
 
-ALPHA, BETA = 1 << 0, 1 << 1  # GuardedMock.SCOPE_ALPHA, SCOPE_BETA
+ALPHA, BETA = int(GuardedMockScope.ALPHA), int(GuardedMockScope.BETA)  # ints: the rules negate masks
 SCOPES = (ALPHA, BETA)
-HOUR = 3600
 
 GUARDIAN, STRANGER, OTHER = 0, 9, 5  # dev account indices
 CALLERS = st.sampled_from([GUARDIAN, STRANGER, OTHER])

@@ -8,11 +8,11 @@ import re
 from enum import IntFlag
 
 import pytest
-from bulwark.model.engine import RiskParams
 from eth_account import Account
 
 from bulwark import PROJECT_ROOT
 from bulwark.abi.scopes import LOSS_SHIFTING, EngineScope, FundScope, GuardedMockScope, OracleScope, every
+from bulwark.model.engine import RiskParams
 from bulwark.model.oracle import local_config
 from bulwark.signing.reports import feed_id, reporter_test_keys
 from bulwark.units import DAY

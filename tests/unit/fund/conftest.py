@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from bulwark.model.engine_book import (
+from bulwark.model.fund import (
     BUCKET_SECONDS,
+    DECIMALS_OFFSET,
+    MAX_SHARES_PER_ASSET,
     OUTFLOW_BUCKETS,
     OUTFLOW_WINDOW,
+    PARAMS,
+    VIRTUAL_SHARES,
+    Params,
 )
-from bulwark.model.engine_book import FUND_PARAMS as PARAMS
-from bulwark.model.engine_book import FundParams as Params
 from bulwark.units import to_units_down
 from tests.helpers import ChainClock
-
-DECIMALS_OFFSET = 6
-VIRTUAL_SHARES = 10**DECIMALS_OFFSET
-MAX_SHARES_PER_ASSET = 10**12  # IInsuranceFund.MAX_SHARES_PER_ASSET: the depletion bound
 
 
 @pytest.fixture(scope="module")

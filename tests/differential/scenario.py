@@ -16,6 +16,7 @@ from eth_account import Account
 
 from bulwark.chain import Reverted
 from bulwark.deploy import deploy_suite_on
+from bulwark.model.engine_book import BTC, ETH
 from bulwark.params import read_params
 from bulwark.signing.approvals import (
     cancel_message,
@@ -30,11 +31,10 @@ from bulwark.signing.approvals import (
     with_high_s,
 )
 from bulwark.signing.reports import reporter_test_keys, sign_batch
+from bulwark.units import DAY, HOUR, WAD
 
 PARAMS = "params/local.json"
-WAD = 10**18
-ETH, BTC = 0, 1
-from bulwark.units import DAY, HOUR
+
 
 MAX_UINT = 2**256 - 1
 ZERO = "0x0000000000000000000000000000000000000000"

@@ -4,7 +4,8 @@ Every test runs against an Anvil node that ape-foundry starts (ape-config.yaml) 
 of the session; Ape reverts the chain to a snapshot around each test.
 
 Hypothesis profiles, chosen with BULWARK_HYPOTHESIS_PROFILE (default ``ci``):
-  ci    bounded so the whole suite stays well inside 15 minutes on a 2-core machine
+  ci    bounded so the whole suite stays inside 10 minutes on a 2-core machine (the lane machines: 150
+        examples x 30 steps on revm, 8 x 15 on Anvil, bulwark/fuzz/profiles.py; other properties 20 x 15)
   deep  long campaigns for the scheduled CI job or a night on a workstation
 Outside CI (no ``CI`` variable) failing examples are stored in .hypothesis/ and replayed first on the
 next run; in CI the failing example is printed with a @reproduce_failure blob instead.
@@ -20,9 +21,8 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from bulwark import PROJECT_ROOT
 from bulwark.deploy import GuardianBounds, deploy_pause_guardian
+from bulwark.fuzz.profiles import PROFILE_VARIABLE, profile_name
 from bulwark.units import DAY
-
-PROFILE_VARIABLE = "BULWARK_HYPOTHESIS_PROFILE"
 
 _common = {
     # A transaction on Anvil takes milliseconds, and timing is the node's business, not a property.
@@ -37,10 +37,11 @@ _common = {
 settings.register_profile("ci", max_examples=20, stateful_step_count=15, **_common)
 settings.register_profile("deep", max_examples=400, stateful_step_count=60, **_common)
 
-_profile = os.environ.get(PROFILE_VARIABLE, "ci")
-if _profile not in ("ci", "deep"):
-    raise pytest.UsageError(f"{PROFILE_VARIABLE}={_profile!r}: choose 'ci' or 'deep'")
-settings.load_profile(_profile)
+try:
+    _profile = profile_name()
+except ValueError as err:
+    raise pytest.UsageError(str(err)) from None
+settings.load_profile(_profile)  # the lane machines take their volume from bulwark.fuzz.profiles
 
 
 def pytest_report_header(config):

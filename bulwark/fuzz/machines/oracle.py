@@ -180,10 +180,30 @@ def signer(chain_id: int, oracle: str, entry: Entry, epoch: int) -> str:
     return _RECOVERED[index]
 
 
+# the invariant each custom error of a transaction guards: a wrong prediction names it
+ERROR_INVARIANT = {
+    "MedianOraclePriceOutOfBounds": ORA_01,
+    "MedianOracleReportTooOld": ORA_02,
+    "MedianOracleReportFromFuture": ORA_02,
+    "MedianOracleWrongEpoch": ORA_03,
+    "MedianOracleDuplicateReporter": ORA_03,
+    "MedianOracleReportersNotAscending": ORA_03,
+    "MedianOracleNotReporter": ORA_03,
+    "MedianOracleReporterMembership": ORA_03,
+    "MedianOracleQuorumNotMet": ORA_05,
+    "MedianOracleFaultToleranceViolated": ORA_05,
+    "MedianOracleNotTripped": ORA_07,
+    "MedianOracleReporterSuspended": ORA_08,
+    "MedianOracleSuspensionBreaksQuorum": ORA_08,
+}
+
+
 def assert_rejected(receipt, expected: Rejection) -> None:
     """The transaction reverted with exactly the predicted custom error and arguments."""
-    assert not receipt.status, f"expected {expected}, but the transaction succeeded"
-    assert (receipt.error.name, receipt.error.args) == expected, f"expected {expected}, got {receipt.error}"
+    invariant_id = ERROR_INVARIANT[expected.error]
+    assert not receipt.status, f"{invariant_id}: expected {expected}, but the transaction succeeded"
+    actual = (receipt.error.name, receipt.error.args)
+    assert actual == expected, f"{invariant_id}: expected {expected}, got {receipt.error}"
 
 
 def assert_view(result, expected, invariant_id, decode) -> None:
@@ -256,7 +276,9 @@ class OracleMachine(LaneMachine):
 
     def _check(self, receipt, expected: Expected) -> str:
         """An accepted transaction emitted exactly the predicted events, and the model's own checks held."""
-        assert receipt.status, f"expected {expected.outcome}, got {receipt.error}"
+        if not receipt.status:
+            invariant_id = ERROR_INVARIANT.get(receipt.error.name, "unpredicted revert")
+            raise AssertionError(f"{invariant_id}: expected {expected.outcome}, got {receipt.error}")
         events = [(e.name, e.args) for e in receipt.events]
         invariant_id = ORA_07 if expected.outcome in ("trip", "hold") else ORA_03
         assert events == expected.events, f"{invariant_id}: emitted {events}, expected {expected.events}"
@@ -278,7 +300,7 @@ class OracleMachine(LaneMachine):
         self._at(at)
         receipt = self.oracle.poke.attempt(epoch, [e.report for e in entries], sender=self.keeper)
         if expected == NOOP:
-            assert receipt.status, receipt.error
+            assert receipt.status, f"{ORA_03}: expected a no-op, got {receipt.error}"
             assert not receipt.logs, ORA_03  # nothing happened: no event, no state change
             tally("oracle: noop")
             return NOOP

@@ -6,16 +6,23 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
-from bulwark.model.oracle import local_config
+# re-exported: the oracle tests import these from here
+from bulwark.model.oracle import (  # noqa: F401
+    DESCRIPTION,
+    EMPTY,
+    FEED_NAME,
+    OK,
+    PAUSED,
+    REPORTERS,
+    STALE,
+    TRIPPED,
+    local_config,
+)
 from bulwark.signing.reports import SignedReport, feed_id, reporter_test_keys, sign_report, sort_reports
 from bulwark.units import WAD
 from tests.helpers import ChainClock
 
-FEED_NAME = "ETH/USD"
 FEED = feed_id(FEED_NAME)
-DESCRIPTION = "ETH / USD"
-OK, EMPTY, STALE, TRIPPED, PAUSED = range(5)  # IMedianOracle.Status
-REPORTERS = 5
 
 
 # five reporters, quorum 3 tolerating one hostile key (bulwark.model.oracle.local_config)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 PROFILE_VARIABLE = "BULWARK_HYPOTHESIS_PROFILE"
 PROFILES = ("ci", "deep")
@@ -35,4 +35,6 @@ def machine_settings(backend: str, profile: str | None = None) -> settings:
         stateful_step_count=steps,
         deadline=None,  # the shared machine's speed is not a property
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        # the explain phase re-runs a shrunk failure for minutes per case; the shrunk steps say enough
+        phases=[phase for phase in Phase if phase != Phase.explain],
     )

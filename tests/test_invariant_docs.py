@@ -8,6 +8,14 @@ from bulwark.invariants import ALL, BY_ID
 DOC = PROJECT_ROOT / "docs" / "INVARIANTS.md"
 ROW = re.compile(r"^\| ([A-Z]{3}-\d\d) \|(.*)$", re.MULTILINE)
 TEST_REF = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
+MACHINE_IMPORT = re.compile(r"^from (bulwark\.fuzz\.machines\.\w+) import", re.MULTILINE)
+
+
+def cited_sources(source: str) -> str:
+    """A test module's source and that of the state machines it runs (a thin module's TestCases are
+    made from machines in bulwark/fuzz/machines/, which hold the assertions)."""
+    machines = [PROJECT_ROOT / (m.replace(".", "/") + ".py") for m in MACHINE_IMPORT.findall(source)]
+    return "\n".join([source, *(path.read_text() for path in machines)])
 
 
 def doc_rows() -> dict[str, str]:
@@ -28,8 +36,9 @@ def test_every_test_named_on_the_page_exists_and_cites_its_id():
         constant = inv_id.replace("-", "_")
         for path, name in TEST_REF.findall(rest):
             source = (PROJECT_ROOT / path).read_text()
-            assert re.search(rf"^\s*def {name}\(", source, re.MULTILINE), f"{path}::{name} is missing"
-            assert constant in source, f"{path} does not cite {inv_id}"
+            defined = rf"^\s*(def {name}\(|class {name}\b|{name} = )"
+            assert re.search(defined, source, re.MULTILINE), f"{path}::{name} is missing"
+            assert constant in cited_sources(source), f"{path} (or its machine) does not cite {inv_id}"
             cited += 1
     assert cited > 0
 

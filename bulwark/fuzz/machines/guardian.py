@@ -63,6 +63,13 @@ SIGNERS = range(1, 6)  # the initial signers
 POOL = range(1, 8)  # 1-5 start as signers; 6-7 may be added; any may be removed
 MIN_DELAY, MAX_DELAY, GRACE, MAX_PAUSE = TEST_BOUNDS
 UNSCHEDULED_SALT = (2**64).to_bytes(32, "big")  # never handed out (schedule counts salts from 0)
+THRESHOLD_VIEWS = (
+    "threshold",
+    "cancelThreshold",
+    "pauseThreshold",
+    "shiftPauseThreshold",
+    "breakerThreshold",
+)
 DECOY = cancel_message(keccak(text="not what was asked"))  # a message nobody meant to approve
 
 
@@ -193,6 +200,7 @@ class GuardianMachine(LaneMachine):
         self.model.known_signers = _SIGNERS  # shared: a signature stays valid across examples
         self.now = chain.timestamp
         self.executed_logs: list[bytes] = []  # every OperationExecuted seen in a receipt
+        self._views = None  # (block, ops) -> what the invariants read then
         self.salts = 0  # salts handed out: a new operation never collides with an earlier one
 
     # ------------------------------------------------------------ helpers
@@ -207,6 +215,44 @@ class GuardianMachine(LaneMachine):
             self.chain.warp(ts)
             self.now = ts
         return self.now
+
+    def _read(self) -> SimpleNamespace:
+        """Everything the invariants look at, in one batch (one JSON-RPC round trip on Anvil), read
+        again whenever a block was mined since (state and time change only with a block)."""
+        key = (self.chain.block_number, len(self.model.ops))
+        if self._views is not None and self._views[0] == key:
+            return self._views[1]
+        pg, target = self.pg, self.target
+        views = [
+            (pg, "delay", ()),
+            (pg, "pendingDelay", ()),
+            (pg, "signers", ()),
+            *((pg, name, ()) for name in THRESHOLD_VIEWS),
+            (target, "value", ()),
+            (target, "lossShiftingScopes", ()),
+            *((target, "isPaused", (scope,)) for scope in SCOPES),
+            *((target, "pausedUntil", (scope,)) for scope in SCOPES),
+            *((pg, "operation", (op_id,)) for op_id in self.model.ops),
+        ]
+        replies = self.chain.call_many([(c.address, getattr(c, fn).calldata(*args)) for c, fn, args in views])
+        values = []
+        for (c, fn, _), reply in zip(views, replies, strict=True):
+            assert not isinstance(reply, Exception), f"{fn}: {reply}"
+            values.append(c.abi.function(fn).decode(reply))
+        it = iter(values)
+        read = SimpleNamespace(
+            delay=next(it),
+            pending=tuple(next(it)),
+            signers=list(next(it)),
+            thresholds=tuple(next(it) for _ in THRESHOLD_VIEWS),
+            value=next(it),
+            loss_shifting=next(it),
+            paused={scope: next(it) for scope in SCOPES},
+            until={scope: next(it) for scope in SCOPES},
+            operations={op_id: tuple(next(it)) for op_id in self.model.ops},
+        )
+        self._views = (key, read)
+        return read
 
     def _expect(self, receipt, expected: Expected) -> None:
         """The transaction reverted with exactly `expected`: its name and all of its arguments."""
@@ -427,6 +473,19 @@ class GuardianMachine(LaneMachine):
     def time_passes(self, seconds):
         self._at(self.now + seconds)
 
+    @rule(pick=st.integers(0, 20), offset=st.sampled_from([-1, 0, 1]))
+    def time_reaches_a_deadline(self, pick, offset):
+        """To a second around a moment the rules turn on: a delay cut applying, a pause expiring, an
+        operation's ETA or the end of its grace window."""
+        g = self.gov
+        moments = [g.pending_at, *g.until.values()]
+        for op in self.model.ops.values():
+            if op.state == SCHEDULED:
+                moments += [op.eta, op.eta + GRACE]
+        ahead = sorted({m + offset for m in moments if m + offset > self.now})
+        if ahead:
+            self._at(ahead[pick % len(ahead)])
+
     @rule(
         specs=operation_specs,
         variant=st.sampled_from(("new", "new", "again", "empty")),
@@ -575,37 +634,33 @@ class GuardianMachine(LaneMachine):
         # nothing ran that the model did not run, and nothing ran twice
         executed = sorted(op_id for op_id, op in ops.items() if op.state == EXECUTED)
         assert sorted(self.executed_logs) == executed, GRD_01
+        onchain = self._read().operations
         for op_id, op in ops.items():
-            assert tuple(self.pg.operation(op_id)) == (op.state, op.eta), GRD_01
+            assert onchain[op_id] == (op.state, op.eta), GRD_01
 
     @invariant()
     def grd_02_governance_changes_only_through_executed_operations(self):
-        g, pg = self.gov, self.pg
-        assert pg.delay() == g.delay_at(self.now), GRD_02  # time-dependent: a cut applies by itself
-        assert sorted(pg.signers()) == sorted(g.signers), GRD_02
-        onchain = (
-            pg.threshold(),
-            pg.cancelThreshold(),
-            pg.pauseThreshold(),
-            pg.shiftPauseThreshold(),
-            pg.breakerThreshold(),
-        )
-        assert onchain == g.thresholds(), GRD_02
-        assert all(1 <= t <= len(g.signers) for t in onchain), GRD_02
-        assert tuple(pg.pendingDelay()) == g.pending_at_time(self.now), GRD_02
+        g, read = self.gov, self._read()
+        assert read.delay == g.delay_at(self.now), GRD_02  # time-dependent: a cut applies by itself
+        assert sorted(read.signers) == sorted(g.signers), GRD_02
+        assert read.thresholds == g.thresholds(), GRD_02
+        assert all(1 <= t <= len(g.signers) for t in read.thresholds), GRD_02
+        assert read.pending == g.pending_at_time(self.now), GRD_02
 
     @invariant()
     def grd_03_pauses_end_at_their_expiry(self):
         now = self.chain.timestamp
         assert now == self.now  # time moves only when the machine moves it
+        read = self._read()
         for scope in SCOPES:
-            assert self.target.isPaused(scope) == self.gov.paused(scope, now), GRD_03
+            assert read.paused[scope] == self.gov.paused(scope, now), GRD_03
 
     @invariant()
     def grd_04_only_the_guardian_changed_parameters_and_flags(self):
-        assert self.target.value() == self.gov.value, GRD_04
+        read = self._read()
+        assert read.value == self.gov.value, GRD_04
         for scope in SCOPES:
-            assert self.target.pausedUntil(scope) == self.gov.until[scope], GRD_04
+            assert read.until[scope] == self.gov.until[scope], GRD_04
 
     @invariant()
     def grd_05_loss_shifting_pauses_had_shift_pause_threshold_signers(self):
@@ -614,13 +669,6 @@ class GuardianMachine(LaneMachine):
                 _, _, _, shift, _ = req.thresholds
                 assert len(set(req.approvers)) >= shift, GRD_05
                 assert req.signer_count < 2 or len(set(req.approvers)) >= 2, GRD_05
-        pg = self.pg
-        t, c, p, s, b = (
-            pg.threshold(),
-            pg.cancelThreshold(),
-            pg.pauseThreshold(),
-            pg.shiftPauseThreshold(),
-            pg.breakerThreshold(),
-        )
-        assert valid_thresholds(t, c, p, s, b, len(self.gov.signers)), GRD_05
-        assert self.target.lossShiftingScopes() == LOSS_SHIFTING, GRD_05
+        read = self._read()
+        assert valid_thresholds(*read.thresholds, len(self.gov.signers)), GRD_05
+        assert read.loss_shifting == LOSS_SHIFTING, GRD_05

@@ -22,7 +22,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from bulwark import PROJECT_ROOT
 from bulwark.deploy import GuardianBounds, deploy_pause_guardian
 from bulwark.fuzz.profiles import PROFILE_VARIABLE, profile_name
-from bulwark.units import DAY
+from bulwark.model.guardian import TEST_BOUNDS, TEST_DELAY, TEST_THRESHOLDS
 
 _common = {
     # A transaction on Anvil takes milliseconds, and timing is the node's business, not a property.
@@ -91,7 +91,7 @@ def guarded(project, guardian):
 
 
 # PauseGuardian defaults for tests: 3-of-5, cancel 2, pause 1, loss-shifting pause 2, breaker 2, 2-day delay.
-GUARDIAN_BOUNDS = GuardianBounds(min_delay=3600, max_delay=30 * DAY, grace_period=7 * DAY, max_pause=3 * DAY)
+GUARDIAN_BOUNDS = GuardianBounds(*TEST_BOUNDS)  # 1 h, 30 days, 7 days, 3 days
 
 
 @pytest.fixture(scope="module")
@@ -100,12 +100,12 @@ def deploy_guardian(project, accounts):
 
     def deploy(
         signers,
-        threshold=3,
-        cancel_threshold=2,
-        pause_threshold=1,
-        shift_pause_threshold=2,
-        breaker_threshold=2,
-        delay=2 * DAY,
+        threshold=TEST_THRESHOLDS[0],
+        cancel_threshold=TEST_THRESHOLDS[1],
+        pause_threshold=TEST_THRESHOLDS[2],
+        shift_pause_threshold=TEST_THRESHOLDS[3],
+        breaker_threshold=TEST_THRESHOLDS[4],
+        delay=TEST_DELAY,
         bounds=GUARDIAN_BOUNDS,
     ):
         return deploy_pause_guardian(

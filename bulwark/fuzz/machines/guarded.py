@@ -7,13 +7,10 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
-from bulwark.abi.scopes import GuardedMockScope
 from bulwark.fuzz.lane import LaneMachine
 from bulwark.invariants import GRD_03, GRD_04
+from bulwark.model.guardian import ALPHA, BETA, SCOPES
 from bulwark.units import HOUR
-
-ALPHA, BETA = int(GuardedMockScope.ALPHA), int(GuardedMockScope.BETA)  # ints: the rules negate masks
-SCOPES = (ALPHA, BETA)
 
 GUARDIAN, STRANGER, OTHER = 0, 9, 5  # dev account indices
 CALLERS = st.sampled_from([GUARDIAN, STRANGER, OTHER])

@@ -147,14 +147,15 @@ class Event:
         values = dict(
             zip((p["name"] for p in plain), decode([canonical_type(p) for p in plain], data), strict=True)
         )
+        hashed = set()  # indexed dynamic types are stored as their hash: the hash is what can be returned
         for p, topic in zip(indexed, topics[1:], strict=True):
-            # Indexed dynamic types are stored as their hash; the hash is what can be returned.
-            dynamic = (
-                p["type"] in ("string", "bytes") or p["type"].endswith("]") or p["type"].startswith("tuple")
-            )
-            values[p["name"]] = topic if dynamic else decode([canonical_type(p)], topic)[0]
+            if p["type"] in ("string", "bytes") or p["type"].endswith("]") or p["type"].startswith("tuple"):
+                values[p["name"]] = topic
+                hashed.add(p["name"])
+            else:
+                values[p["name"]] = decode([canonical_type(p)], topic)[0]
         return {
-            p["name"]: _shape(p, values[p["name"]]) if p["type"] == "address" else values[p["name"]]
+            p["name"]: values[p["name"]] if p["name"] in hashed else _shape(p, values[p["name"]])
             for p in inputs
         }
 

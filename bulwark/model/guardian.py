@@ -18,12 +18,12 @@ from eth_utils import to_checksum_address
 
 from bulwark.abi.scopes import GuardedMockScope
 from bulwark.signing.approvals import SECP256K1_N, Approval, Message, pause_request_id, typed_digest
+from bulwark.units import DAY, HOUR
 
 ALPHA, BETA = int(GuardedMockScope.ALPHA), int(GuardedMockScope.BETA)  # ints: the rules negate masks
 SCOPES = (ALPHA, BETA)
 KNOWN_SCOPES = ALPHA | BETA  # GuardedMock.knownScopes()
 LOSS_SHIFTING = BETA  # GuardedMock.lossShiftingScopes()
-from bulwark.units import DAY, HOUR
 
 ZERO = to_checksum_address("0x" + "00" * 20)
 UNSET, SCHEDULED, EXECUTED, CANCELLED = range(4)  # IPauseGuardian.OperationState

@@ -26,9 +26,7 @@ from bulwark.model.guardian import (
     ALPHA,
     BETA,
     CANCELLED,
-    DAY,
     EXECUTED,
-    HOUR,
     KNOWN_SCOPES,
     LOSS_SHIFTING,
     SCHEDULED,
@@ -44,6 +42,7 @@ from bulwark.model.guardian import (
     error,
     valid_thresholds,
 )
+from bulwark.units import DAY, HOUR
 from bulwark.signing.approvals import (
     Approval,
     Call,

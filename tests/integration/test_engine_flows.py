@@ -16,8 +16,8 @@ from bulwark.ledger import eng_01, eng_08
 from bulwark.market import Clock, Venue
 from bulwark.params import load_params
 from bulwark.units import WAD, to_wad_nearest
+from tests.fixtures.guardian import GuardianHelper
 from tests.helpers import event, reverts
-from tests.unit.pause_guardian.conftest import GuardianHelper
 
 ETH = 0
 

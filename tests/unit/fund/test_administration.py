@@ -7,9 +7,10 @@ import pytest
 
 from bulwark.abi.scopes import FundScope
 from bulwark.invariants import GRD_04
+from bulwark.model.fund import PARAMS
 from bulwark.units import DAY, HOUR
+from tests.fixtures.fund import deploy_fund, fund_args
 from tests.helpers import deploy_reverts, event, reverts
-from tests.unit.fund.conftest import PARAMS, deploy_fund, fund_args
 
 ALL_SCOPES = FundScope.DEPOSIT | FundScope.REQUEST | FundScope.REDEEM | FundScope.COVER
 

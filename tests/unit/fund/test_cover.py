@@ -7,8 +7,8 @@ import pytest
 
 from bulwark.abi.scopes import FundScope
 from bulwark.invariants import FND_01, FND_02, FND_03, FND_04
+from bulwark.model.fund import BUCKET_SECONDS, OUTFLOW_BUCKETS, OUTFLOW_WINDOW, PARAMS
 from tests.helpers import event, reverts
-from tests.unit.fund.conftest import BUCKET_SECONDS, OUTFLOW_BUCKETS, OUTFLOW_WINDOW, PARAMS
 
 
 @pytest.fixture

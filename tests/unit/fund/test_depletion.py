@@ -7,8 +7,8 @@ drains keep the share supply within MAX_SHARES_PER_ASSET per unit ever deposited
 from __future__ import annotations
 
 from bulwark.invariants import FND_01, FND_03, FND_05
+from bulwark.model.fund import MAX_SHARES_PER_ASSET, PARAMS, VIRTUAL_SHARES
 from tests.helpers import reverts
-from tests.unit.fund.conftest import MAX_SHARES_PER_ASSET, PARAMS, VIRTUAL_SHARES
 
 MAX_UINT = 2**256 - 1
 

@@ -7,8 +7,9 @@ import pytest
 
 from bulwark.abi.scopes import FundScope
 from bulwark.invariants import FND_01
+from bulwark.model.fund import DECIMALS_OFFSET
+from tests.fixtures.fund import deploy_fund
 from tests.helpers import event, reverts
-from tests.unit.fund.conftest import DECIMALS_OFFSET, deploy_fund
 
 
 def test_shares_have_the_asset_decimals_plus_the_offset(fund, token):

@@ -8,8 +8,8 @@ import pytest
 
 from bulwark.abi.scopes import FundScope
 from bulwark.invariants import FND_01, FND_03
+from bulwark.model.fund import PARAMS
 from tests.helpers import event, reverts, view_reverts
-from tests.unit.fund.conftest import PARAMS
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from bulwark.abi.scopes import EngineScope, OracleScope
 from bulwark.invariants import ENG_01, ENG_05, ENG_06
+from bulwark.model.engine_book import ETH
 from bulwark.units import WAD, to_wad_down
 from tests.helpers import event, reverts
-from tests.unit.margin.conftest import ETH
 
 
 def test_deposit_credits_cash_in_wad(helper, engine, token, traders):
@@ -97,7 +97,7 @@ def test_deposit_and_withdraw_pauses(helper, engine, guardian, traders):
 
 
 def test_fee_on_transfer_collateral_credits_what_arrived(project, guardian, decimals, accounts):
-    from tests.unit.fund.conftest import deploy_fund
+    from tests.fixtures.fund import deploy_fund
 
     token = guardian.deploy(project.FeeOnTransferERC20, decimals)
     fund = deploy_fund(project, guardian, token)

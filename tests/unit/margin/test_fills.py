@@ -9,9 +9,10 @@ import pytest
 from bulwark.abi.scopes import EngineScope
 from bulwark.invariants import ENG_01, ENG_02, ENG_05, ENG_06
 from bulwark.model.engine import RiskParams
+from bulwark.model.engine_book import BTC, ETH, RISK
 from bulwark.units import WAD, to_wad_down
+from tests.fixtures.margin import books, open_interest_sum
 from tests.helpers import event, reverts
-from tests.unit.margin.conftest import BTC, ETH, RISK, books, open_interest_sum
 
 PRICE = 2_000 * WAD
 

@@ -10,9 +10,10 @@ import pytest
 
 from bulwark.abi.scopes import FundScope
 from bulwark.invariants import ENG_01, ENG_02, ENG_07, ENG_08
+from bulwark.model.engine_book import BTC, ETH, RISK
 from bulwark.units import WAD, to_wad_down
+from tests.fixtures.margin import books, open_interest_sum
 from tests.helpers import event, reverts
-from tests.unit.margin.conftest import BTC, ETH, RISK, books, open_interest_sum
 
 
 @pytest.fixture

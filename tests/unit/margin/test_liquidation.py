@@ -12,9 +12,10 @@ import pytest
 from bulwark.abi.scopes import EngineScope, FundScope
 from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_06, ENG_07
 from bulwark.model.engine import account_state, liquidation_limit, penalty
+from bulwark.model.engine_book import ETH, RISK
 from bulwark.units import WAD, to_wad_down
+from tests.fixtures.margin import books, open_interest_sum
 from tests.helpers import event, reverts
-from tests.unit.margin.conftest import ETH, RISK, books, open_interest_sum
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import pytest
 
 from bulwark.abi.scopes import EngineScope
 from bulwark.invariants import GRD_04
+from bulwark.model.engine_book import BTC, ETH, RISK
 from bulwark.units import WAD
 from tests.helpers import deploy_reverts, event, reverts
-from tests.unit.margin.conftest import BTC, ETH, RISK
 
 ALL_SCOPES = EngineScope.TRADE | EngineScope.LIQUIDATE | EngineScope.DEPOSIT | EngineScope.WITHDRAW
 
@@ -52,7 +52,7 @@ def test_mismatched_market_lists_at_deployment_revert(project, guardian, fund, o
 
 
 def test_collateral_with_more_than_18_decimals_is_rejected(project, guardian, accounts):
-    from tests.unit.fund.conftest import deploy_fund
+    from tests.fixtures.fund import deploy_fund
 
     token = guardian.deploy(project.MockERC20, "Wide", "W", 24)
     fund = deploy_fund(project, guardian, token)

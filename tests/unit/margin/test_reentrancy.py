@@ -9,8 +9,9 @@ import pytest
 from eth_utils import keccak
 
 from bulwark.invariants import ENG_01
-from tests.unit.fund.conftest import deploy_fund
-from tests.unit.margin.conftest import RISK, START_PRICES, MarginHelper, books, deploy_oracle
+from bulwark.model.engine_book import RISK, START_PRICES
+from tests.fixtures.fund import deploy_fund
+from tests.fixtures.margin import MarginHelper, books, deploy_oracle
 
 REENTRANT_CALL = keccak(text="ReentrancyGuardReentrantCall()")[:4]
 

@@ -9,9 +9,9 @@ import pytest
 from web3.exceptions import ContractCustomError
 
 from bulwark.abi.scopes import OracleScope
+from bulwark.model.oracle import DESCRIPTION
+from tests.fixtures.oracle import CONFIG, Config, usd
 from tests.helpers import deploy_reverts, view_reverts
-
-from .conftest import CONFIG, DESCRIPTION, Config, usd
 
 ODD = usd(2000) + 123_456_789_012_345_678  # 2000.123456789012345678: every decimal place set
 MAX_PRICE_MOVE = 5 * 10**17  # Liquity v1's MAX_PRICE_DEVIATION_FROM_PREVIOUS_ROUND: 50%

@@ -8,11 +8,10 @@ from hypothesis import strategies as st
 
 from bulwark.abi.scopes import OracleScope
 from bulwark.invariants import GRD_04, ORA_03, ORA_05, ORA_08
-from bulwark.model.oracle import tolerates
+from bulwark.model.oracle import DESCRIPTION, tolerates
 from bulwark.signing.reports import reporter_test_keys
+from tests.fixtures.oracle import CONFIG, FEED, sorted_reporters, usd
 from tests.helpers import event, reverts
-
-from .conftest import CONFIG, DESCRIPTION, FEED, sorted_reporters, usd
 
 ZERO = "0x0000000000000000000000000000000000000000"
 

@@ -10,11 +10,11 @@ import pytest
 from bulwark import PROJECT_ROOT
 from bulwark.deploy import plan_market
 from bulwark.invariants import ORA_02, ORA_03, ORA_05, ORA_07
+from bulwark.model.oracle import OK, TRIPPED
 from bulwark.params import load_params
 from bulwark.signing.reports import sign_batch
+from tests.fixtures.oracle import usd
 from tests.helpers import ChainClock, event, reverts
-
-from .conftest import OK, TRIPPED, usd
 
 PLAN = plan_market(load_params(PROJECT_ROOT / "params" / "local.json").markets[0])  # ETH/USD
 CONFIG = PLAN.config

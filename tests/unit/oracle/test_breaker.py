@@ -4,9 +4,9 @@ until the move reverts, a level that held for confirmDelay is confirmed, or the 
 import pytest
 
 from bulwark.invariants import ORA_07
+from bulwark.model.oracle import OK, TRIPPED
+from tests.fixtures.oracle import CONFIG, usd
 from tests.helpers import event, reverts, view_reverts
-
-from .conftest import CONFIG, OK, TRIPPED, usd
 
 NOT_TRIPPED = (False, 0, 0, 0, 0, 0)  # tripped, candidate, candidateAt, trippedAt, level, levelSince
 

@@ -9,9 +9,8 @@ import yaml
 from bulwark import PROJECT_ROOT
 from bulwark.abi.scopes import OracleScope
 from bulwark.invariants import ORA_04
+from tests.fixtures.oracle import CONFIG, usd
 from tests.helpers import view_reverts
-
-from .conftest import CONFIG, usd
 
 CHAINLINK_VERSION = "1.2.0"  # exact: later releases depend on a GitHub tarball, unreachable here
 

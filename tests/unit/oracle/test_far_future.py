@@ -2,9 +2,8 @@
 rejected, never stored truncated (ORA-02)."""
 
 from bulwark.invariants import ORA_02
+from tests.fixtures.oracle import CONFIG, usd
 from tests.helpers import reverts
-
-from .conftest import CONFIG, usd
 
 UINT32_MAX = 2**32 - 1
 

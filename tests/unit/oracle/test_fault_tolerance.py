@@ -10,9 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bulwark.invariants import ORA_01, ORA_05
-from bulwark.model.oracle import median, within
-
-from .conftest import CONFIG, OK, REPORTERS, usd
+from bulwark.model.oracle import OK, REPORTERS, median, within
+from tests.fixtures.oracle import CONFIG, usd
 
 HONEST_PRICE = usd(2000)
 

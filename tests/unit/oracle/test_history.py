@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from bulwark.abi.scopes import OracleScope
 from bulwark.model.oracle import HISTORY, Round, time_weighted
+from tests.fixtures.oracle import CONFIG, usd
 from tests.helpers import event, view_reverts
-
-from .conftest import CONFIG, usd
 
 STEP = 60  # [s] between the pokes of a sequence: HISTORY + 2 of them stay well inside maxStaleness
 

@@ -7,11 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bulwark.invariants import ORA_01, ORA_02, ORA_03
+from bulwark.model.oracle import EMPTY, OK
 from bulwark.signing.reports import feed_id, reporter_test_keys, sign_report
 from bulwark.units import HOUR
+from tests.fixtures.oracle import CONFIG, FEED, usd
 from tests.helpers import event, reverts
-
-from .conftest import CONFIG, EMPTY, FEED, OK, usd
 
 
 def signer_of(oracle, report) -> str:

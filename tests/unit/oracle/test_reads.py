@@ -5,9 +5,9 @@ import pytest
 
 from bulwark.abi.scopes import OracleScope
 from bulwark.invariants import ORA_04
+from bulwark.model.oracle import DESCRIPTION, EMPTY, OK, PAUSED, STALE
+from tests.fixtures.oracle import CONFIG, FEED, usd
 from tests.helpers import reverts, view_reverts
-
-from .conftest import CONFIG, DESCRIPTION, EMPTY, FEED, OK, PAUSED, STALE, usd
 
 
 def test_before_any_price_latest_says_empty_and_reads_revert(oracle):

@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 from bulwark.invariants import ORA_06
 from bulwark.model.oracle import UINT64_MAX, Volatility, annualise
 from bulwark.units import WAD, YEAR
+from tests.fixtures.oracle import CONFIG, usd
 from tests.helpers import event
-
-from .conftest import CONFIG, usd
 
 
 class VolatilityReference(Volatility):

@@ -39,7 +39,7 @@ def test_removal_that_would_break_a_threshold_reverts_and_changes_nothing(
     helper, deploy_guardian, guardian_signers, chain, stranger
 ):
     """With 3-of-3, removing a signer would make the threshold unreachable: the operation's call reverts."""
-    from .conftest import GuardianHelper
+    from tests.fixtures.guardian import GuardianHelper
 
     guardian = deploy_guardian(guardian_signers[:3], threshold=3, cancel_threshold=1, pause_threshold=1)
     h = GuardianHelper(guardian, guardian_signers[:3], chain, stranger)
@@ -180,7 +180,7 @@ def test_a_two_signer_guardian_cannot_shrink_to_one_signer(
     deploy_guardian, guardian_signers, chain, stranger
 ):
     """Removing either signer of a 2-of-2 would leave thresholds of 2 over one signer; the removal reverts."""
-    from .conftest import GuardianHelper
+    from tests.fixtures.guardian import GuardianHelper
 
     pg = deploy_guardian(guardian_signers[:2], threshold=2, cancel_threshold=1)
     h = GuardianHelper(pg, guardian_signers[:2], chain, stranger)

@@ -5,8 +5,7 @@ import pytest
 
 from bulwark.abi.scopes import GuardedMockScope
 from bulwark.signing.approvals import pause_message, schedule_message, with_high_s
-
-from .conftest import SALT
+from tests.fixtures.guardian import SALT
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ from bulwark.model.oracle import local_config
 from bulwark.signing.approvals import clear_breaker_message, clear_breaker_request_id
 from bulwark.signing.reports import feed_id, reporter_test_keys, sign_report, sort_reports
 from bulwark.units import WAD
+from tests.fixtures.guardian import GuardianHelper
 from tests.helpers import event, reverts, view_reverts
-
-from .conftest import GuardianHelper
 
 FEED = feed_id("ETH/USD")
 CONFIG = local_config()  # five reporters, quorum 3, one hostile key tolerated, 10% breaker

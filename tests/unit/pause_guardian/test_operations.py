@@ -5,9 +5,8 @@ import ape
 from bulwark.abi.scopes import GuardedMockScope
 from bulwark.invariants import GRD_01
 from bulwark.signing.approvals import cancel_message, pause_message
+from tests.fixtures.guardian import SALT
 from tests.helpers import event
-
-from .conftest import SALT
 
 SCHEDULED, EXECUTED, CANCELLED = 1, 2, 3
 

@@ -84,7 +84,7 @@ def test_the_shift_pause_threshold_is_the_guardians_own(
     project, accounts, deploy_guardian, guardian_signers, chain, stranger
 ):
     """With shiftPauseThreshold 3 (of a 4-of-5), two approvals pause ALPHA but not BETA; three pause BETA."""
-    from .conftest import GuardianHelper
+    from tests.fixtures.guardian import GuardianHelper
 
     pg = deploy_guardian(guardian_signers, threshold=4, shift_pause_threshold=3, breaker_threshold=3)
     target = accounts[0].deploy(project.GuardedMock, pg)

@@ -26,9 +26,8 @@ from bulwark.signing.approvals import (
 )
 from bulwark.signing.reports import feed_id, relay, reporter_test_keys
 from bulwark.units import HOUR, WAD
+from tests.fixtures.guardian import SALT, GuardianHelper
 from tests.helpers import changed, event, reverts
-
-from .conftest import SALT, GuardianHelper
 
 SHIPPED = load_params(PROJECT_ROOT / "params" / "local.json")
 DISTINCT = changed(

@@ -10,9 +10,8 @@ from bulwark.model.oracle import local_config
 from bulwark.signing.approvals import operation_id, suspend_reporter_message, suspend_request_id
 from bulwark.signing.reports import feed_id, reporter_test_keys, sign_report, sort_reports
 from bulwark.units import WAD
+from tests.fixtures.guardian import SALT, GuardianHelper
 from tests.helpers import event, reverts
-
-from .conftest import SALT, GuardianHelper
 
 FEED = feed_id("ETH/USD")
 PRICE = 2000 * WAD

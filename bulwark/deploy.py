@@ -208,6 +208,72 @@ def predicted_address(deployer: str, nonce: int) -> str:
     return get_create_address(deployer, nonce)
 
 
+class _Deployer(NamedTuple):
+    """How one backend deploys: `deploy(name, *args)` returns the contract (arguments are addresses and
+    plain values), `block()` is the block of the last deployment, `nonce` the deployer's next nonce."""
+
+    address: str
+    deploy: Any
+    block: Any
+    nonce: int
+
+
+def _deploy_planned(plan: SuitePlan, params: SuiteParams, d: _Deployer, collateral, signers: list) -> Suite:
+    """The suite's deployments, in the one order both paths use: guardian, collateral (a mock, unless
+    given), oracles, fund, engine. The fund registers the engine's CREATE address predicted from the
+    deployer's nonce, so nothing else may send from the deployer meanwhile."""
+    guardian = d.deploy(
+        "PauseGuardian", plan.signers, list(plan.thresholds), plan.delay, list(plan.bounds.as_tuple())
+    )
+    first_block = d.block()
+    nonce = d.nonce + 1
+    c = params.collateral
+    if collateral is None:
+        collateral = d.deploy("MockERC20", c.name, c.symbol, c.decimals)
+        nonce += 1
+    oracles = [
+        d.deploy("MedianOracle", guardian.address, m.feed_id, m.name, tuple(m.config), list(m.reporters))
+        for m in plan.markets
+    ]
+    nonce += len(oracles)
+    expected_engine = predicted_address(d.address, nonce + 1)
+    fund = d.deploy(
+        "InsuranceFund",
+        guardian.address,
+        collateral.address,
+        plan.fund_name,
+        plan.fund_symbol,
+        plan.outflow_window,
+        tuple(plan.fund_config),
+        [expected_engine],
+    )
+    engine = d.deploy(
+        "MarginEngine",
+        guardian.address,
+        fund.address,
+        [o.address for o in oracles],
+        [m.risk.as_tuple() for m in plan.markets],
+    )
+    if engine.address != expected_engine:
+        raise DeploymentError(
+            f"MarginEngine landed at {engine.address}, not at the predicted {expected_engine} the fund "
+            f"{fund.address} registered (did {d.address} send another transaction after nonce "
+            f"{nonce}?): redeploy the fund and the engine"
+        )
+    return Suite(
+        guardian=guardian,
+        signers=signers,
+        collateral=collateral,
+        fund=fund,
+        engine=engine,
+        oracles=oracles,
+        plan=plan,
+        deployer=d.address,
+        first_block=first_block,
+        last_block=d.block(),
+    )
+
+
 def deploy_suite(project, deployer, params: SuiteParams, local_accounts=None) -> Suite:
     """Deploy every contract the parameters describe, wired, with the PauseGuardian as their admin.
 
@@ -216,60 +282,21 @@ def deploy_suite(project, deployer, params: SuiteParams, local_accounts=None) ->
     c = params.collateral
     if not c.deploy_mock and len(deployer.provider.get_code(c.address)) == 0:
         raise DeploymentError(f"collateral.address {c.address} has no code on this chain")
-    collateral_type = project.MockERC20  # any ERC20 ABI serves an existing token
     decimals = c.decimals if c.deploy_mock else project.MockERC20.at(c.address).decimals()
     plan = plan_suite(params, decimals, local_accounts)
+    last = []
 
-    guardian = deploy_pause_guardian(
-        project, deployer, plan.signers, plan.thresholds, plan.delay, plan.bounds
+    def deploy(name, *args):
+        last.append(deployer.deploy(getattr(project, name), *args))
+        return last[-1]
+
+    ape_deployer = _Deployer(
+        deployer.address, deploy, lambda: last[-1].creation_metadata.block, deployer.nonce
     )
-    first_block = guardian.creation_metadata.block
-    if c.deploy_mock:
-        collateral = deployer.deploy(collateral_type, c.name, c.symbol, c.decimals)
-    else:
-        collateral = collateral_type.at(c.address)
-    oracles = [
-        deployer.deploy(project.MedianOracle, guardian, m.feed_id, m.name, tuple(m.config), list(m.reporters))
-        for m in plan.markets
-    ]
-    fund_nonce = deployer.nonce
-    expected_engine = predicted_address(deployer.address, fund_nonce + 1)
-    fund = deployer.deploy(
-        project.InsuranceFund,
-        guardian,
-        collateral,
-        plan.fund_name,
-        plan.fund_symbol,
-        plan.outflow_window,
-        tuple(plan.fund_config),
-        [expected_engine],
-    )
-    engine = deployer.deploy(
-        project.MarginEngine,
-        guardian,
-        fund,
-        list(oracles),
-        [m.risk.as_tuple() for m in plan.markets],
-    )
-    if engine.address != expected_engine:
-        raise DeploymentError(
-            f"MarginEngine landed at {engine.address}, not at the predicted {expected_engine} the fund "
-            f"{fund.address} registered (did {deployer.address} send another transaction after nonce "
-            f"{fund_nonce}?): redeploy the fund and the engine"
-        )
+    collateral = None if c.deploy_mock else project.MockERC20.at(c.address)  # any ERC20 ABI serves
     anvil = params.guardian.anvil_signers
-    return Suite(
-        guardian=guardian,
-        signers=list(local_accounts[1 : 1 + anvil]) if anvil else [],
-        collateral=collateral,
-        fund=fund,
-        engine=engine,
-        oracles=oracles,
-        plan=plan,
-        deployer=deployer.address,
-        first_block=first_block,
-        last_block=engine.creation_metadata.block,
-    )
+    signers = list(local_accounts[1 : 1 + anvil]) if anvil else []
+    return _deploy_planned(plan, params, ape_deployer, collateral, signers)
 
 
 class _LocalAccount(NamedTuple):
@@ -279,66 +306,13 @@ class _LocalAccount(NamedTuple):
 def deploy_suite_on(chain, params: SuiteParams, deployer: str | None = None) -> Suite:
     """`deploy_suite` on the chain lane (bulwark.chain, either backend): the same plan and order, so
     addresses are the same as Ape's deployment from the same deployer. Local parameter files only."""
-    c = params.collateral
-    if not c.deploy_mock:
+    if not params.collateral.deploy_mock:
         raise DeploymentError("the lane deploys local suites only: collateral.deploy_mock must be true")
     deployer = deployer or chain.accounts[0]
-    plan = plan_suite(params, c.decimals, [_LocalAccount(a) for a in chain.accounts])
-    guardian = chain.deploy(
-        "PauseGuardian",
-        plan.signers,
-        list(plan.thresholds),
-        plan.delay,
-        list(plan.bounds.as_tuple()),
-        sender=deployer,
-    )
-    first_block = chain.block_number
-    collateral = chain.deploy("MockERC20", c.name, c.symbol, c.decimals, sender=deployer)
-    oracles = [
-        chain.deploy(
-            "MedianOracle",
-            guardian.address,
-            m.feed_id,
-            m.name,
-            tuple(m.config),
-            list(m.reporters),
-            sender=deployer,
-        )
-        for m in plan.markets
-    ]
-    expected_engine = predicted_address(deployer, len(plan.markets) + 3)  # guardian, token, oracles, fund
-    fund = chain.deploy(
-        "InsuranceFund",
-        guardian.address,
-        collateral.address,
-        plan.fund_name,
-        plan.fund_symbol,
-        plan.outflow_window,
-        tuple(plan.fund_config),
-        [expected_engine],
-        sender=deployer,
-    )
-    engine = chain.deploy(
-        "MarginEngine",
-        guardian.address,
-        fund.address,
-        [o.address for o in oracles],
-        [m.risk.as_tuple() for m in plan.markets],
-        sender=deployer,
-    )
-    if engine.address != expected_engine:
-        raise DeploymentError(
-            f"MarginEngine landed at {engine.address}, not at the predicted {expected_engine}"
-        )
-    return Suite(
-        guardian=guardian,
-        signers=list(plan.signers),
-        collateral=collateral,
-        fund=fund,
-        engine=engine,
-        oracles=oracles,
-        plan=plan,
-        deployer=deployer,
-        first_block=first_block,
-        last_block=chain.block_number,
-    )
+    plan = plan_suite(params, params.collateral.decimals, [_LocalAccount(a) for a in chain.accounts])
+
+    def deploy(name, *args):
+        return chain.deploy(name, *args, sender=deployer)
+
+    lane_deployer = _Deployer(deployer, deploy, lambda: chain.block_number, chain.nonce(deployer))
+    return _deploy_planned(plan, params, lane_deployer, None, list(plan.signers))

@@ -7,9 +7,10 @@ Solidity names, so `engine.markets(0).longs` reads as it does in Solidity.
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from eth_abi import decode
@@ -37,8 +38,81 @@ def tuple_encoder(types: list[str]) -> TupleEncoder:
     return TupleEncoder(encoders=[default_codec._registry.get_encoder(t) for t in types])
 
 
+@lru_cache(maxsize=8192)
+def checksummed(address: str) -> str:
+    """EIP-55 form of `address`, remembered (a suite has few addresses, and each costs a keccak)."""
+    return to_checksum_address(address)
+
+
+_TUPLE = re.compile(r"^\((.*)\)$")
+_FIXED_ARRAY = re.compile(r"^(.*)\[(\d+)\]$")
+
+
+def _split_components(inner: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(inner):
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            parts.append(inner[start:i])
+            start = i + 1
+    return [*parts, inner[start:]] if inner else parts
+
+
+def _word_reader(kind: str):
+    """(words used, reader(words, at) -> value) for a static type, or None for a dynamic one: the
+    head-only encodings a view's result usually is, read word by word without eth_abi's stream."""
+    if kind.endswith("]") and not _FIXED_ARRAY.match(kind):
+        return None  # a dynamic array
+    if match := _FIXED_ARRAY.match(kind):
+        item = _word_reader(match.group(1))
+        if item is None:
+            return None
+        count = int(match.group(2))
+        return item[0] * count, _sequence([item] * count)
+    if match := _TUPLE.match(kind):
+        readers = [_word_reader(c) for c in _split_components(match.group(1))]
+        if any(r is None for r in readers):
+            return None
+        return sum(n for n, _ in readers), _sequence(readers)
+    if kind.startswith("uint"):
+        return 1, lambda w, at: int.from_bytes(w[at : at + 32], "big")
+    if kind.startswith("int"):
+        return 1, lambda w, at: int.from_bytes(w[at : at + 32], "big", signed=True)
+    if kind == "address":
+        return 1, lambda w, at: "0x" + w[at + 12 : at + 32].hex()
+    if kind == "bool":
+        return 1, lambda w, at: w[at + 31] == 1
+    if kind.startswith("bytes") and kind != "bytes":
+        size = int(kind[5:])
+        return 1, lambda w, at: bytes(w[at : at + size])
+    return None
+
+
+def _sequence(readers):
+    def read(w, at):
+        values = []
+        for n, reader in readers:
+            values.append(reader(w, at))
+            at += 32 * n
+        return tuple(values)
+
+    return read
+
+
 def tuple_decoder(types: list[str]):
-    """A function decoding bytes as `types`, built once (what eth_abi.decode does on every call)."""
+    """A function decoding bytes as `types`, built once: static types word by word, anything dynamic
+    through eth_abi (whose `decode` builds its decoders anew on every call)."""
+    static = _word_reader(f"({','.join(types)})")
+    if static is not None:
+        words, read = static
+
+        def decode_static(data: bytes):
+            if len(data) < 32 * words:
+                raise ValueError(f"{len(data)} bytes of result for {words} words of {types}")
+            return read(data, 0)
+
+        return decode_static
     decoder = TupleDecoder(decoders=[default_codec._registry.get_decoder(t, strict=True) for t in types])
     stream = default_codec.stream_class
     return lambda data: decoder(stream(data))
@@ -48,14 +122,14 @@ def _shape(param: dict, value: Any) -> Any:
     """Addresses checksummed and structs (arrays of structs too) as named tuples, recursively."""
     kind = param["type"]
     if kind == "address":
-        return to_checksum_address(value)
+        return checksummed(value)
     if kind.startswith("tuple"):
         if kind != "tuple":  # an array of structs
             item = {**param, "type": kind[: kind.rindex("[")]}
             return [_shape(item, v) for v in value]
         return _struct(param)(*(_shape(c, v) for c, v in zip(param["components"], value, strict=True)))
     if kind.startswith("address["):
-        return [to_checksum_address(v) for v in value]
+        return [checksummed(v) for v in value]
     return value
 
 

@@ -199,6 +199,9 @@ class AnvilChain(Chain):
     def balance(self, address: str) -> int:
         return int(self.rpc("eth_getBalance", address, "latest"), 16)
 
+    def nonce(self, address: str) -> int:
+        return int(self.rpc("eth_getTransactionCount", address, "latest"), 16)
+
     def storage_at(self, address: str, slot: int) -> int:
         return int(self.rpc("eth_getStorageAt", address, hex(slot), "latest"), 16)
 

@@ -215,6 +215,10 @@ class Chain(ABC):
         """Ether balance in wei."""
 
     @abstractmethod
+    def nonce(self, address: str) -> int:
+        """The account's next transaction nonce."""
+
+    @abstractmethod
     def storage_at(self, address: str, slot: int) -> int:
         """One raw storage slot."""
 

@@ -207,6 +207,10 @@ class RevmChain(Chain):
         entry = self._accounts.get(address.lower())
         return entry[0] if entry else 0
 
+    def nonce(self, address: str) -> int:
+        entry = self._accounts.get(address.lower())
+        return entry[1] if entry else 0
+
     def storage_at(self, address: str, slot: int) -> int:
         checkpoint = self.evm.snapshot()
         try:

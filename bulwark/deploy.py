@@ -21,6 +21,7 @@ from eth_account import Account
 from web3.utils.address import get_create_address
 
 from bulwark.model.engine import RiskParams
+from bulwark.model.fund import Params as FundParams
 from bulwark.model.oracle import OracleConfig
 from bulwark.params import THRESHOLDS, SuiteParams, token_units, wad
 from bulwark.signing.reports import feed_id, reporter_test_keys
@@ -51,14 +52,6 @@ def deploy_pause_guardian(project, deployer, signers, thresholds, delay, bounds:
     )
 
 
-class FundConfig(NamedTuple):
-    """IInsuranceFund.Params in field order (maxOutflow in token units)."""
-
-    cooldown: int
-    redeemWindow: int
-    maxOutflow: int
-
-
 @dataclass(frozen=True)
 class MarketPlan:
     name: str
@@ -81,7 +74,7 @@ class SuitePlan:
     fund_name: str
     fund_symbol: str
     outflow_window: int
-    fund_config: FundConfig
+    fund_config: FundParams  # maxOutflow in token units, as the constructor takes it
     markets: list[MarketPlan]
 
 
@@ -105,7 +98,7 @@ def plan_suite(params: SuiteParams, decimals: int, local_accounts=None) -> Suite
         fund_name=f.name,
         fund_symbol=f.symbol,
         outflow_window=f.outflow_window,
-        fund_config=FundConfig(
+        fund_config=FundParams(
             f.cooldown, f.redeem_window, token_units(f.max_outflow, decimals, "fund.max_outflow")
         ),
         markets=[plan_market(m) for m in params.markets],

@@ -25,7 +25,8 @@ MAX_UINT = 2**256 - 1
 
 
 class Params(NamedTuple):
-    """IInsuranceFund.Params in field order; maxOutflow in whole tokens (times `unit` on chain)."""
+    """IInsuranceFund.Params in field order (times in seconds). maxOutflow's unit is the holder's to say:
+    whole tokens in the tests' PARAMS (times `unit` on chain), token units in a deployment plan."""
 
     cooldown: int = 7 * DAY
     redeemWindow: int = 2 * DAY

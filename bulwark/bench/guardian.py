@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bulwark.abi.scopes import GuardedMockScope
 from bulwark.deploy import GuardianBounds, deploy_pause_guardian
-from bulwark.signing.approvals import Call, pause_message, schedule_message, sign_all
+from bulwark.signing.approvals import APPROVAL_LIFETIME, Call, pause_message, schedule_message, sign_all
 from bulwark.units import DAY
 
 # The figure the comparison column divides by: a Safe execTransaction with two owner signatures,
@@ -25,7 +25,6 @@ ALPHA = GuardedMockScope.ALPHA  # shifts no losses, pauseThreshold (1) signers
 BETA = GuardedMockScope.BETA  # loss-shifting, shiftPauseThreshold (2) signers
 SHIFT_PAUSE_THRESHOLD = 2
 SALT = b"\x00" * 32
-APPROVAL_LIFETIME = 3600  # [s]
 PAUSE_LENGTH = 3600  # [s]
 
 # Paths, in the order they are reported.

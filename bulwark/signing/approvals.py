@@ -27,7 +27,10 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
+from bulwark.units import HOUR
+
 DOMAIN_NAME = "Bulwark PauseGuardian"
+APPROVAL_LIFETIME = HOUR  # [s] how long the project's tools make an approval valid (validUntil = now + this)
 DOMAIN_VERSION = "1"
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 

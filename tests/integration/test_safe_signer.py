@@ -7,6 +7,7 @@ from eth_abi import encode
 
 from bulwark.abi.scopes import GuardedMockScope
 from bulwark.signing.approvals import (
+    APPROVAL_LIFETIME,
     Approval,
     Call,
     pause_request_id,
@@ -24,7 +25,6 @@ from bulwark.signing.safe import (
 )
 
 SALT = b"\x00" * 32
-LIFETIME = 3600  # [s] approvals are valid this long
 ZERO = "0x0000000000000000000000000000000000000000"
 
 
@@ -70,14 +70,14 @@ def target(project, accounts, safe_guardian):
 
 def safe_approval(guardian, safe, message, owners, chain):
     """The Safe's approval of `message`: `owners` sign the guardian's EIP-712 digest as a SafeMessage."""
-    valid_until = chain.blocks.head.timestamp + LIFETIME
+    valid_until = chain.blocks.head.timestamp + APPROVAL_LIFETIME
     digest = typed_digest(message, chain.chain_id, guardian.address, valid_until)
     signature = safe_signature(safe.address, chain.chain_id, digest, [o.private_key for o in owners])
     return Approval(safe.address, valid_until, chain.chain_id, guardian.address, signature)
 
 
 def eoa_approval(guardian, signer, message, chain):
-    valid_until = chain.blocks.head.timestamp + LIFETIME
+    valid_until = chain.blocks.head.timestamp + APPROVAL_LIFETIME
     return sign(signer.private_key, message, chain.chain_id, guardian.address, valid_until)
 
 

@@ -18,7 +18,7 @@ export BULWARK_HYPOTHESIS_PROFILE ?= ci
 # Extra arguments for pytest, e.g. make test ARGS="-k pause -x"
 ARGS ?=
 
-.PHONY: install toolchain test demo lint bench clean
+.PHONY: install toolchain test demo lint bench fuzz clean
 
 install: toolchain
 
@@ -50,6 +50,12 @@ demo: toolchain
 bench: toolchain
 	$(BIN)/bulwark bench gas
 	$(BIN)/bulwark bench lane
+
+# An invariant campaign on all cores (docs/FUZZING.md), e.g. make fuzz MINUTES=30 FUZZ_ARGS="--machine engine"
+MINUTES ?= 5
+FUZZ_ARGS ?=
+fuzz: toolchain
+	$(BIN)/bulwark fuzz --minutes $(MINUTES) $(FUZZ_ARGS)
 
 lint: toolchain
 	$(BIN)/ruff check bulwark tests scripts

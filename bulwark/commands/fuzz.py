@@ -62,7 +62,10 @@ def _table(states, elapsed: float, minutes: float) -> Table:
 
 
 def _replay(path: Path, backend: str | None, params_path: Path | None) -> None:
-    result = campaign.replay(path, backend, params_path)
+    try:
+        result = campaign.replay(path, backend, params_path)
+    except (campaign.MachineError, KeyError, ValueError) as err:  # ValueError: JSON that does not parse
+        raise click.BadParameter(f"{path}: {err}", param_hint="'--replay'") from None
     where = backend or result.recorded["backend"]
     if result.failed:
         console.print(f"[red]still fails[/] on {where}: {result.failure['error'].splitlines()[0]}")

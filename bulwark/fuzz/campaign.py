@@ -35,6 +35,7 @@ import os
 import queue as queue_module
 import re
 import secrets
+import sys
 import time
 import traceback
 from collections import Counter
@@ -158,6 +159,7 @@ class Tally:
         self.checks = 0  # invariant functions run
         self.rules: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
+        self.cpu_start = time.process_time()
 
     def snapshot(self) -> dict:
         return {
@@ -166,6 +168,8 @@ class Tally:
             "invariant_checks": self.checks,
             "rules": dict(self.rules),
             "errors": dict(self.errors),
+            # CPU time since the tally began: how much of a core the worker got over its running time
+            "cpu_seconds": time.process_time() - self.cpu_start,
         }
 
 
@@ -428,6 +432,7 @@ class WorkerState:
     failures: int = 0
     rules: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)
+    cpu_seconds: float = 0.0
     started: float | None = None
     updated: float | None = None
     done: bool = False
@@ -451,6 +456,7 @@ class CampaignResult:
     failures: list[dict]
     failure_files: list[Path]
     summary: dict
+    interrupted: bool = False
 
     @property
     def failed(self) -> bool:
@@ -458,7 +464,7 @@ class CampaignResult:
 
 
 def _apply(state: WorkerState, message: dict) -> None:
-    for key in ("steps", "examples", "invariant_checks", "rules", "errors"):
+    for key in ("steps", "examples", "invariant_checks", "rules", "errors", "cpu_seconds"):
         setattr(state, key, message[key])
     state.started = message["started"]
     state.updated = message["time"]
@@ -504,6 +510,7 @@ def run_campaign(
     files: list[Path] = []
     seen: set = set()
     config.out.mkdir(parents=True, exist_ok=True)
+    interrupted = False
     for process in processes:
         process.start()
     try:
@@ -532,6 +539,10 @@ def run_campaign(
                         on_failure(failure, path)
             if on_progress:
                 on_progress(states, time.time() - start)
+    except KeyboardInterrupt:  # Ctrl-C: stop the workers, keep what was counted
+        interrupted = True
+        for process in processes:
+            process.terminate()
     finally:
         for process in processes:
             process.join(timeout=30)
@@ -540,9 +551,10 @@ def run_campaign(
                 process.join()
     wall = time.time() - start
     summary = summarise(config, states, wall, failures, files)
+    summary["interrupted"] = interrupted
     (config.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (config.out / "summary.md").write_text(summary_markdown(summary))
-    return CampaignResult(config, states, wall, failures, files, summary)
+    return CampaignResult(config, states, wall, failures, files, summary, interrupted)
 
 
 def summarise(
@@ -571,6 +583,8 @@ def summarise(
         "invariant_checks": sum(s.invariant_checks for s in states),
         "steps_per_second_wall": round(steps / wall, 1) if wall else 0.0,
         "steps_per_second_workers": round(sum(s.steps_per_second for s in states), 1),
+        "cpu_seconds": round(sum(s.cpu_seconds for s in states), 3),
+        "steps_per_cpu_second": round(steps / cpu, 1) if (cpu := sum(s.cpu_seconds for s in states)) else 0.0,
         "per_worker": [
             {
                 "worker": s.index,
@@ -579,6 +593,7 @@ def summarise(
                 "examples": s.examples,
                 "runs": s.runs,
                 "busy_seconds": round(s.busy_seconds, 3),
+                "cpu_seconds": round(s.cpu_seconds, 3),
                 "steps_per_second": round(s.steps_per_second, 1),
                 "failures": s.failures,
                 "crash": s.crash,
@@ -611,16 +626,19 @@ def summary_markdown(summary: dict) -> str:
         f"- steps: {summary['steps']:,} ({summary['steps_per_second_wall']:,.0f}/s over the wall time, "
         f"{summary['steps_per_second_workers']:,.0f}/s summed over the workers' running time)",
         f"- examples: {summary['examples']:,}; invariant checks: {summary['invariant_checks']:,}",
+        f"- CPU time of the workers: {summary['cpu_seconds']:.1f} s "
+        f"({summary['steps_per_cpu_second']:,.0f} steps per CPU second)",
         f"- parameter file: {summary['params'] or 'none'}"
         + (f" (sha256 {summary['params_sha256']})" if summary["params_sha256"] else ""),
         f"- failures: {len(summary['failures'])}",
         "",
-        "| worker | seed | steps | steps/s | examples | runs | failures |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| worker | seed | steps | steps/s | CPU s | examples | runs | failures |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for w in summary["per_worker"]:
         lines.append(
             f"| {w['worker']} | {w['seed']} | {w['steps']:,} | {w['steps_per_second']:,.0f} | "
+            f"{w['cpu_seconds']:.1f} | "
             f"{w['examples']:,} | {w['runs']} | {w['failures']}{' (crashed)' if w['crash'] else ''} |"
         )
     lines += ["", "## Rules run", "", "| rule | calls |", "|---|---:|"]
@@ -637,6 +655,20 @@ def summary_markdown(summary: dict) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- replay
+
+
+def _prefer_project(target: str) -> None:
+    """Make a module of the project (e.g. under tests/) importable from the console script, ahead of a
+    same-named package elsewhere on the path (site-packages holds a stray `tests`)."""
+    top = target.partition(":")[0].split(".")[0]
+    if not (PROJECT_ROOT / top).is_dir():
+        return
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    loaded = sys.modules.get(top)
+    if loaded is not None and not str(getattr(loaded, "__file__", "") or "").startswith(str(PROJECT_ROOT)):
+        for module in [m for m in sys.modules if m == top or m.startswith(f"{top}.")]:
+            del sys.modules[module]
 
 
 @dataclass
@@ -656,7 +688,8 @@ def replay(path: Path, backend: str | None = None, params: Path | None = None) -
     name = recorded["machine"]
     registry = dict(MACHINES)
     if name not in registry and recorded.get("target"):
-        registry[name] = recorded["target"]
+        registry[name] = recorded["target"]  # a machine registered at run time (a team's, a test's)
+        _prefer_project(recorded["target"])
     machine = load_machine(name, registry)
     given = params or recorded.get("params")
     if given is not None:

@@ -14,3 +14,21 @@ class WrongGuardedMachine(GuardedMachine):
 
 
 TARGET = f"{__name__}:WrongGuardedMachine"
+
+
+class ParamsGuardedMachine(GuardedMachine):
+    """GuardedMachine that accepts a parameter file (as the system machine will): `with_params(path)`
+    returns a subclass that remembers it."""
+
+    params_path = None
+
+    @classmethod
+    def with_params(cls, path):
+        return type(cls.__name__, (cls,), {"params_path": path})
+
+    def __init__(self):
+        super().__init__()
+        assert self.params_path is not None, "the campaign did not pass the parameter file"
+
+
+PARAMS_TARGET = f"{__name__}:ParamsGuardedMachine"

@@ -2,13 +2,20 @@
 and seeds; a failing machine leaves a failure file that `--replay` reproduces (exit 1)."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from bulwark import PROJECT_ROOT
 from bulwark.commands.fuzz import cli
 from bulwark.fuzz import campaign
-from tests.unit.fuzz.failing import TARGET
+from tests.unit.fuzz.failing import PARAMS_TARGET, TARGET
+
+LOCAL = PROJECT_ROOT / "params" / "local.json"
+BULWARK = Path(sys.executable).parent / "bulwark"  # the console script installed beside this Python
 
 
 def invoke(*args):
@@ -59,12 +66,14 @@ def test_a_short_campaign_writes_its_summary(tmp_path):
     assert "| rule | calls |" in (out / "summary.md").read_text()
 
 
-def test_a_failure_is_written_and_replays(tmp_path, monkeypatch):
+@pytest.mark.parametrize("shrink_seconds", ["0", "10"])
+def test_a_failure_is_written_and_replays(tmp_path, monkeypatch, shrink_seconds):
+    """Fully shrunk, or stopped by the time box at once (0 s): the failure file replays either way."""
     monkeypatch.setitem(campaign.MACHINES, "wrong", TARGET)
     out = tmp_path / "run"
     result = invoke(
         "--minutes", "0.05", "--workers", "1", "--machine", "wrong", "--seed", "5", "--out", str(out),
-        "--database", str(tmp_path / "db"), "--shrink-seconds", "10",
+        "--database", str(tmp_path / "db"), "--shrink-seconds", shrink_seconds,
     )  # fmt: skip
     assert result.exit_code == 1, result.output
     (path,) = (out / "failures").glob("*.json")
@@ -76,12 +85,27 @@ def test_a_failure_is_written_and_replays(tmp_path, monkeypatch):
     assert any("call_scoped_entry_point" in step for step in failure["steps"])
     assert "alpha was called twice" in failure["error"]
     assert failure["params_sha256"] is None
+    assert failure["shrink_complete"] is (shrink_seconds != "0")
+    assert any((tmp_path / "db").iterdir())  # the failure is in the example database too
     summary = json.loads((out / "summary.json").read_text())
     assert summary["failures"][0]["file"] == str(path)
 
     replayed = invoke("--replay", str(path), "--backend", "revm")
     assert replayed.exit_code == 1, replayed.output
     assert "still fails" in replayed.output
+    if shrink_seconds == "10":  # the printed command as it is, from another directory
+        command = [str(BULWARK), *campaign.REPLAY_COMMAND.format(path=path).split()[1:]]
+        run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert "still fails on revm: AssertionError: alpha was called twice" in run.stdout
+
+
+def test_a_replay_file_that_is_not_a_failure_is_a_usage_error(tmp_path):
+    path = tmp_path / "empty.json"
+    path.write_text("{}")
+    result = invoke("--replay", str(path))
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--replay'" in result.output
 
 
 def test_a_fixed_failure_replays_clean(tmp_path):
@@ -100,3 +124,25 @@ def test_a_fixed_failure_replays_clean(tmp_path):
     result = invoke("--replay", str(path))
     assert result.exit_code == 0, result.output
     assert "no longer fails" in result.output
+
+
+def test_params_go_to_a_machine_that_takes_them_and_their_hash_is_recorded(tmp_path, monkeypatch):
+    monkeypatch.setitem(campaign.MACHINES, "with-params", PARAMS_TARGET)
+    out = tmp_path / "run"
+    result = invoke(
+        "--minutes", "0.03", "--workers", "1", "--machine", "with-params", "--params", str(LOCAL),
+        "--out", str(out), "--no-database",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] > 0
+    assert summary["params_sha256"] == campaign.sha256_file(LOCAL)
+
+
+def test_a_parameter_file_that_fails_validation_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setitem(campaign.MACHINES, "with-params", PARAMS_TARGET)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"markets": []}))
+    result = invoke("--machine", "with-params", "--params", str(bad))
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--params'" in result.output

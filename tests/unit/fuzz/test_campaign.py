@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from bulwark import PROJECT_ROOT
-from bulwark.commands.fuzz import cli
+from bulwark.commands.fuzz import _table, cli
 from bulwark.fuzz import campaign
 from tests.unit.fuzz.failing import PARAMS_TARGET, TARGET
 
@@ -146,3 +147,31 @@ def test_a_parameter_file_that_fails_validation_is_refused(tmp_path, monkeypatch
     result = invoke("--machine", "with-params", "--params", str(bad))
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--params'" in result.output
+
+
+def test_a_registered_machine_whose_module_is_absent_is_left_out_and_refused_by_name(monkeypatch):
+    """How `system` behaves until bulwark/fuzz/machines/system.py lands."""
+    monkeypatch.setitem(campaign.MACHINES, "ghost", "bulwark.fuzz.machines.ghost:GhostMachine")
+    assert "ghost" not in campaign.available_machines()
+    assert {"engine", "oracle", "fund6", "fund18", "guardian", "guarded"} <= set(
+        campaign.available_machines()
+    )
+    result = invoke("--machine", "ghost")
+    assert result.exit_code == 2, result.output
+    assert "machine 'ghost' is not available (bulwark.fuzz.machines.ghost does not exist)" in result.output
+
+
+def test_the_live_table_has_a_row_per_worker_and_the_totals():
+    states = [
+        campaign.WorkerState(0, 11, steps=300, examples=10, invariant_checks=1200, started=0.0, updated=3.0),
+        campaign.WorkerState(
+            1, 22, steps=100, examples=5, invariant_checks=400, failures=1, started=0.0, updated=1.0
+        ),
+    ]
+    console = Console(record=True, width=130)
+    console.print(_table(states, 3.0, 1.0))
+    text = console.export_text()
+    rows = {line.split("│")[1].strip(): line for line in text.splitlines() if line.count("│") > 2}
+    assert set(rows) >= {"0", "1", "all"}
+    assert " 400 " in rows["all"] and " 200 " in rows["all"]  # 400 steps; 100/s + 100/s
+    assert " 1,600 " in rows["all"] and "running" in rows["0"]

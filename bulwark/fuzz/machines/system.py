@@ -268,6 +268,12 @@ class SystemMachine(LaneMachine):
                     )
         return r
 
+    def _refresh(self):
+        """Every reporter reports every market's path price (one second later)."""
+        self.chain.sleep(1)
+        for m in self.markets:
+            self._poke(m, len(self.plan.markets[m].reporter_keys), 0, [0], 10, 0)
+
     def _must_fail(self, receipt, invariant, what: str):
         self._note(receipt)
         assert not receipt.status, f"{invariant}: {what} went through"
@@ -323,7 +329,7 @@ class SystemMachine(LaneMachine):
     @rule(
         liquidator=st.sampled_from(LIQUIDATORS),
         pick=st.integers(0, 15),
-        fraction=st.sampled_from([WAD, WAD, WAD // 2, 2 * WAD]),
+        fraction=st.sampled_from([WAD, WAD // 2, WAD // 4, WAD // 10, WAD // 25, 2 * WAD]),
     )
     def liquidate(self, liquidator, pick, fraction):
         """Take over (a share of, or beyond) what the engine lets a liquidator take of one of the accounts
@@ -420,6 +426,43 @@ class SystemMachine(LaneMachine):
             self.chain.sleep(1)
             self._poke(m, len(self.plan.markets[m].reporter_keys), 0, [0, 5, -5], 10, 0)
 
+    @rule(
+        who=st.sampled_from(TRADERS),
+        m=st.integers(0, 1),
+        beyond=st.sampled_from([10, 100, 1_000]),
+        then=st.one_of(
+            st.none(), st.tuples(st.sampled_from(LIQUIDATORS), st.sampled_from([WAD, WAD // 4, WAD // 25]))
+        ),
+    )
+    def move_to_liquidation(self, who, m, beyond, then):
+        """The path moves `beyond` basis points past a trader's liquidation price (within its range), every
+        reporter reports it, and (`then`) a liquidator acts at once."""
+        if m not in self.markets or not self._size(who, m):
+            return
+        try:
+            price = self.engine.liquidationPrice(self.acc[who], m)
+        except Reverted:  # a stale price: the reporters report the path first
+            self._refresh()
+            try:
+                price = self.engine.liquidationPrice(self.acc[who], m)
+            except Reverted:
+                return
+        if price:
+            sign = -1 if self._size(who, m) > 0 else 1
+            low, high = (self.starts[m] * k // 10 for k in PATH_RANGE)
+            goal = min(max(price * (10_000 + sign * beyond) // 10_000, low), high)
+            # in steps inside maxDeviation, so the breaker lets each through
+            step = self.plan.markets[m].config.maxDeviation * 9 // 10
+            for _ in range(10):
+                served = self._index(m)
+                self.path[m] = min(max(goal, served - served * step // WAD), served + served * step // WAD)
+                self.chain.sleep(1)
+                r = self._poke(m, len(self.plan.markets[m].reporter_keys), 0, [0], 10, 0)
+                if self.path[m] == goal or not r.status:
+                    break
+            if then is not None:
+                self.liquidate(then[0], 0, then[1])
+
     @rule(seconds=gaps)
     def time_passes(self, seconds):
         self.chain.sleep(seconds)
@@ -493,6 +536,7 @@ class SystemMachine(LaneMachine):
         p = self.pending[op]
         if wait and self.chain.timestamp < p.eta:
             self.chain.warp(p.eta)
+            self._refresh()  # keepers keep the prices fresh meanwhile
         early = self.chain.timestamp < p.eta
         r = self._note(self.desk.execute(p.calls, p.salt, sender=self.acc[KEEPER]))
         if early:

@@ -103,6 +103,33 @@ FND_05 = Invariant(
     "all its shares, and a matured request can be redeemed in its window, for min(value at request, "
     "value at redeem) as FND-03 allows",
 )
+SYS_01 = Invariant(
+    "SYS-01",
+    "tokens are conserved: the collateral's total supply equals what was minted and the sum held by the "
+    "engine, the fund and every actor (nothing created or lost)",
+)
+SYS_02 = Invariant(
+    "SYS-02",
+    "no attacker ends with more than it put in (wallet + engine cash - loss owed, fund shares included) "
+    "unless the engine booked it a liquidation bonus or PnL against someone else: wash trades between its "
+    "own accounts never net a profit across them",
+)
+SYS_03 = Invariant(
+    "SYS-03",
+    "no bystander pays a loss: an account with no position, no loss owed and no fund shares that takes no "
+    "part in a step keeps its engine cash, less its own withdrawals",
+)
+SYS_04 = Invariant(
+    "SYS-04",
+    "every trader and every staker can exit: once pauses end and prices are live, every position closes "
+    "(at the index price, or by liquidation if below maintenance), every account withdraws all it holds "
+    "and every staker requests, waits out the cooldown and redeems all its shares",
+)
+SYS_05 = Invariant(
+    "SYS-05",
+    "while at most faultTolerance reporters are hostile, a poke never serves or holds a price outside the "
+    "lowest and highest honest report of that poke",
+)
 
 ALL: tuple[Invariant, ...] = tuple(v for v in globals().values() if isinstance(v, Invariant))
 BY_ID: dict[str, Invariant] = {inv.id: inv for inv in ALL}

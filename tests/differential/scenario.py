@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from eth_account import Account
 
+from bulwark.actors.guardian import GuardianDesk
+from bulwark.actors.guardian import call as guardian_call
 from bulwark.chain import Reverted
 from bulwark.deploy import deploy_suite_on
 from bulwark.model.engine_book import BTC, ETH
@@ -24,9 +26,7 @@ from bulwark.signing.approvals import (
     extend_pause_message,
     operation_id,
     pause_message,
-    schedule_message,
     sign,
-    sign_all,
     suspend_reporter_message,
     with_high_s,
 )
@@ -172,6 +172,7 @@ class Scenario:
         self.signer_keys = chain.keys[1:6]
         self.unit = 10**self.plan.decimals
         self.ops: list[bytes] = []
+        self.desk = GuardianDesk(chain, self.guardian)
         self._watch()
 
     # --- probes -------------------------------------------------------------------------------------
@@ -254,21 +255,17 @@ class Scenario:
         return self.oracles[market].poke.attempt(epoch, batch, sender=sender or self.a[OPERATOR])
 
     def approvals(self, message, signers=(1, 2, 3), valid_for=DAY):
-        keys = [self.chain.keys[i] for i in signers]
-        return sign_all(keys, message, self.chain.chain_id, self.guardian.address, self.now + valid_for)
+        return self.desk.approvals(message, signers, valid_for)
 
     def schedule(self, calls, salt: int, signers=(1, 2, 3), sender=None):
-        salt = salt.to_bytes(32, "big")
-        approvals = self.approvals(schedule_message(calls, salt), signers)
-        op = operation_id(calls, salt)
+        op = operation_id_of(calls, salt)
         if op not in self.ops:
             self.ops.append(op)
             self.watch_operation(op)
-        receipt = self.guardian.schedule.attempt(calls, salt, approvals, sender=sender or self.a[OPERATOR])
-        return op, salt, receipt
+        return self.desk.schedule(calls, salt, signers, sender=sender or self.a[OPERATOR])
 
     def call(self, contract, fn: str, *args, value: int = 0) -> tuple:
-        return (contract.address, value, getattr(contract, fn).calldata(*args))
+        return guardian_call(contract, fn, *args, value=value)
 
     def fill(self, maker, taker, market, size, price, sender=None):
         return self.engine.fill.attempt(
@@ -290,6 +287,10 @@ class Scenario:
             assert revert.error.name == error, f"{self.rec.step}: {revert.error}"
         else:
             raise AssertionError(f"{self.rec.step}: deploying {name} should revert with {error}")
+
+
+def operation_id_of(calls, salt: int) -> bytes:
+    return operation_id(calls, salt.to_bytes(32, "big"))
 
 
 def replay(chain) -> list[Record]:

@@ -1,0 +1,1 @@
+"""Actors that drive a deployed suite through the chain lane (bulwark.chain)."""

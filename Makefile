@@ -18,7 +18,7 @@ export BULWARK_HYPOTHESIS_PROFILE ?= ci
 # Extra arguments for pytest, e.g. make test ARGS="-k pause -x"
 ARGS ?=
 
-.PHONY: install toolchain test demo lint bench clean
+.PHONY: install toolchain test demo lint bench mutate clean
 
 install: toolchain
 
@@ -50,6 +50,11 @@ demo: toolchain
 bench: toolchain
 	$(BIN)/bulwark bench gas
 	$(BIN)/bulwark bench lane
+
+# The mutation score (docs/MUTATION.md); MUTANTS=name1,name2 chooses.
+MUTANTS ?=
+mutate: toolchain
+	$(BIN)/bulwark mutate $(if $(MUTANTS),--mutants $(MUTANTS))
 
 lint: toolchain
 	$(BIN)/ruff check bulwark tests scripts

@@ -15,6 +15,7 @@ REPORT_BATCH = "contracts/libraries/ReportBatch.sol"
 APPROVALS = "contracts/governance/SignerApprovals.sol"
 GUARDIAN = "contracts/governance/PauseGuardian.sol"
 FUND = "contracts/fund/InsuranceFund.sol"
+GUARDED = "contracts/governance/Guarded.sol"
 
 MUTANTS: tuple[Mutant, ...] = (
     Mutant(
@@ -161,6 +162,25 @@ MUTANTS: tuple[Mutant, ...] = (
         machines=("engine",),
         tests=("tests/unit/margin/test_collateral.py",),
         why="withdrawals and new risk need only maintenance, not initial margin (ENG-05)",
+    ),
+    # slither-mutate's two survivors on Guarded.sol (its test command runs the machine only)
+    Mutant(
+        "pause-expiry-view",
+        GUARDED,
+        "if (block.timestamp < pausedUntil[scope]) return true;",
+        "if (block.timestamp <= pausedUntil[scope]) return true;",
+        machines=("guarded",),
+        tests=("tests/unit/guarded/test_guarded.py",),
+        why="isPaused still says paused at the expiry second (GRD-03)",
+    ),
+    Mutant(
+        "pause-expiry-check",
+        GUARDED,
+        "if (block.timestamp < until) revert GuardedPaused(scope, until);",
+        "if (block.timestamp <= until) revert GuardedPaused(scope, until);",
+        machines=("guarded",),
+        tests=("tests/unit/guarded/test_guarded.py",),
+        why="a paused entry point stays closed at the expiry second (GRD-03)",
     ),
 )
 

@@ -18,6 +18,7 @@ from rich.table import Table
 from bulwark import PROJECT_ROOT
 from bulwark.mutate.mutants import BY_NAME, MUTANTS
 from bulwark.mutate.runner import KILLED, SURVIVED, Budget, Result, run_campaign, score, write_summary
+from bulwark.mutate.slither import TARGETS
 
 SUMMARY = PROJECT_ROOT / "reports" / "mutate" / "summary.json"
 _STYLE = {KILLED: "green", SURVIVED: "red"}
@@ -59,6 +60,7 @@ def results_table(results: list[Result]) -> Table:
     "--slither",
     "slither_contract",
     default=None,
+    type=click.Choice(sorted(TARGETS)),
     help="Also run slither-mutate on this contract file (bounded; see docs/MUTATION.md).",
 )
 def cli(names, examples, steps, no_unit_tests, slither_contract):

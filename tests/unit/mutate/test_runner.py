@@ -109,3 +109,16 @@ def test_slither_mutate_verdicts_are_parsed():
         (STILLBORN, "", "slither"),
     ]
     assert results[0].name == "slither:ROR:48:a > b"
+
+
+@pytest.mark.parametrize(
+    "args", [["--mutants", "no-such-mutant"], ["--slither", "contracts/oracle/MedianOracle.sol"]]
+)
+def test_the_command_refuses_unknown_mutants_and_slither_targets_before_running_anything(args):
+    from click.testing import CliRunner
+
+    from bulwark.commands.mutate import cli
+
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "Invalid value" in result.output

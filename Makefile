@@ -18,7 +18,7 @@ export BULWARK_HYPOTHESIS_PROFILE ?= ci
 # Extra arguments for pytest, e.g. make test ARGS="-k pause -x"
 ARGS ?=
 
-.PHONY: install toolchain test demo lint bench fuzz clean
+.PHONY: install toolchain test demo lint bench fuzz mutate clean
 
 install: toolchain
 
@@ -56,6 +56,11 @@ MINUTES ?= 5
 FUZZ_ARGS ?=
 fuzz: toolchain
 	$(BIN)/bulwark fuzz --minutes $(MINUTES) $(FUZZ_ARGS)
+
+# The mutation score (docs/MUTATION.md); MUTANTS=name1,name2 chooses.
+MUTANTS ?=
+mutate: toolchain
+	$(BIN)/bulwark mutate $(if $(MUTANTS),--mutants $(MUTANTS))
 
 lint: toolchain
 	$(BIN)/ruff check bulwark tests scripts

@@ -8,7 +8,7 @@ import pytest
 
 from bulwark.abi.scopes import EngineScope
 from bulwark.invariants import ENG_01, ENG_02, ENG_05, ENG_06
-from bulwark.model.engine import RiskParams
+from bulwark.model.engine import RiskParams, margins
 from bulwark.model.engine_book import BTC, ETH, RISK
 from bulwark.units import WAD, to_wad_down
 from tests.fixtures.margin import books, open_interest_sum
@@ -106,6 +106,19 @@ def test_a_risk_increasing_fill_needs_initial_margin(helper, engine, funded):
         initialMargin=1_020 * WAD,
     ):
         helper.fill(funded[2], funded[0], ETH, to_wad_down(0.1), PRICE)
+
+
+def test_initial_margin_rounds_up_against_the_trader(helper, engine, funded, guardian):
+    """IM = ceil(MM * imFactor) (ENG-05): a factor finer than MM's grain leaves a fraction, which the
+    trader pays (kills the IM-rounding mutant, docs/MUTATION.md)."""
+    risk = RiskParams(imFactor=3 * WAD // 2 + 1)
+    engine.setRiskParams(ETH, risk.as_tuple(), sender=guardian)
+    size = to_wad_down(5) - 7
+    mm, im = margins(size, PRICE, risk.baseMmr, risk.imFactor)
+    assert im == mm * risk.imFactor // WAD + 1  # the fraction is there
+    helper.fill(funded[2], funded[0], ETH, size, PRICE)
+    state = helper.state(funded[0])
+    assert (state.maintenance_margin, state.initial_margin) == (mm, im), ENG_05
 
 
 def test_unrealised_profit_does_not_fund_new_risk(helper, engine, funded):

@@ -45,6 +45,16 @@ def test_a_healthy_account_cannot_be_liquidated(helper, engine, levered, liquida
     assert engine.maxLiquidation(levered, ETH) == 0, ENG_03
 
 
+def test_an_account_exactly_at_maintenance_cannot_be_liquidated(helper, engine, levered, liquidator):
+    """ENG-03's edge: equity equal to MM is not below it (kills the `<=` mutant, docs/MUTATION.md)."""
+    price = 1_842_105_263_157_894_736_843  # the one price where 250 - 2,000 + p == ceil(5% p)
+    equity, mm = price - 1_750 * WAD, -(-price * RISK.baseMmr // WAD)
+    assert equity == mm
+    helper.set_price(ETH, price)
+    with reverts(engine.MarginEngineNotLiquidatable, account=levered, equity=equity, maintenanceMargin=mm):
+        engine.liquidate(levered, ETH, to_wad_down(0.1), sender=liquidator)
+
+
 def test_the_liquidation_price_is_where_equity_meets_maintenance(helper, engine, levered):
     # 250 - 2,000 + p = 5% p  =>  p = 1,750 / 0.95
     expected = 1_750 * WAD * WAD // (WAD - RISK.baseMmr)

@@ -8,10 +8,13 @@ from hypothesis import strategies as st
 
 from bulwark.invariants import ORA_01, ORA_02, ORA_03
 from bulwark.model.oracle import EMPTY, OK
+from bulwark.signing.approvals import SECP256K1_N
 from bulwark.signing.reports import feed_id, reporter_test_keys, sign_report
 from bulwark.units import HOUR
 from tests.fixtures.oracle import CONFIG, FEED, usd
 from tests.helpers import event, reverts
+
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def signer_of(oracle, report) -> str:
@@ -67,6 +70,21 @@ def test_a_reporter_counted_twice_in_one_poke_reverts(helper, oracle):
     helper.at(t)
     with reverts(oracle.MedianOracleDuplicateReporter, reporter=helper.reporters[0]):
         oracle.poke(oracle.nextEpoch(), batch, sender=helper.keeper)
+    assert oracle.latest() == (0, 0, EMPTY), ORA_03
+
+
+def test_a_report_with_a_high_s_recovers_no_reporter(helper, oracle):
+    """An s above n / 2 is refused before ecrecover (OpenZeppelin's low-s rule): the report recovers
+    the zero address, whatever the precompile would say (kills the high-s mutant, docs/MUTATION.md).
+    In EIP-2098's compact form the true twin n - s of an honest signature almost never fits below the
+    parity bit, so the test sends the lowest high s, n / 2 + 1."""
+    t = helper.now + 10
+    batch = [list(report) for report in helper.reports([usd(2000)] * 3, t)]
+    parity = int.from_bytes(batch[0][3], "big") >> 255
+    batch[0][3] = ((SECP256K1_N // 2 + 1) | (parity << 255)).to_bytes(32, "big")
+    helper.at(t)
+    with reverts(oracle.MedianOracleNotReporter, signer=ZERO_ADDRESS):
+        oracle.poke(oracle.nextEpoch(), [tuple(r) for r in batch], sender=helper.keeper)
     assert oracle.latest() == (0, 0, EMPTY), ORA_03
 
 

@@ -33,8 +33,56 @@ def _signature(entry: dict) -> str:
     return f"{entry['name']}({','.join(canonical_type(p) for p in entry.get('inputs', []))})"
 
 
-def tuple_encoder(types: list[str]) -> TupleEncoder:
-    """eth_abi's encoder for `types`, built once (eth_abi.encode builds a new one on every call)."""
+def _word_writer(kind: str):
+    """writer(value) -> 32 bytes for a basic static type whose value it can check cheaply, else None.
+    Out-of-range values raise, as eth_abi's encoders do."""
+    if kind.startswith("uint") and "[" not in kind:
+        bits = int(kind[4:] or 256)
+        return lambda v: _checked(v, 0, 2**bits - 1, kind).to_bytes(32, "big")
+    if kind.startswith("int") and "[" not in kind:
+        bits = int(kind[3:] or 256)
+        return lambda v: _checked(v, -(2 ** (bits - 1)), 2 ** (bits - 1) - 1, kind).to_bytes(
+            32, "big", signed=True
+        )
+    if kind == "address":
+        return _address_word
+    if kind == "bool":
+        return lambda v: (b"\x00" * 31) + (b"\x01" if _is_bool(v) else b"\x00")
+    return None
+
+
+def _checked(value, low: int, high: int, kind: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{value!r} is not a valid {kind}")
+    return value
+
+
+def _is_bool(value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a valid bool")
+    return value
+
+
+def _address_word(value) -> bytes:
+    if isinstance(value, str) and len(value) == 42 and value[:2] in ("0x", "0X"):
+        return bytes(12) + bytes.fromhex(value[2:])
+    if isinstance(value, bytes | bytearray) and len(value) == 20:
+        return bytes(12) + bytes(value)
+    raise ValueError(f"{value!r} is not a valid address")
+
+
+def tuple_encoder(types: list[str]):
+    """An encoder for `types`, built once: basic static types word by word (uint, int, address, bool),
+    anything else through eth_abi (whose `encode` builds its encoders anew on every call)."""
+    writers = [_word_writer(t) for t in types]
+    if all(w is not None for w in writers):
+
+        def encode_static(args) -> bytes:
+            if len(args) != len(writers):
+                raise ValueError(f"{len(args)} arguments for {types}")
+            return b"".join(w(a) for w, a in zip(writers, args, strict=True))
+
+        return encode_static
     return TupleEncoder(encoders=[default_codec._registry.get_encoder(t) for t in types])
 
 
@@ -176,7 +224,7 @@ class Function:
         return self.entry.get("stateMutability") in ("view", "pure")
 
     @cached_property
-    def _encoder(self) -> TupleEncoder:
+    def _encoder(self):
         return tuple_encoder(self.input_types)
 
     @cached_property

@@ -5,7 +5,7 @@ from eth_abi import decode, encode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bulwark.abi.codec import tuple_decoder
+from bulwark.abi.codec import tuple_decoder, tuple_encoder
 from bulwark.chain.artifacts import load_artifacts
 
 ADDRESSES = st.binary(min_size=20, max_size=20).map(lambda b: "0x" + b.hex())
@@ -74,3 +74,30 @@ def test_the_error_decoder_names_custom_errors_strings_panics_and_unknown_data()
     assert errors.decode(bytes.fromhex("4e487b71") + encode(["uint256"], [0x11])).name == "Panic"
     assert errors.decode(b"\xde\xad\xbe\xef").name == "Unknown"
     assert errors.decode(b"").name == "Empty"
+
+
+BASIC = {k: v for k, v in STATIC.items() if not k.startswith("bytes")}
+
+
+@given(
+    st.lists(st.sampled_from(sorted(BASIC)), min_size=1, max_size=5).flatmap(
+        lambda types: st.tuples(st.just(types), st.tuples(*(BASIC[t] for t in types)))
+    )
+)
+def test_basic_arguments_encode_exactly_as_eth_abi_encodes_them(case):
+    types, values = case
+    assert tuple_encoder(types)(values) == encode(types, values)
+
+
+def test_out_of_range_arguments_are_refused_not_truncated():
+    for types, values in [
+        (["uint8"], (256,)),
+        (["uint256"], (-1,)),
+        (["int128"], (2**127,)),
+        (["bool"], (1,)),
+    ]:
+        try:
+            tuple_encoder(types)(values)
+        except Exception:  # eth_abi raises its EncodingError; the word writers ValueError
+            continue
+        raise AssertionError(f"{types} accepted {values}")

@@ -80,8 +80,12 @@ class AnvilChain(Chain):
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.session = requests.Session()
         self._ids = count(1)
-        self._wait_until_up()
-        self.rpc("anvil_setBlockTimestampInterval", 0)
+        try:
+            self._wait_until_up()
+            self.rpc("anvil_setBlockTimestampInterval", 0)
+        except BaseException:
+            self.close()  # a node that did not come up right is not left running
+            raise
 
     def _wait_until_up(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
@@ -93,7 +97,6 @@ class AnvilChain(Chain):
                 return
             except requests.ConnectionError:
                 if time.monotonic() > deadline:
-                    self.close()
                     raise LaneError(
                         f"anvil did not answer on {self.url} within {START_TIMEOUT:.0f} s"
                     ) from None
@@ -110,15 +113,13 @@ class AnvilChain(Chain):
 
     def rpc_batch(self, requests_: list[tuple[str, tuple]]) -> list[dict]:
         """Several requests in one round trip; each reply is the raw {"result"} or {"error"} object."""
-        first = next(self._ids)
-        for _ in requests_[1:]:
-            next(self._ids)
+        ids = [next(self._ids) for _ in requests_]
         body = [
-            {"jsonrpc": "2.0", "id": first + i, "method": m, "params": p}
-            for i, (m, p) in enumerate(requests_)
+            {"jsonrpc": "2.0", "id": i, "method": m, "params": p}
+            for i, (m, p) in zip(ids, requests_, strict=True)
         ]
         replies = {r["id"]: r for r in self.session.post(self.url, json=body).json()}
-        return [replies[first + i] for i in range(len(requests_))]
+        return [replies[i] for i in ids]
 
     # --- transactions -------------------------------------------------------------------------------
     def send(self, sender: str, to: str | None, data: bytes, value: int = 0, output: bool = False) -> Receipt:

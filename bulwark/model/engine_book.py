@@ -31,7 +31,7 @@ from bulwark.model.engine import (
     penalty,
     value,
 )
-from bulwark.model.fund import BUCKET_SECONDS, OUTFLOW_BUCKETS, OUTFLOW_WINDOW, PARAMS, Params  # noqa: F401
+from bulwark.model.fund import outflow_used
 from bulwark.model.oracle import Volatility, annualise, local_config
 from bulwark.units import WAD, to_wad_down
 
@@ -44,8 +44,6 @@ REPORTERS = 3
 # three reporters, all needed (tolerating no hostile key); a wide breaker (50%) for crash tests
 ORACLE_CONFIG = local_config(faultTolerance=0, maxDeviation=WAD // 2)
 OK, STALE, TRIPPED = 0, 2, 3  # IMedianOracle.Status
-
-FundParams, FUND_PARAMS = Params, PARAMS  # the fund's, as the engine's cover sees them
 
 
 # --- the machine's actors and markets -----------------------------------------------------------------
@@ -387,10 +385,7 @@ class EngineModel:
 
     def allowance(self, book: Book, at: int) -> int:
         """InsuranceFund._allowanceAt: the cap less the cover paid in this bucket and the 8 before."""
-        bucket = at // BUCKET_SECONDS
-        first = bucket - OUTFLOW_BUCKETS if bucket > OUTFLOW_BUCKETS else 0
-        used = sum(paid for t, paid in book.outflows if first <= t // BUCKET_SECONDS <= bucket)
-        return max(self.cap - used, 0)
+        return max(self.cap - outflow_used(book.outflows, at), 0)
 
     def cover(self, book: Book, amount: int, at: int) -> int:
         """MarginEngine._cover: the fund pays min(ceil(amount), balance, allowance) tokens; returns

@@ -24,6 +24,13 @@ BUCKET_SECONDS = -(-OUTFLOW_WINDOW // OUTFLOW_BUCKETS)  # ceil(OUTFLOW_WINDOW / 
 MAX_UINT = 2**256 - 1
 
 
+def outflow_used(outflows, at: int) -> int:
+    """InsuranceFund.outflowUsed at `at`: the cover paid (`outflows`: (time, amount) pairs, none later
+    than `at`) in the bucket of `at` and the OUTFLOW_BUCKETS before it."""
+    first = at // BUCKET_SECONDS - OUTFLOW_BUCKETS
+    return sum(paid for t, paid in outflows if t // BUCKET_SECONDS >= first)
+
+
 class Params(NamedTuple):
     """IInsuranceFund.Params in field order (times in seconds). maxOutflow's unit is the holder's to say:
     whole tokens in the tests' PARAMS (times `unit` on chain), token units in a deployment plan."""
@@ -140,9 +147,7 @@ class FundModel:
     # ------------------------------------------------------------ outflow tally
 
     def used(self, at: int) -> int:
-        """outflowUsed at `at`: cover paid in buckets b - OUTFLOW_BUCKETS .. b."""
-        first = at // BUCKET_SECONDS - OUTFLOW_BUCKETS
-        return sum(paid for t, paid in self.outflows if t // BUCKET_SECONDS >= first)
+        return outflow_used(self.outflows, at)
 
     def allowance(self, at: int) -> int:
         return max(self.cap - self.used(at), 0)

@@ -45,7 +45,6 @@ from bulwark.model.engine_book import (
     ACTORS,
     CONFIRM_DELAY,
     DEPOSITS,
-    FUND_PARAMS,
     HALTED,
     KEEPER,
     KEEPER_DEPOSIT,
@@ -56,7 +55,6 @@ from bulwark.model.engine_book import (
     MAX_STALENESS,
     OK,
     ORACLE_CONFIG,
-    OUTFLOW_WINDOW,
     REPORTERS,
     RISK,
     RISKS,
@@ -70,6 +68,8 @@ from bulwark.model.engine_book import (
     kind,
     scaled,
 )
+from bulwark.model.fund import OUTFLOW_WINDOW
+from bulwark.model.fund import PARAMS as FUND_PARAMS
 from bulwark.model.oracle import Volatility
 from bulwark.signing.reports import feed_id, reporter_test_keys, sign_batch
 from bulwark.units import HOUR, WAD

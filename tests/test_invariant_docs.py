@@ -14,8 +14,12 @@ MACHINE_IMPORT = re.compile(r"^from (bulwark\.fuzz\.machines\.\w+) import", re.M
 def cited_sources(source: str) -> str:
     """A test module's source and that of the state machines it runs (a thin module's TestCases are
     made from machines in bulwark/fuzz/machines/, which hold the assertions)."""
-    machines = [PROJECT_ROOT / (m.replace(".", "/") + ".py") for m in MACHINE_IMPORT.findall(source)]
-    return "\n".join([source, *(path.read_text() for path in machines)])
+    paths = []
+    for module in MACHINE_IMPORT.findall(source):
+        base = PROJECT_ROOT / module.replace(".", "/")
+        # a package: every module of it
+        paths += sorted(base.glob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
+    return "\n".join([source, *(path.read_text() for path in paths)])
 
 
 def doc_rows() -> dict[str, str]:

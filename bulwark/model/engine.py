@@ -186,6 +186,14 @@ def move(size: int, open_notional: int, delta: int, cash_delta: int) -> tuple[in
     return after, trunc_div(cost * after, delta)
 
 
+def keeps_margin_ratio(before_equity: int, before_mm: int, after_equity: int, after_mm: int) -> bool:
+    """ENG-04 for one liquidation: a partial one (solvent before, positions left after) never lowers
+    equity / MM (compared crosswise, exactly); a full one, or one of an insolvent account, passes."""
+    if before_equity <= 0 or after_mm == 0:
+        return True
+    return after_equity * before_mm >= before_equity * after_mm
+
+
 def liquidation_limit(state: AccountState, held: int, index: int, rate: int, risk: RiskParams) -> int:
     """The most a liquidation of an account with 0 < equity < MM may take (MarginMath.liquidationLimit)."""
     target = ceil_div(state.maintenance_margin * (WAD + LIQUIDATION_BUFFER), WAD)

@@ -140,6 +140,15 @@ class Volatility:
         return -(-r2 // (interval + tau))
 
 
+def annualised_within_bound(before: int, after: int, r2: int, interval: int, tau: int) -> bool:
+    """ORA-06 seen through annualisedVolatility alone (the variance is not exposed): from `before` to
+    `after` (both annualised, WAD) one sample with squared return `r2` [wad] added at most
+    r^2 / (interval + tau) to the variance. The variance behind `before` is at most the largest v with
+    annualise(v) == before, so the test never fails a correct update."""
+    most = ((before + 1) ** 2 - 1) // (YEAR * WAD)
+    return after <= annualise(most + Volatility.one_sample_bound(r2, interval, tau))
+
+
 @dataclass(frozen=True)
 class Round:
     round: int

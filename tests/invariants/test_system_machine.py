@@ -1,6 +1,6 @@
-"""SystemMachine (bulwark/fuzz/machines/system.py): the whole suite from params/local.json, every actor,
-ENG-01/02/08, FND-01, ORA-04, GRD-01 and SYS-01..SYS-05 after every step (SYS-04 at each example's
-end); on revm at the profile's volume and on Anvil at its slice."""
+"""SystemMachine (bulwark/fuzz/machines/system/): the whole suite from params/local.json, every actor,
+every invariant ID (after every step, on the attempt that shows it, or at each example's end: the
+machine's docstring says which); on revm at the profile's volume and on Anvil at its slice."""
 
 import json
 

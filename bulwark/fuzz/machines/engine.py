@@ -40,7 +40,7 @@ from bulwark.abi.scopes import FundScope
 from bulwark.chain import Chain, Contract
 from bulwark.fuzz.lane import LaneMachine
 from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_05, ENG_06, ENG_07, ENG_08
-from bulwark.model.engine import AccountState
+from bulwark.model.engine import AccountState, keeps_margin_ratio
 from bulwark.model.engine_book import (
     ACTORS,
     CONFIRM_DELAY,
@@ -823,9 +823,10 @@ class EngineMachine(LaneMachine):
     def eng_03_eng_04_liquidations_only_below_maintenance_and_never_lower_the_ratio(self):
         for before, after in self.liquidations:
             assert before.equity < before.maintenance_margin, ENG_03
-            if before.equity > 0 and after.maintenance_margin > 0:  # partial: positions remain
-                kept = after.equity * before.maintenance_margin >= before.equity * after.maintenance_margin
-                assert kept, ENG_04
+            kept = keeps_margin_ratio(
+                before.equity, before.maintenance_margin, after.equity, after.maintenance_margin
+            )
+            assert kept, ENG_04
         self.liquidations.clear()
 
     @invariant()

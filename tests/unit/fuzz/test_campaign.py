@@ -150,7 +150,7 @@ def test_a_parameter_file_that_fails_validation_is_refused(tmp_path, monkeypatch
 
 
 def test_a_registered_machine_whose_module_is_absent_is_left_out_and_refused_by_name(monkeypatch):
-    """How `system` behaves until bulwark/fuzz/machines/system.py lands."""
+    """A machine named in the registry whose module is missing (a typo, or a branch not merged yet)."""
     monkeypatch.setitem(campaign.MACHINES, "ghost", "bulwark.fuzz.machines.ghost:GhostMachine")
     assert "ghost" not in campaign.available_machines()
     assert {"engine", "oracle", "fund6", "fund18", "guardian", "guarded"} <= set(

@@ -693,6 +693,14 @@ def replay(path: Path, backend: str | None = None, params: Path | None = None) -
     machine = load_machine(name, registry)
     given = params or recorded.get("params")
     if given is not None:
+        if not Path(given).is_file():
+            raise MachineError(f"the parameter file {given} does not exist here: pass --params with it")
+        recorded_hash, local_hash = recorded.get("params_sha256"), sha256_file(given)
+        if params is None and recorded_hash and local_hash != recorded_hash:
+            raise MachineError(
+                f"the parameter file {given} is not the one the failure ran against "
+                f"(sha256 {local_hash[:12]} here, {recorded_hash[:12]} recorded): pass --params with it"
+            )
         machine = machine.with_params(Path(given))
     backend = backend or recorded["backend"]
     blob = None

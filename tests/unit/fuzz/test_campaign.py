@@ -175,3 +175,23 @@ def test_the_live_table_has_a_row_per_worker_and_the_totals():
     assert set(rows) >= {"0", "1", "all"}
     assert " 400 " in rows["all"] and " 200 " in rows["all"]  # 400 steps; 100/s + 100/s
     assert " 1,600 " in rows["all"] and "running" in rows["0"]
+
+
+def test_a_replay_against_another_parameter_file_than_recorded_is_refused(tmp_path):
+    """A CI failure replayed where params/local.json has changed (or is absent) would replay something
+    else: one line naming the file and both hashes, exit 2, before anything runs."""
+    params = tmp_path / "team.json"
+    params.write_text(LOCAL.read_text())
+    failure = {"machine": "system", "backend": "revm", "seed": 1, "params": str(params),
+               "params_sha256": "ab" * 32}  # fmt: skip
+    path = tmp_path / "failure.json"
+    path.write_text(json.dumps(failure))
+    result = invoke("--replay", str(path))
+    assert result.exit_code == 2, result.output
+    assert f"the parameter file {params} is not the one the failure ran against" in " ".join(
+        result.output.split()
+    )
+    assert "abababababab recorded" in result.output
+    path.write_text(json.dumps({**failure, "params": str(tmp_path / "gone.json")}))
+    result = invoke("--replay", str(path))
+    assert result.exit_code == 2 and "does not exist here: pass --params" in " ".join(result.output.split())

@@ -7,6 +7,7 @@ it, the summary the kill rate over non-equivalent mutants, written to reports/mu
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bulwark import PROJECT_ROOT
+from bulwark.fuzz.campaign import MACHINES
 from bulwark.mutate.mutants import BY_NAME, MUTANTS
 from bulwark.mutate.runner import KILLED, SURVIVED, Budget, Result, run_campaign, score, write_summary
 from bulwark.mutate.slither import TARGETS
@@ -57,15 +59,24 @@ def results_table(results: list[Result]) -> Table:
 @click.option("--steps", default=Budget.steps, show_default=True, help="Steps per example.")
 @click.option("--no-unit-tests", is_flag=True, help="Run only the machines.")
 @click.option(
+    "--machine",
+    "machines",
+    multiple=True,
+    type=click.Choice(sorted(MACHINES)),
+    help="Run these machines against every mutant instead of each mutant's own (repeat for several).",
+)
+@click.option(
     "--slither",
     "slither_contract",
     default=None,
     type=click.Choice(sorted(TARGETS)),
     help="Also run slither-mutate on this contract file (bounded; see docs/MUTATION.md).",
 )
-def cli(names, examples, steps, no_unit_tests, slither_contract):
+def cli(names, examples, steps, no_unit_tests, machines, slither_contract):
     """Apply each mutant to a copy of the checkout and print killed / survived and the kill rate."""
     mutants = choose(names)
+    if machines:  # e.g. how much of the list the system machine kills alone
+        mutants = [dataclasses.replace(m, machines=tuple(machines)) for m in mutants]
     # SIGTERM unwinds like Ctrl-C, so the copy is removed (the checkout is never touched either way)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     budget = Budget(examples=examples, steps=steps, unit_tests=not no_unit_tests)

@@ -9,20 +9,14 @@ and the lane reads the copy's `.build` (bulwark.chain.artifacts reads PROJECT_RO
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import unittest
 
 from hypothesis import HealthCheck, Phase, settings
 
-# name -> (module, class) of the machines a mutant may name
-MACHINES = {
-    "guarded": ("bulwark.fuzz.machines.guarded", "GuardedMachine"),
-    "guardian": ("bulwark.fuzz.machines.guardian", "GuardianMachine"),
-    "oracle": ("bulwark.fuzz.machines.oracle", "OracleMachine"),
-    "fund": ("bulwark.fuzz.machines.fund", "FundMachine6"),
-    "engine": ("bulwark.fuzz.machines.engine", "EngineMachine"),
-}
+from bulwark.fuzz import campaign
+
+MACHINES = campaign.MACHINES  # the machines a mutant may name: the campaign's registry
 
 
 def bounded_settings(examples: int, steps: int) -> settings:
@@ -41,8 +35,9 @@ def bounded_settings(examples: int, steps: int) -> settings:
 
 def machine_case(name: str, examples: int, steps: int) -> type[unittest.TestCase]:
     """The unittest case running machine `name` on revm with bounded settings (KeyError if unknown)."""
-    module, cls = MACHINES[name]
-    machine = getattr(importlib.import_module(module), cls)
+    if name not in MACHINES:
+        raise KeyError(name)
+    machine = campaign.load_machine(name)
     return machine.test_case("revm", bounded_settings(examples, steps))
 
 

@@ -25,7 +25,7 @@ from bulwark.mutate.runner import (
 # contract file -> (contract names to mutate, the machine that drives it, what `ape compile` needs)
 TARGETS = {
     "contracts/governance/Guarded.sol": ("Guarded", "guarded", "contracts/mocks/GuardedMock.sol"),
-    "contracts/fund/InsuranceFund.sol": ("InsuranceFund", "fund", "contracts/fund/InsuranceFund.sol"),
+    "contracts/fund/InsuranceFund.sol": ("InsuranceFund", "fund6", "contracts/fund/InsuranceFund.sol"),
     "contracts/governance/PauseGuardian.sol": (
         "PauseGuardian",
         "guardian",

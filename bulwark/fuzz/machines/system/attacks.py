@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from bulwark.abi.scopes import EngineScope
-from bulwark.invariants import ENG_03, ENG_05, GRD_04, ORA_03, ORA_08, SYS_05
+from bulwark.invariants import ENG_03, ENG_05, FND_02, GRD_04, ORA_03, ORA_08, SYS_05
 from bulwark.signing.approvals import pause_message, schedule_message, sign_all
 from bulwark.signing.reports import sign_batch
 from bulwark.units import HOUR, WAD
@@ -105,7 +105,7 @@ class AttackerRules:
             r = self.guardian.schedule.attempt(calls, salt, approvals, sender=self.acc[ATTACKERS[0]])
         self._must_fail(r, GRD_04, "a stranger's approvals")
 
-    @rule(kind=st.integers(0, 4))
+    @rule(kind=st.integers(0, 5))
     def admin_call(self, kind):
         """The attacker calls an admin function directly: it must fail."""
         sender = self.acc[ATTACKERS[1]]
@@ -120,9 +120,11 @@ class AttackerRules:
             r = self.engine.setPause.attempt(
                 int(EngineScope.WITHDRAW), self.chain.timestamp + HOUR, sender=sender
             )
-        else:
+        elif kind == 4:
             r = self.fund.setEngine.attempt(sender, True, sender=sender)
-        self._must_fail(r, GRD_04, f"admin call {kind} by the attacker")
+        else:  # the fund's cover, which only a registered engine may take (FND-02)
+            r = self.fund.cover.attempt(self.unit, sender=sender)
+        self._must_fail(r, FND_02 if kind == 5 else GRD_04, f"admin call {kind} by the attacker")
 
     @rule(
         m=st.integers(0, 1),
@@ -143,15 +145,22 @@ class AttackerRules:
             keys = list(STRANGER_KEYS[: c.quorum])
             batch = sign_batch(keys, self.chain.chain_id, oracle.address, market.feed_id, epoch,
                                [bad] * len(keys), now)  # fmt: skip
-        else:
+        elif kind == "altered":
             keys = self._live_keys(m)
             batch = sign_batch(keys, self.chain.chain_id, oracle.address, market.feed_id, epoch,
                                [self.path[m]] * len(keys), now)  # fmt: skip
             first = list(batch[0])
             first[0] = bad if bad != first[0] else bad + 1
             batch = [tuple(first), *batch[1:]]
+        else:  # one short of a quorum of honest reports, and the relayer repeats one to make up the count
+            keys = self._live_keys(m)[: c.quorum - 1]
+            if not keys:
+                return
+            batch = sign_batch(keys, self.chain.chain_id, oracle.address, market.feed_id, epoch,
+                               [self.path[m]] * len(keys), now)  # fmt: skip
+            batch = [*batch, batch[-1]]  # still in order: the repeat sits next to itself
         r = oracle.poke.attempt(epoch, batch, sender=self.acc[ATTACKERS[0]])
-        self._must_fail(r, SYS_05, f"a poke with {kind}' reports")
+        self._must_fail(r, ORA_03 if kind == "duplicated" else SYS_05, f"a poke with {kind} reports")
 
     @rule(m=st.integers(0, 1))
     def suspended_report(self, m):

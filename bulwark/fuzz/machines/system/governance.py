@@ -65,6 +65,21 @@ class GuardianRules:
         self._fast("pause", contract.address, int(scope), until, signers=signers, needed=needed,
                    invariant=GRD_05, what=f"a pause of {scope!r}")  # fmt: skip
 
+    @rule(which=st.integers(0, 3), duration=st.sampled_from(PAUSE_DURATIONS))
+    def padded_approvals(self, which, duration):
+        """The relayer holds one signer's approval of a pause of a loss-shifting scope and repeats it up
+        to shiftPauseThreshold: one signer counted twice must not count (GRD-05)."""
+        targets = [(c, s) for c, s in self._pause_targets() if LOSS_SHIFTING[s]]
+        contract, scopes = targets[which % len(targets)]
+        scope = next(iter(LOSS_SHIFTING[scopes]))
+        until = self.chain.timestamp + min(duration, self.plan.bounds.max_pause)
+        (approval,) = self.desk.approvals(pause_message(contract.address, int(scope), until), SIGNERS[:1])
+        padded = [approval] * max(self.thresholds["shift"], 2)
+        r = self.guardian.pause.attempt(
+            contract.address, int(scope), until, padded, sender=self.acc[OPERATOR]
+        )
+        self._must_fail(r, GRD_05, f"a pause of {scope!r} on one signer's approval, repeated")
+
     @rule(which=st.integers(0, 3), bit=st.integers(0, 3), signers=st.sampled_from([3, 3, 2]),
           extra=st.sampled_from(PAUSE_DURATIONS))  # fmt: skip
     def extend_pause(self, which, bit, signers, extra):
@@ -112,7 +127,9 @@ class GuardianRules:
                    needed=self.thresholds["breaker"], invariant=GRD_05, what="a breaker clear")  # fmt: skip
 
     def _change(self, kind: int, choice: int) -> list[tuple]:
-        """A valid timelocked change: risk, oracle config, fund params, or reduce-only on/off."""
+        """A timelocked change: risk, oracle config, fund params, or reduce-only on/off; all valid but one
+        oracle config whose faultTolerance equals its quorum (the oracle refuses it: ORA-05 after every
+        step catches it if executed)."""
         m = choice % len(self.oracles)
         call = self.desk.call
         if kind == 0:
@@ -122,6 +139,10 @@ class GuardianRules:
             return [call(self.engine, "setRiskParams", m, RiskParams(**fields).as_tuple())]
         if kind == 1:
             config = self.plan.markets[m].config
+            if choice == 5:  # one hostile reporter more than the quorum tolerates: executing must fail
+                return [
+                    call(self.oracles[m], "setConfig", tuple(config._replace(faultTolerance=config.quorum)))
+                ]
             staleness = (config.maxStaleness // 2, config.maxStaleness, config.maxStaleness * 2)[choice % 3]
             return [call(self.oracles[m], "setConfig", tuple(config._replace(maxStaleness=staleness)))]
         if kind == 2:
@@ -147,18 +168,20 @@ class GuardianRules:
             self.pending[op] = self.scheduled[op] = Pending(calls, salt, e["eta"], e["expiresAt"])
 
     @precondition(lambda self: self.pending)
-    @rule(data=st.data(), wait=st.booleans())
-    def execute(self, data, wait):
-        """Execute a pending operation (waiting for its ETA first, or not: early must fail)."""
+    @rule(data=st.data(), when=st.sampled_from(["eta", "eta", "now", "late"]))
+    def execute(self, data, when):
+        """Execute a pending operation at its ETA, now (early must fail) or just past its grace window
+        (late must fail)."""
         op = data.draw(st.sampled_from(sorted(self.pending)))
         p = self.pending[op]
-        if wait and self.chain.timestamp < p.eta:
-            self.chain.warp(p.eta)
+        at = {"eta": p.eta, "late": p.expires_at + 1}.get(when, 0)
+        if self.chain.timestamp < at:
+            self.chain.warp(at)
             self._refresh()  # keepers keep the prices fresh meanwhile
-        early = self.chain.timestamp < p.eta
+        now = self.chain.timestamp
         r = self._note(self.desk.execute(p.calls, p.salt, sender=self.acc[KEEPER]))
-        if early:
-            assert not r.status, f"{GRD_01}: executed before its ETA"
+        if not p.eta <= now <= p.expires_at:
+            assert not r.status, f"{GRD_01}: executed at {now}, outside [{p.eta}, {p.expires_at}]"
         if r.status or self.chain.timestamp > p.expires_at:
             del self.pending[op]
 

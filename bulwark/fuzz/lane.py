@@ -31,6 +31,15 @@ def lane_chain(backend: str) -> Chain:
     return _CHAINS[backend]
 
 
+def start_lane_chain(backend: str, **options) -> Chain:
+    """Start the process's chain on `backend` with `connect` options (e.g. `coverage=`), before any
+    machine asks for it; a chain already started on the backend is an error (it has other options)."""
+    if backend in _CHAINS:
+        raise RuntimeError(f"the lane's {backend} chain is already started")
+    _CHAINS[backend] = connect(backend, **options)
+    return _CHAINS[backend]
+
+
 @atexit.register
 def close_chains() -> None:
     """Stop every chain this process started (Anvil nodes included)."""

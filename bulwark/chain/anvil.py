@@ -35,7 +35,7 @@ from bulwark.chain.base import (
     Reverted,
     _Clock,
 )
-from bulwark.coverage.trace import STRUCT_LOG_OPTIONS, struct_log_steps
+from bulwark.coverage.trace import CALL_TRACER, STRUCT_LOG_OPTIONS, struct_log_steps
 
 HARDFORK = "cancun"
 START_TIMEOUT = 20.0  # seconds for the node to answer
@@ -151,8 +151,16 @@ class AnvilChain(Chain):
             trace = self.rpc("debug_traceTransaction", raw["transactionHash"], {"tracer": "callTracer"})
             out = bytes.fromhex(trace.get("output", "0x")[2:]) if to is not None or not status else b""
         if self.coverage is not None:
-            trace = self.rpc("debug_traceTransaction", raw["transactionHash"], STRUCT_LOG_OPTIONS)
-            self.coverage.record(struct_log_steps(trace["structLogs"]), to, self.code_at)
+            digest = raw["transactionHash"]
+            steps, calls = self.rpc_batch(
+                [
+                    ("debug_traceTransaction", (digest, STRUCT_LOG_OPTIONS)),
+                    ("debug_traceTransaction", (digest, CALL_TRACER)),
+                ]
+            )
+            self.coverage.record(
+                struct_log_steps(steps["result"]["structLogs"], calls["result"]), to, self.code_at
+            )
         address = raw.get("contractAddress")
         return Receipt(
             status,

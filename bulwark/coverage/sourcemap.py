@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import os
 import subprocess
 from dataclasses import dataclass, field
 from functools import cache
@@ -292,8 +293,10 @@ def compiled_output(settings: CompilerSettings | None = None) -> dict:
     output = _compile(settings, sources)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     for old in CACHE_DIR.glob("runtime-*.json"):
-        old.unlink()
-    path.write_text(json.dumps(output))
+        old.unlink(missing_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(json.dumps(output))
+    partial.replace(path)  # whole or not at all, should another process read it meanwhile
     return output
 
 

@@ -7,15 +7,17 @@ trace to the collector (views, `eth_call`, are not traced); without a collector 
   `print`, so `eip3155_capture` puts a buffer in place of `sys.stdout` for the duration of the call.
   It is exact but slow: pyrevm 0.3.7 writes each line in ~230 pieces, each a `print` it compiles anew
   (~1 ms per EVM step; docs/COVERAGE.md has the figures).
-- Anvil: `debug_traceTransaction` struct logs (memory and storage off, stack on) from a node started
-  with `--steps-tracing` (without it Anvil returns no struct logs).
+- Anvil: `debug_traceTransaction` struct logs (memory, storage and stack off) from a node started
+  with `--steps-tracing` (without it Anvil returns no struct logs), and the same transaction's
+  `callTracer` tree for the call targets (both in one batch; the stack would triple the trace's cost).
 
-Steps carry pc, opcode, depth and stack but no address, so the code address is followed per depth:
-the transaction's `to` at the first depth; when the depth grows by one, the step before was a
-CALL/CALLCODE/DELEGATECALL/STATICCALL, whose code address is its stack[-2] (the stack lists the top
-last), or a CREATE/CREATE2, whose frame runs init code and is skipped (a contract creation's first
-frame too). A call to a precompile or to an account without code opens no deeper frame. A JUMPI's
-outcome is read from the next step of the same frame: pc + 1 fell through, anything else jumped.
+Steps carry pc, opcode and depth but no address, so the code address is followed per depth: the
+transaction's `to` at the first depth; when the depth grows by one, the step before was a
+CALL/CALLCODE/DELEGATECALL/STATICCALL, whose code address is its stack[-2] on revm (the stack lists
+the top last) and its callTracer node's `to` on Anvil, or a CREATE/CREATE2, whose frame runs init
+code and is skipped (a contract creation's first frame too). A call to a precompile or to an account
+without code opens no deeper frame. A JUMPI's outcome is read from the next step of the same frame:
+pc + 1 fell through, anything else jumped.
 
 Hits are kept per code hash (keccak of the code as deployed, immutables included), with the code, so
 that whoever maps them (bulwark.coverage.report) needs no chain.
@@ -37,8 +39,9 @@ CALLS = frozenset({0xF1, 0xF2, 0xF4, 0xFA})  # CALL, CALLCODE, DELEGATECALL, STA
 CREATES = frozenset({0xF0, 0xF5})  # CREATE, CREATE2
 OPCODE_NAMES = {"JUMPI": JUMPI, "CALL": 0xF1, "CALLCODE": 0xF2, "DELEGATECALL": 0xF4, "STATICCALL": 0xFA}
 OPCODE_NAMES |= {"CREATE": 0xF0, "CREATE2": 0xF5}
-# debug_traceTransaction options: the stack (for call targets), nothing else
-STRUCT_LOG_OPTIONS = {"disableMemory": True, "disableStorage": True, "disableStack": False}
+# debug_traceTransaction options: pc, op and depth only (call targets come from the callTracer)
+STRUCT_LOG_OPTIONS = {"disableMemory": True, "disableStorage": True, "disableStack": True}
+CALL_TRACER = {"tracer": "callTracer"}
 
 # One step: (pc, opcode, depth, code address a call at this step enters, or None)
 Step = tuple[int, int, int, str | None]
@@ -188,10 +191,27 @@ def eip3155_steps(text: str) -> Iterator[Step]:
 # --------------------------------------------------------------------------------------------- anvil
 
 
-def struct_log_steps(logs: list[dict]) -> Iterator[Step]:
-    """The steps of `debug_traceTransaction` struct logs (opcode names, the stack lists the top last)."""
+def struct_log_steps(logs: list[dict], calls: dict) -> Iterator[Step]:
+    """The steps of `debug_traceTransaction` struct logs (opcode names; no stack), with the code address
+    of every frame a call enters taken from the same transaction's `callTracer` tree `calls`: a frame's
+    CALL-family and CREATE ops are its tree node's children in order (precompile calls and calls to
+    accounts without code included, though they open no frame)."""
     names = OPCODE_NAMES
-    for entry in logs:
+    base = logs[0]["depth"] if logs else 0
+    frames: list[list] = [[calls, 0]]  # per depth: [call tree node, index of its next child]
+    last = len(logs) - 1
+    for index, entry in enumerate(logs):
+        depth = entry["depth"]
+        del frames[depth - base + 1 :]  # frames that returned
         op = names.get(entry["op"], 0)
-        callee = _address(entry["stack"][-2]) if op in CALLS else None
-        yield entry["pc"], op, entry["depth"], callee
+        callee = None
+        if op in CALLS or op in CREATES:
+            frame = frames[-1]
+            children = frame[0].get("calls") or ()
+            child = children[frame[1]] if frame[1] < len(children) else {}
+            frame[1] += 1
+            if index < last and logs[index + 1]["depth"] == depth + 1:  # it opened a frame
+                frames.append([child, 0])
+                if op in CALLS and child.get("to"):
+                    callee = child["to"].lower()
+        yield entry["pc"], op, depth, callee

@@ -91,10 +91,10 @@ def test_both_sides_of_the_jumpi_once_a_stranger_calls_too():
     assert report.files[GUARDED].branches_hit == 2  # no other decision in Guarded.sol ran
 
 
-def test_a_nested_call_is_covered_in_the_callee():
-    """A vault deposit CALLs the token: the token's code is covered though no transaction went to it."""
+def vault_deposit(backend: str) -> CoverageCollector:
+    """A vault deposit, traced alone (the setup is traced, then forgotten): the vault calls the token."""
     collector = CoverageCollector()
-    with connect("revm", coverage=collector) as chain:
+    with connect(backend, coverage=collector) as chain:
         a = chain.accounts
         token = chain.deploy("MockERC20", "T", "T", 6, sender=a[0])
         vault = chain.deploy("PlainERC4626", token.address, sender=a[0])
@@ -102,6 +102,12 @@ def test_a_nested_call_is_covered_in_the_callee():
         token.approve.transact(vault.address, 10**6, sender=a[1])
         collector.hits.clear()
         vault.deposit.transact(10**6, a[1], sender=a[1])
+    return collector
+
+
+def test_a_nested_call_is_covered_in_the_callee():
+    """The deposit CALLs and STATICCALLs the token: its code is covered though no transaction went to it."""
+    collector = vault_deposit("revm")
     report = build_report(collector)
     assert collector.transactions == 5 and len(collector.hits) == 2
     assert line_of(TOKEN, "contract MockERC20 is ERC20") in report.files[TOKEN].hit_lines
@@ -110,9 +116,13 @@ def test_a_nested_call_is_covered_in_the_callee():
 
 
 def test_both_backends_collect_the_same_hits():
+    """revm reads call targets from the stack, Anvil from its callTracer: the same hits either way."""
     revm, anvil = guarded_calls("revm", 0, 5, 0), guarded_calls("anvil", 0, 5, 0)
     assert revm.to_payload() == anvil.to_payload()
     assert revm.transactions == 4
+    nested_revm, nested_anvil = vault_deposit("revm"), vault_deposit("anvil")
+    assert len(nested_revm.hits) == 2
+    assert nested_revm.to_payload() == nested_anvil.to_payload()
 
 
 def _receipts(collector):

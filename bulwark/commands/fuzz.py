@@ -1,7 +1,8 @@
 """`bulwark fuzz` (also `make fuzz`): an invariant campaign over the lane machines — N worker processes,
 each with its own backend and seed, until the time is up — with a live table, a summary in --out
 (summary.json, summary.md) and a failure file per distinct failure; `--replay FILE` re-runs one failure
-and exits non-zero while it still fails. See docs/FUZZING.md and bulwark/fuzz/campaign.py."""
+and exits non-zero while it still fails; `--coverage` adds line and branch coverage (docs/COVERAGE.md).
+See docs/FUZZING.md and bulwark/fuzz/campaign.py."""
 
 from __future__ import annotations
 

@@ -351,7 +351,6 @@ def worker_main(index: int, config: CampaignConfig, deadline: float, out: Any) -
     worker_seed = config.worker_seeds()[index]
     tally = Tally()
     undo = _count_errors(tally)
-    collector = _start_coverage(config.backend) if config.coverage else None
     last = [0.0]
     started = time.time()
 
@@ -375,6 +374,7 @@ def worker_main(index: int, config: CampaignConfig, deadline: float, out: Any) -
 
     rotation = []
     try:
+        collector = _start_coverage(config.backend) if config.coverage else None
         for offset in range(len(config.machines)):  # each worker starts at a different machine
             name = config.machines[(index + offset) % len(config.machines)]
             machine = load_machine(name, config.registry)

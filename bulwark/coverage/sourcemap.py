@@ -339,9 +339,10 @@ def _check_against_build(contracts: dict[str, RuntimeMap], manifest: Path) -> No
             continue
         mapped = contracts.get(name)
         if mapped is None or mapped.masked(code) != mapped.code:
+            shown = manifest.relative_to(PROJECT_ROOT) if manifest.is_relative_to(PROJECT_ROOT) else manifest
             raise CoverageError(
-                f"runtime code of {name} in {manifest.relative_to(PROJECT_ROOT)} differs from the "
-                "coverage compile: run `ape compile` (the sources changed since)"
+                f"runtime code of {name} in {shown} differs from the coverage compile: "
+                "run `ape compile` (the sources changed since)"
             )
 
 

@@ -183,8 +183,8 @@ def eip3155_steps(text: str) -> Iterator[Step]:
         if not line.startswith('{"pc"'):
             continue
         entry = json.loads(line)
-        op = entry["op"]
-        callee = _address(entry["stack"][-2]) if op in CALLS else None
+        op, stack = entry["op"], entry["stack"]
+        callee = _address(stack[-2]) if op in CALLS and len(stack) >= 2 else None  # (else: underflow)
         yield entry["pc"], op, entry["depth"], callee
 
 

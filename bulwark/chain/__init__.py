@@ -7,7 +7,8 @@
         token.balanceOf(chain.accounts[1])    # 1000000
 
 `anvil` (raw JSON-RPC to a node the lane starts and stops) is the default wherever a user expects a
-real node; `revm` (pyrevm in process) is the fast lane for fuzzing.
+real node; `revm` (pyrevm in process) is the fast lane for fuzzing. `connect(backend,
+coverage=CoverageCollector())` traces every transaction into the collector (bulwark.coverage).
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from bulwark.chain.base import (
     Reverted,
     _Clock,
 )
+from bulwark.coverage.trace import CALL_TRACER, STRUCT_LOG_OPTIONS, struct_log_steps
 
 HARDFORK = "cancun"
 START_TIMEOUT = 20.0  # seconds for the node to answer
@@ -60,8 +61,8 @@ class AnvilChain(Chain):
 
     backend = "anvil"
 
-    def __init__(self, artifacts: Artifacts | None = None, accounts: int = DEV_ACCOUNTS):
-        super().__init__(artifacts, accounts)
+    def __init__(self, artifacts: Artifacts | None = None, accounts: int = DEV_ACCOUNTS, coverage=None):
+        super().__init__(artifacts, accounts, coverage)
         port = _free_port()
         self.url = f"http://127.0.0.1:{port}"
         command = [
@@ -77,6 +78,8 @@ class AnvilChain(Chain):
             "--base-fee", "0",
             "--silent",
         ]  # fmt: skip
+        if coverage is not None:  # struct logs for debug_traceTransaction (Anvil keeps none otherwise)
+            command.append("--steps-tracing")
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.session = requests.Session()
         self._ids = count(1)
@@ -147,6 +150,17 @@ class AnvilChain(Chain):
         if output or not status:
             trace = self.rpc("debug_traceTransaction", raw["transactionHash"], {"tracer": "callTracer"})
             out = bytes.fromhex(trace.get("output", "0x")[2:]) if to is not None or not status else b""
+        if self.coverage is not None:
+            digest = raw["transactionHash"]
+            steps, calls = self.rpc_batch(
+                [
+                    ("debug_traceTransaction", (digest, STRUCT_LOG_OPTIONS)),
+                    ("debug_traceTransaction", (digest, CALL_TRACER)),
+                ]
+            )
+            self.coverage.record(
+                struct_log_steps(steps["result"]["structLogs"], calls["result"]), to, self.code_at
+            )
         address = raw.get("contractAddress")
         return Receipt(
             status,
@@ -205,6 +219,9 @@ class AnvilChain(Chain):
 
     def storage_at(self, address: str, slot: int) -> int:
         return int(self.rpc("eth_getStorageAt", address, hex(slot), "latest"), 16)
+
+    def code_at(self, address: str) -> bytes:
+        return bytes.fromhex(self.rpc("eth_getCode", address, "latest")[2:])
 
     def close(self) -> None:
         if self.process.poll() is None:

@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 from eth_abi import encode
 from eth_account import Account
@@ -22,6 +23,9 @@ from eth_utils import to_checksum_address
 from bulwark.abi.codec import ContractABI, Function
 from bulwark.abi.errors import DecodedError
 from bulwark.chain.artifacts import Artifacts, load_artifacts
+
+if TYPE_CHECKING:
+    from bulwark.coverage.trace import CoverageCollector
 
 CHAIN_ID = 31337
 TX_GAS = 30_000_000  # gas of every transaction = Anvil's default block gas limit
@@ -178,12 +182,20 @@ class _Clock:
 
 
 class Chain(ABC):
-    """One chain, either backend. Accounts are the dev accounts (unlocked on Anvil, funded on revm)."""
+    """One chain, either backend. Accounts are the dev accounts (unlocked on Anvil, funded on revm).
+    With a `coverage` collector, every transaction's steps go to it (bulwark.coverage.trace); without
+    one (the default) nothing is traced."""
 
     backend: str
 
-    def __init__(self, artifacts: Artifacts | None = None, accounts: int = DEV_ACCOUNTS):
+    def __init__(
+        self,
+        artifacts: Artifacts | None = None,
+        accounts: int = DEV_ACCOUNTS,
+        coverage: CoverageCollector | None = None,
+    ):
         self.artifacts = artifacts or load_artifacts()
+        self.coverage = coverage
         self.accounts: list[str] = list(dev_accounts(accounts))
         self.keys: list[bytes] = list(dev_keys(accounts))
         self.chain_id = CHAIN_ID
@@ -221,6 +233,10 @@ class Chain(ABC):
     @abstractmethod
     def storage_at(self, address: str, slot: int) -> int:
         """One raw storage slot."""
+
+    @abstractmethod
+    def code_at(self, address: str) -> bytes:
+        """The account's code (empty for an account without code)."""
 
     def close(self) -> None:  # noqa: B027 (a backend without resources has nothing to release)
         """Release the backend (stop the node)."""

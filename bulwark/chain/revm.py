@@ -18,6 +18,7 @@ backend does; gas price and base fee are 0 on both backends.
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from eth_utils import keccak, to_checksum_address
@@ -39,10 +40,12 @@ from bulwark.chain.base import (
     Snapshot,
     _Clock,
 )
+from bulwark.coverage.trace import eip3155_capture, eip3155_steps
 
 SPEC = "Cancun"  # exact spelling: "CANCUN" or "SHANGHAI" silently mean "latest" in pyrevm 0.3.7
 EMPTY_CODE_HASH = keccak(b"").hex()
 _NO_ACCOUNT = (0, 0, EMPTY_CODE_HASH, None)
+_PADDING = 33  # zero bytes revm appends to analysed legacy code
 
 _ACCOUNT = re.compile(
     r"(0x[0-9a-f]{40}): Account \{ info: AccountInfo \{ "
@@ -60,8 +63,8 @@ class RevmChain(Chain):
 
     backend = "revm"
 
-    def __init__(self, artifacts: Artifacts | None = None, accounts: int = DEV_ACCOUNTS):
-        super().__init__(artifacts, accounts)
+    def __init__(self, artifacts: Artifacts | None = None, accounts: int = DEV_ACCOUNTS, coverage=None):
+        super().__init__(artifacts, accounts, coverage)
         self.evm = EVM(
             env=Env(cfg=CfgEnv(chain_id=CHAIN_ID), block=self._block(0, GENESIS_TIMESTAMP)),
             gas_limit=TX_GAS,
@@ -111,12 +114,14 @@ class RevmChain(Chain):
         evm.set_block_env(self._block(number, self.clock.timestamp))
         checkpoint = evm.snapshot()
         created = None
+        trace = eip3155_capture(evm) if self.coverage is not None else contextlib.nullcontext()
         try:
-            if to is None:
-                created = evm.deploy(sender, data, value=value, gas=TX_GAS)
-                out = b""
-            else:
-                out = bytes(evm.message_call(sender, to, data, value=value, gas=TX_GAS))
+            with trace as steps:
+                if to is None:
+                    created = evm.deploy(sender, data, value=value, gas=TX_GAS)
+                    out = b""
+                else:
+                    out = bytes(evm.message_call(sender, to, data, value=value, gas=TX_GAS))
             failure = None
         except RuntimeError as err:
             failure = _FAILED.match(str(err))
@@ -133,6 +138,8 @@ class RevmChain(Chain):
         evm.reset_transient_storage()
         self._commit(changes, fresh, sender.lower(), to is not None)
         self.clock.number = number
+        if steps is not None:
+            self.coverage.record(eip3155_steps(steps.text), to, self.code_at)
         if failure:
             return Receipt(False, int(failure.group(3)), (), out, None, self.decode_error(out))
         address = to_checksum_address(created) if created else None
@@ -217,6 +224,26 @@ class RevmChain(Chain):
             return int(self.evm.storage(address, slot))
         finally:
             self.evm.revert(checkpoint)
+
+    def code_at(self, address: str) -> bytes:
+        entry = self._accounts.get(address.lower())
+        if entry is None or entry[2] == EMPTY_CODE_HASH:
+            return b""
+        if entry[3] is not None and entry[3].code is not None:
+            padded = bytes(entry[3].code)
+        else:
+            checkpoint = self.evm.snapshot()
+            try:
+                padded = bytes(self.evm.get_code(address) or b"")
+            finally:
+                self.evm.revert(checkpoint)
+        # revm keeps analysed code, zero-padded (33 bytes for legacy code); the code is the prefix
+        # whose hash the account holds
+        likely = len(padded) - _PADDING
+        for cut in (likely, *range(len(padded), max(likely, 0) - 1, -1)):
+            if cut >= 0 and keccak(padded[:cut]).hex() == entry[2]:
+                return padded[:cut]
+        raise LaneError(f"the code revm holds for {address} does not match its code hash")
 
 
 def _log(entry) -> Log:

@@ -1,7 +1,8 @@
 """`bulwark fuzz` (also `make fuzz`): an invariant campaign over the lane machines — N worker processes,
 each with its own backend and seed, until the time is up — with a live table, a summary in --out
 (summary.json, summary.md) and a failure file per distinct failure; `--replay FILE` re-runs one failure
-and exits non-zero while it still fails. See docs/FUZZING.md and bulwark/fuzz/campaign.py."""
+and exits non-zero while it still fails; `--coverage` adds line and branch coverage (docs/COVERAGE.md).
+See docs/FUZZING.md and bulwark/fuzz/campaign.py."""
 
 from __future__ import annotations
 
@@ -77,6 +78,37 @@ def _replay(path: Path, backend: str | None, params_path: Path | None) -> None:
     )
 
 
+def _coverage_backend(ctx, backend: str) -> str:
+    """The backend of a --coverage campaign: Anvil unless --backend was given (pyrevm's tracer costs
+    ~1 ms per EVM step, docs/COVERAGE.md); the runtime source maps are built now, so that a build out
+    of step with the sources is one usage line before any worker starts."""
+    from bulwark.coverage.sourcemap import CoverageError, load_source_maps
+
+    try:
+        load_source_maps()
+    except CoverageError as err:
+        raise click.UsageError(f"--coverage: {err}", ctx) from None
+    if ctx.get_parameter_source("backend") == click.core.ParameterSource.DEFAULT:
+        return "anvil"
+    if backend == "revm":
+        console.print(
+            "[yellow]note[/]: coverage on revm traces through pyrevm's slow tracer; see docs/COVERAGE.md"
+        )
+    return backend
+
+
+def _print_coverage(section: dict) -> None:
+    if "error" in section:
+        console.print(f"[red]coverage not computed[/]: {section['error']}", soft_wrap=True)
+        return
+    t = section["totals"]
+    console.print(
+        f"coverage (mocks excluded): lines {t['lines_hit']}/{t['lines']} ({t['lines_percent']}%), "
+        f"branches {t['branches_hit']}/{t['branches']} ({t['branches_percent']}%); {section['lcov']}",
+        soft_wrap=True,
+    )
+
+
 @click.command(short_help="Invariant campaign: parallel workers, summary, replayable failures")
 @click.option("--minutes", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=campaign.cpu_count(), show_default="all cores")
@@ -110,6 +142,12 @@ def _replay(path: Path, backend: str | None, params_path: Path | None) -> None:
 )
 @click.option("--no-database", is_flag=True, help="Run without an example database (runs replay from seeds).")
 @click.option("--replay", "replay_path", type=UserPath(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--coverage",
+    is_flag=True,
+    help="Line and branch coverage of the contracts reached, in the summary and coverage/lcov.info "
+    "(docs/COVERAGE.md); runs on anvil unless --backend is given.",
+)
 def cli(
     minutes,
     workers,
@@ -124,6 +162,7 @@ def cli(
     database,
     no_database,
     replay_path,
+    coverage,
 ):
     """Fuzz the lane machines in parallel until the time is up; or --replay one failure file."""
     ctx = click.get_current_context()
@@ -148,6 +187,8 @@ def cli(
         is_given = ctx.get_parameter_source("backend") != click.core.ParameterSource.DEFAULT
         _replay(replay_path, backend if is_given else None, params_path)
         return
+    if coverage:
+        backend = _coverage_backend(ctx, backend)
     config = campaign.CampaignConfig(
         minutes=minutes,
         workers=workers,
@@ -160,6 +201,7 @@ def cli(
         steps=steps,
         shrink_seconds=shrink_seconds,
         params=params_path,
+        coverage=coverage,
     )
     console.print(
         f"fuzzing {', '.join(machines)} on {backend}: {workers} workers, {minutes:g} min, seed {config.seed}"
@@ -199,6 +241,8 @@ def cli(
         f"summary in {config.out}",
         soft_wrap=True,
     )
+    if "coverage" in s:
+        _print_coverage(s["coverage"])
     for state in result.workers:
         if state.crash:
             console.print(f"[red]worker {state.index} crashed[/]: {state.crash}", soft_wrap=True)

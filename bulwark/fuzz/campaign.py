@@ -134,6 +134,7 @@ class CampaignConfig:
     shrink_seconds: float = SHRINK_SECONDS
     params: Path | None = None
     registry: dict[str, str] = field(default_factory=lambda: dict(MACHINES))
+    coverage: bool = False  # trace every transaction; the summary gets a coverage section
 
     def worker_seeds(self) -> list[int]:
         return [derive_seed(self.seed, index) for index in range(self.workers)]
@@ -373,6 +374,7 @@ def worker_main(index: int, config: CampaignConfig, deadline: float, out: Any) -
 
     rotation = []
     try:
+        collector = _start_coverage(config.backend) if config.coverage else None
         for offset in range(len(config.machines)):  # each worker starts at a different machine
             name = config.machines[(index + offset) % len(config.machines)]
             machine = load_machine(name, config.registry)
@@ -412,11 +414,22 @@ def worker_main(index: int, config: CampaignConfig, deadline: float, out: Any) -
                     # this worker's rotation
                     rotation = [entry for entry in rotation if entry[0] != name]
                 run += 1
-        report("done", runs=run, failures=failures)
+        coverage = None if collector is None else collector.to_payload()
+        report("done", runs=run, failures=failures, coverage=coverage)
     except Exception as err:  # the worker itself broke (a deployment, an import): say so, then stop
         report("crash", error="".join(traceback.format_exception(err)[-6:]))
     finally:
         undo()
+
+
+def _start_coverage(backend: str):
+    """A coverage collector on this worker's lane chain (docs/COVERAGE.md)."""
+    from bulwark.coverage.trace import CoverageCollector
+    from bulwark.fuzz.lane import start_lane_chain
+
+    collector = CoverageCollector()
+    start_lane_chain(backend, coverage=collector)
+    return collector
 
 
 # ---------------------------------------------------------------------------------------------- parent
@@ -438,6 +451,7 @@ class WorkerState:
     done: bool = False
     runs: int = 0
     crash: str | None = None
+    coverage: dict | None = None  # the worker's collection (CoverageCollector.to_payload), when asked
 
     @property
     def busy_seconds(self) -> float:
@@ -470,6 +484,7 @@ def _apply(state: WorkerState, message: dict) -> None:
     state.updated = message["time"]
     if message["kind"] == "done":
         state.done, state.runs = True, message["runs"]
+        state.coverage = message.get("coverage")
     elif message["kind"] == "crash":
         state.done, state.crash = True, message["error"]
 
@@ -552,6 +567,8 @@ def run_campaign(
     wall = time.time() - start
     summary = summarise(config, states, wall, failures, files)
     summary["interrupted"] = interrupted
+    if config.coverage:
+        summary["coverage"] = _coverage_section(states, config.out)
     (config.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (config.out / "summary.md").write_text(summary_markdown(summary))
     return CampaignResult(config, states, wall, failures, files, summary, interrupted)
@@ -615,6 +632,17 @@ def summarise(
     }
 
 
+def _coverage_section(states: list[WorkerState], out: Path) -> dict:
+    """summary.json's coverage: the workers' collections merged and mapped; coverage/lcov.info."""
+    from bulwark.coverage.report import campaign_section
+    from bulwark.coverage.sourcemap import CoverageError
+
+    try:
+        return campaign_section([s.coverage for s in states if s.coverage is not None], out)
+    except CoverageError as err:
+        return {"error": str(err)}
+
+
 def summary_markdown(summary: dict) -> str:
     """summary.md: the same figures for a person."""
     lines = [
@@ -651,6 +679,10 @@ def summary_markdown(summary: dict) -> str:
     for f in summary["failures"]:
         half = "" if f["shrink_complete"] else " (shrinking stopped at its time box)"
         lines.append(f"- {f['machine']}: {f['error']}{half}; replay: `{f['replay']}`")
+    if "coverage" in summary:
+        from bulwark.coverage.report import coverage_markdown
+
+        lines += ["", *coverage_markdown(summary["coverage"])]
     return "\n".join(lines) + "\n"
 
 

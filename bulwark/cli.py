@@ -18,9 +18,9 @@ from typing import NamedTuple
 import click
 
 from bulwark import PROJECT_ROOT
+from bulwark.params import DEFAULT_PARAMS
 
 LOCAL_NETWORK = "ethereum:local:foundry"  # ape-foundry starts its own Anvil and stops it afterwards
-DEFAULT_PARAMS = PROJECT_ROOT / "params" / "local.json"
 
 # Where `bulwark` was started: relative paths on its command line mean paths from there, although the
 # command runs in the project directory (Ape's project is the working directory's).

@@ -18,8 +18,11 @@ from typing import Annotated
 from eth_utils import is_address, to_checksum_address
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bulwark import PROJECT_ROOT
 from bulwark.model.oracle import MAX_FUTURE_SKEW, MAX_REPORTERS, tolerates
 from bulwark.units import DAY, to_wad
+
+DEFAULT_PARAMS = PROJECT_ROOT / "params" / "local.json"  # the local demo file every command defaults to
 
 MAX_MARKETS = 16  # MarginEngine.MAX_MARKETS
 

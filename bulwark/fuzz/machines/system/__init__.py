@@ -1,6 +1,7 @@
 """The system machine: the whole suite from a parameter file, every actor, every invariant ID."""
 
+from bulwark.params import DEFAULT_PARAMS
+
 from .machine import SystemMachine
-from .world import DEFAULT_PARAMS
 
 __all__ = ["DEFAULT_PARAMS", "SystemMachine"]

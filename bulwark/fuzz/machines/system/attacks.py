@@ -171,7 +171,7 @@ class AttackerRules:
         keys = self.plan.markets[m].reporter_keys
         suspended = [k for k in keys if k not in live]
         if suspended:
-            r = self._send_poke(
+            r, _ = self._send_poke(
                 m, [*live, suspended[0]], [self.path[m]] * (len(live) + 1), self.chain.timestamp
             )
             assert not r.status, f"{ORA_08}: a suspended reporter's report counted"

@@ -28,6 +28,7 @@ from bulwark.invariants import (
     SYS_02,
     SYS_03,
 )
+from bulwark.model.fund import Params as FundParams
 from bulwark.model.guardian import valid_thresholds
 from bulwark.model.oracle import OracleConfig, annualised_within_bound, tolerates
 from bulwark.units import WAD
@@ -227,7 +228,7 @@ class SystemChecks:
     def _check_fund(self, v):
         """FND-04: after a step that paid cover, the window's outflow is within maxOutflow."""
         if any(self._events("Covered", address=self.fund.address)):
-            cap = v["fund params"][2]  # IInsuranceFund.Params.maxOutflow
+            cap = FundParams(*v["fund params"]).maxOutflow
             assert v["outflow used"] <= cap, (
                 f"{FND_04}: {v['outflow used']} paid out in the window, cap {cap}"
             )

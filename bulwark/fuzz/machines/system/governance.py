@@ -24,6 +24,14 @@ from bulwark.units import WAD
 
 from .world import ATTACKERS, KEEPER, OPERATOR, PAUSE_DURATIONS, SIGNERS, TRIPPED, Pending
 
+# the guardian's fast-path calls -> the message their approvals sign
+FAST_MESSAGES = {
+    "pause": pause_message,
+    "extendPause": extend_pause_message,
+    "suspendReporter": suspend_reporter_message,
+    "clearBreaker": clear_breaker_message,
+}
+
 
 class GuardianRules:
     """Rules of the guardian's signers (mixed into SystemMachine)."""
@@ -37,12 +45,7 @@ class GuardianRules:
     def _fast(self, fn: str, *args, signers: int, needed: int, invariant, what: str):
         """A fast-path guardian call approved by the first `signers` signers; fewer than `needed` must
         fail. A call that goes through is kept for the attacker to replay."""
-        message = {
-            "pause": pause_message,
-            "extendPause": extend_pause_message,
-            "suspendReporter": suspend_reporter_message,
-            "clearBreaker": clear_breaker_message,
-        }[fn](*args)
+        message = FAST_MESSAGES[fn](*args)
         approvals = self.desk.approvals(message, SIGNERS[:signers])
         r = self._note(getattr(self.guardian, fn).attempt(*args, approvals, sender=self.acc[OPERATOR]))
         if signers < needed:

@@ -32,7 +32,7 @@ from bulwark.actors.guardian import GuardianDesk
 from bulwark.chain import Chain, Reverted
 from bulwark.deploy import Suite
 from bulwark.fuzz.lane import LaneMachine
-from bulwark.params import read_params
+from bulwark.params import DEFAULT_PARAMS, read_params
 from bulwark.units import WAD
 
 from .attacks import AttackerRules
@@ -40,7 +40,7 @@ from .checks import SystemChecks
 from .exits import Exits
 from .governance import GuardianRules
 from .markets import MarketRules
-from .world import DEFAULT_PARAMS, Pending, deploy_world
+from .world import Pending, deploy_world
 
 
 class SystemMachine(MarketRules, GuardianRules, AttackerRules, SystemChecks, Exits, LaneMachine):

@@ -35,6 +35,8 @@ from bulwark.units import WAD
 
 from .world import ATTACKERS, BYSTANDER, GAPS, KEEPER, LIQUIDATORS, OPERATOR, PATH_RANGE, STAKERS, TRADERS
 
+# what a poke's events say it served or now holds behind the breaker: event -> the price's argument
+SERVED = {"PriceUpdated": "price", "BreakerTripped": "candidate", "BreakerCandidateUpdated": "candidate"}
 fractions = st.sampled_from([WAD // 100, WAD // 10, WAD // 3, WAD // 2, 9 * WAD // 10, WAD, 11 * WAD // 10])
 
 
@@ -63,7 +65,7 @@ class MarketRules:
 
     def _send_poke(self, m: int, keys: list[bytes], prices: list[int], at: int, *, sender=None):
         """A poke of market `m` with reports of `prices` by `keys` observed at `at`, checked against ORA-01,
-        ORA-02, ORA-07 and ORA-08 (the receipt)."""
+        ORA-02, ORA-07 and ORA-08: (the receipt, [(event, price)] of what it served or now holds)."""
         oracle, market = self.oracles[m], self.plan.markets[m]
         now = self.chain.timestamp
         price, updated_at, _ = oracle.latest()
@@ -78,22 +80,18 @@ class MarketRules:
         if any(k not in live for k in keys):
             assert not r.status, f"{ORA_08}: a suspended reporter's report counted"
         if not r.status:
-            return r
+            return r, []
         self.last_poke[m] = (epoch, batch)
+        served = [(e.name, e.args[SERVED[e.name]]) for e in r.events if e.name in SERVED]
+        for name, value in served:
+            assert min(prices) <= value <= max(prices), f"{ORA_01}: {name} {value} outside {prices}"
         for e in r.events:
-            served = None
-            if e.name == "PriceUpdated":
-                served = e.args["price"]
-            elif e.name in ("BreakerTripped", "BreakerCandidateUpdated"):
-                served = e.args["candidate"]
-            elif e.name == "BreakerCleared":  # by the poke itself: the move reverted or the level held
+            if e.name == "BreakerCleared":  # by the poke itself: the move reverted or the level held
                 cleared = e.args["price"]
                 assert within(cleared, price, c.maxDeviation) or (
                     within(cleared, level, c.maxDeviation) and now >= level_since + c.confirmDelay
                 ), f"{ORA_07}: served {cleared} {now - level_since}s after level {level} was set"
-            if served is not None:
-                assert min(prices) <= served <= max(prices), f"{ORA_01}: {e.name} {served} outside {prices}"
-        return r
+        return r, served
 
     def _poke(self, m: int, honest: int, hostile: int, noise: list[int], far: int, lag: int):
         """One poke of market `m` by its unsuspended reporters: `hostile` (at most faultTolerance) report
@@ -108,16 +106,16 @@ class MarketRules:
         used = keys[:honest] + (keys[len(keys) - hostile :] if hostile else [])
         if not used:
             return None
-        r = self._send_poke(m, used, honest_prices + [bad] * hostile, max(self.chain.timestamp - lag, 0))
-        if r.status and honest:
+        r, served = self._send_poke(
+            m, used, honest_prices + [bad] * hostile, max(self.chain.timestamp - lag, 0)
+        )
+        if honest:
             low, high = min(honest_prices), max(honest_prices)
-            for e in r.events:
-                key = {"PriceUpdated": "price", "BreakerTripped": "candidate"}.get(e.name, "candidate")
-                if e.name in ("PriceUpdated", "BreakerTripped", "BreakerCandidateUpdated"):
-                    assert low <= e.args[key] <= high, (
-                        f"{SYS_05}: {e.name} {e.args[key]} outside the honest reports [{low}, {high}] "
-                        f"({hostile} hostile at {bad})"
-                    )
+            for name, value in served:
+                assert low <= value <= high, (
+                    f"{SYS_05}: {name} {value} outside the honest reports [{low}, {high}] "
+                    f"({hostile} hostile at {bad})"
+                )
         return r
 
     def _refresh(self):

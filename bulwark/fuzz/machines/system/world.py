@@ -33,8 +33,6 @@ from bulwark.params import read_params
 from bulwark.signing.reports import sign_batch
 from bulwark.units import DAY, HOUR, WAD
 
-DEFAULT_PARAMS = Path(__file__).resolve().parents[4] / "params" / "local.json"
-
 KEEPER, BYSTANDER, OPERATOR = 0, 1, 6
 SIGNERS = (1, 2, 3, 4, 5)
 STAKERS = (4, 5)

@@ -1,0 +1,461 @@
+"""One simulation run: restore the deployed suite, fund the agents, then walk the scenario step by step
+in simulated time. Agents act on chain through the lane; only the deployed contracts decide what
+happened (a refused transaction is a receipt like any other, and is counted).
+
+Each step (every `scenario.step` seconds):
+1. transactions sent earlier land, in time order, at their own times (a lag of L blocks lands after a
+   uniform draw in [L/2, 3L/2] blocks of `block_time` seconds, so seeds vary latency as well as noise);
+2. the honest relayer of each market decides to push (heartbeat or deviation) and sends the live
+   reporters' reports; the attacker, in its window, relays its own;
+3. the oracles, the fund and every account are read once; keepers send liquidations for the accounts
+   below maintenance, stakers run when their trigger fires, the guardian's signer pauses when a halt
+   has lasted its reaction time;
+4. the step's figures are recorded (bulwark.sim.record).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bulwark.abi.scopes import EngineScope
+from bulwark.chain import Reverted
+from bulwark.signing.approvals import pause_message, sign_all
+from bulwark.sim.oracle_agents import Observation, ReporterSet, sign_poke, to_wad_price
+from bulwark.sim.paths import Paths
+from bulwark.sim.record import Recorder
+from bulwark.sim.result import RunResult
+from bulwark.sim.scenario import SOURCE_TRUE, Scenario
+from bulwark.sim.world import MAX_UINT, World
+from bulwark.units import WAD
+
+STATUS = ("Ok", "Empty", "Stale", "Tripped", "Paused")  # IMedianOracle.Status
+BYSTANDER_DEPOSIT = 1_000  # [tokens]
+
+
+@dataclass
+class Book:
+    """One account's state this step, read once for every agent (None while halted)."""
+
+    equity: int
+    collateral: int
+    maintenance: int
+    initial: int
+
+    @property
+    def ratio(self) -> float:
+        return self.equity / self.maintenance if self.maintenance else math.inf
+
+
+@dataclass
+class Pending:
+    at: int  # [s] scenario time it lands
+    seq: int
+    action: Callable[[], None] = field(compare=False)
+
+    def __lt__(self, other: Pending) -> bool:
+        return (self.at, self.seq) < (other.at, other.seq)
+
+
+class Run:
+    def __init__(self, world: World, scenario: Scenario, seed: int, progress: Callable[[int], None] | None):
+        self.world, self.scenario, self.seed = world, scenario, seed
+        self.chain, self.suite, self.roles = world.chain, world.suite, world.roles
+        self.engine, self.fund, self.token = self.suite.engine, self.suite.fund, self.suite.collateral
+        self.unit = 10**self.suite.plan.decimals
+        self.scale = WAD // self.unit
+        self.progress = progress or (lambda _step: None)
+        self.rng = random.Random(f"{seed}:run")
+        self.paths = Paths(scenario, seed)
+        self.markets = list(scenario.markets)
+        self.ids = {name: world.market_ids[name] for name in self.markets}
+        self.oracles = {name: self.suite.oracles[self.ids[name]] for name in self.markets}
+        self.configs = {name: self.suite.plan.markets[self.ids[name]].config for name in self.markets}
+        self.reporters = {
+            name: ReporterSet(name, scenario.markets[name], world.report_keys[name], self.paths, seed)
+            for name in self.markets
+        }
+        self.queue: list[Pending] = []
+        self.seq = itertools.count()
+        self.rec = Recorder(self)
+        self.t = 0
+        self.start = self.chain.timestamp + 1
+        self.last_push: dict[str, int] = {}
+        self.pushing: set[str] = set()
+        self.sending: set[tuple[str, str]] = set()  # (keeper, account) liquidations in flight
+        self.unwinding: dict[str, set[str]] = {k: set() for k in self.roles.keepers}
+        self.halt_since: int | None = None
+        self.paused = False
+        self.ran: set[str] = set()
+        self.attacker_open = False
+
+    # ------------------------------------------------------------------ plumbing
+
+    def now(self) -> int:
+        return self.start + self.t
+
+    def at(self, t: int) -> None:
+        """Move the chain to scenario time `t` (never back)."""
+        self.t = max(self.t, t)
+        if self.now() > self.chain.timestamp:
+            self.chain.warp(self.now())
+
+    def send(self, contract, fn: str, *args, sender: str):
+        receipt = getattr(contract, fn).attempt(*args, sender=sender)
+        self.rec.receipt(receipt, fn)
+        return receipt
+
+    def later(self, lag_blocks: int, action: Callable[[], None], rng: random.Random) -> None:
+        blocks = rng.uniform(lag_blocks / 2, 3 * lag_blocks / 2) if lag_blocks else 0
+        land = self.t + round(blocks * self.scenario.block_time)
+        if land <= self.t:
+            action()
+        else:
+            heapq.heappush(self.queue, Pending(land, next(self.seq), action))
+
+    def land_until(self, t: int) -> None:
+        while self.queue and self.queue[0].at <= t:
+            item = heapq.heappop(self.queue)
+            self.at(item.at)
+            item.action()
+        self.at(t)
+
+    # ------------------------------------------------------------------ the run
+
+    def run(self) -> RunResult:
+        started = time.monotonic()
+        self.world.restore()
+        self.at(0)
+        self.fund_agents()
+        for name in self.markets:
+            self.push(name, force=True)
+        self.open_positions()
+        self.rec.opened()
+        steps = range(0, self.scenario.duration + 1, self.scenario.step)
+        for i, t in enumerate(steps):
+            self.land_until(t)
+            for name in self.markets:
+                self.push(name)
+            self.attack()
+            self.read()
+            self.keep()
+            self.stake()
+            self.guard()
+            self.rec.step()
+            self.progress(i + 1)
+        self.land_until(self.scenario.duration)
+        self.finish()
+        return self.rec.result(time.monotonic() - started)
+
+    # ------------------------------------------------------------------ funding and the opening
+
+    def onboard(self, account: str, tokens: float, engine: bool = True) -> int:
+        amount = round(tokens * self.unit)
+        self.token.mint.transact(account, amount, sender=account)
+        self.token.approve.transact(self.engine.address, MAX_UINT, sender=account)
+        self.token.approve.transact(self.fund.address, MAX_UINT, sender=account)
+        if engine:
+            self.engine.deposit.transact(amount, sender=account)
+            self.engine.setOperator.transact(self.roles.operator, True, sender=account)
+            self.rec.deposited(account, amount)
+        return amount
+
+    def fund_agents(self) -> None:
+        s = self.scenario
+        self.onboard(self.roles.maker, s.traders.maker_capital)
+        self.onboard(self.roles.bystander, BYSTANDER_DEPOSIT)
+        for keeper in self.roles.keepers:
+            self.onboard(keeper, s.keepers.capital)
+        share = s.stakers.size / s.stakers.count
+        for staker in self.roles.stakers:
+            amount = self.onboard(staker, share, engine=False)
+            self.fund.deposit.transact(amount, staker, sender=staker)
+        hostile = self.hostile_spec()
+        if hostile is not None:
+            self.onboard(self.roles.attacker, hostile[1].collateral)
+
+    def index(self, name: str) -> int:
+        return self.oracles[name].latest()[0]
+
+    def fill(self, maker: str, taker: str, name: str, size: int, price: int | None = None):
+        price = self.index(name) if price is None else price
+        return self.send(
+            self.engine, "fill", (maker, taker, self.ids[name], size, price), sender=self.roles.operator
+        )
+
+    def open_positions(self) -> None:
+        spec = self.scenario.traders
+        rng = random.Random(f"{self.seed}:traders")
+        choices = spec.markets or self.markets
+        for trader in self.roles.traders:
+            collateral = math.exp(rng.uniform(math.log(spec.collateral.low), math.log(spec.collateral.high)))
+            leverage = math.exp(rng.uniform(math.log(spec.leverage.low), math.log(spec.leverage.high)))
+            name = rng.choice(choices)
+            long = rng.random() < spec.long_share
+            self.onboard(trader, collateral)
+            index = self.index(name)
+            size = round(collateral * leverage * WAD) * WAD // index
+            receipt = self.fill(self.roles.maker, trader, name, size if long else -size, index)
+            if not receipt.status:
+                self.rec.refused(trader, receipt)
+
+    # ------------------------------------------------------------------ oracle pushes
+
+    def push(self, name: str, force: bool = False) -> None:
+        """The honest relayer: heartbeat or deviation (or a held candidate), then the live reports."""
+        spec = self.scenario.markets[name].push
+        served = self.rec.latest.get(name)
+        true = self.paths.price(name, SOURCE_TRUE, self.t)
+        due = (
+            force
+            or served is None
+            or self.t - self.last_push.get(name, -math.inf) >= spec.heartbeat
+            or abs(true / served - 1) >= spec.deviation
+        )
+        if not due or name in self.pushing:
+            return
+        self.last_push[name] = self.t
+        observations = self.hostile_view(name, self.reporters[name].observe(self.t, self.scenario.step))
+        rng = self.reporters[name].rng
+        if not force and any(w.holds(self.t) for w in spec.failing) and rng.random() < spec.fail_rate:
+            self.rec.push_failed(name, "dropped")
+            return
+        oracle, config = self.oracles[name], self.configs[name]
+        if len(observations) < config.quorum:
+            self.rec.push_failed(name, "no quorum")
+            return
+        epoch, observed_at = oracle.nextEpoch(), self.now()
+
+        def land():
+            self.pushing.discard(name)
+            self.poke(name, epoch, observations, observed_at, self.roles.operator)
+
+        self.pushing.add(name)
+        self.later(0 if force else spec.lag_blocks, land, rng)
+
+    def poke(self, name: str, epoch: int, observations: list[Observation], observed_at: int, sender: str):
+        oracle = self.oracles[name]
+        reports = sign_poke(oracle, epoch, observations, observed_at)
+        receipt = self.send(oracle, "poke", epoch, reports, sender=sender)
+        if receipt.status:
+            self.rec.pushed(name, receipt)
+        else:
+            self.rec.push_failed(name, receipt.error.name if receipt.error else "reverted")
+        return receipt
+
+    # ------------------------------------------------------------------ the attacker
+
+    def hostile_spec(self):
+        for name, market in self.scenario.markets.items():
+            if market.hostile is not None:
+                return name, market.hostile
+        return None
+
+    def _target(self, name: str, hostile) -> float | None:
+        """The price the hostile keys sign now: the served price moved toward true * (1 + bias), by at
+        most 98% of maxDeviation (so the breaker does not hold it)."""
+        served = self.rec.latest.get(name)
+        if served is None:
+            return None
+        wanted = self.paths.price(name, SOURCE_TRUE, self.t) * (1 + hostile.bias)
+        limit = self.configs[name].maxDeviation / WAD * 0.98
+        return min(max(wanted, served * (1 - limit)), served * (1 + limit))
+
+    def hostile_view(self, name: str, observations: list[Observation]) -> list[Observation]:
+        """Inside the attack window the hostile keys sign the attacker's price in every poke."""
+        hostile = self.scenario.markets[name].hostile
+        if hostile is None or not hostile.window.holds(self.t):
+            return observations
+        target = self._target(name, hostile)
+        keys = {k.address for k in self.world.report_keys[name][: hostile.keys]}
+        return [Observation(o.key, target) if o.key.address in keys else o for o in observations]
+
+    def attack(self) -> None:
+        spec = self.hostile_spec()
+        if spec is None:
+            return
+        name, hostile = spec
+        w, attacker = hostile.window, self.roles.attacker
+        if w.holds(self.t) and not self.attacker_open:
+            self.attacker_open = True
+            index = self.index(name)
+            size = round(hostile.position * WAD) * WAD // index
+            self.fill(self.roles.maker, attacker, name, -size if hostile.bias < 0 else size, index)
+        if w.holds(self.t) and (self.t - w.start) % hostile.every < self.scenario.step:
+            honest = self.reporters[name].observe(self.t, self.scenario.step)
+            target = self._target(name, hostile)
+            keys = self.world.report_keys[name][: hostile.keys]
+            mine = [Observation(k, target) for k in keys]
+            others = sorted(
+                (o for o in honest if o.key not in keys), key=lambda o: o.price, reverse=hostile.bias > 0
+            )
+            need = max(0, self.configs[name].quorum - len(mine))
+            oracle = self.oracles[name]
+            self.poke(name, oracle.nextEpoch(), mine + others[:need], self.now(), attacker)
+        if self.attacker_open and self.t + self.scenario.step >= w.end:
+            self.attacker_open = False
+            size = self.engine.position(attacker, self.ids[name])[0]
+            if size:
+                self.fill(self.roles.maker, attacker, name, -size)
+            self.withdraw_all(attacker)
+
+    # ------------------------------------------------------------------ reading the chain once a step
+
+    def read(self) -> None:
+        for name in self.markets:
+            price, updated, status = self.oracles[name].latest()
+            self.rec.oracle(name, price, updated, STATUS[status])
+        self.books: dict[str, Book | None] = {}
+        for account in self.rec.holders():
+            try:
+                self.books[account] = Book(*self.engine.accountState(account))
+            except Reverted:
+                self.books[account] = None
+
+    # ------------------------------------------------------------------ keepers
+
+    def keep(self) -> None:
+        spec = self.scenario.keepers
+        congested = [c for c in spec.congestion if c.window.holds(self.t)]
+        lag = max([spec.lag_blocks] + [c.lag_blocks for c in congested])
+        below = [a for a, b in self.books.items() if b is not None and b.equity < b.maintenance]
+        for k, keeper in enumerate(self.roles.keepers):
+            rng = random.Random(f"{self.seed}:keeper:{k}:{self.t}")
+            self.unwind(keeper)
+            for account in rng.sample(below, len(below)):
+                if account == keeper or (keeper, account) in self.sending:
+                    continue
+                order = self.liquidation(keeper, account)
+                if order is None:
+                    continue
+                if congested and rng.random() < spec.fail_rate:
+                    self.rec.liquidation_dropped()
+                    continue
+                self.sending.add((keeper, account))
+                self.later(lag, self._liquidate(keeper, account, *order), rng)
+
+    def liquidation(self, keeper: str, account: str) -> tuple[str, int] | None:
+        """The keeper's order for `account`: its largest position, as much as maxLiquidation and the
+        keeper's own free margin allow (it must meet IM after taking it over)."""
+        mine = self.books.get(keeper) or self._book(keeper)
+        if mine is None:
+            return None
+        held = [(abs(self.engine.position(account, self.ids[n])[0]), n) for n in self.rec.markets_of(account)]
+        held = [(size, n) for size, n in held if size]
+        if not held:
+            return None
+        size, name = max(held)
+        m = self.ids[name]
+        try:
+            amount = self.engine.maxLiquidation(account, m)
+            index, mmr = self.index(name), self.engine.mmr(m)
+        except Reverted:
+            return None
+        factor = self.suite.plan.markets[m].risk.imFactor
+        free = min(mine.equity, mine.collateral) - mine.initial
+        affordable = free * 95 // 100 * WAD // max(1, mmr * factor // WAD) * WAD // index
+        amount = min(amount, size, max(0, affordable))
+        return (name, amount) if amount > 0 else None
+
+    def _book(self, account: str) -> Book | None:
+        try:
+            return Book(*self.engine.accountState(account))
+        except Reverted:
+            return None
+
+    def _liquidate(self, keeper: str, account: str, name: str, amount: int):
+        def land():
+            self.sending.discard((keeper, account))
+            receipt = self.send(self.engine, "liquidate", account, self.ids[name], amount, sender=keeper)
+            if receipt.status:
+                self.unwinding[keeper].add(name)
+                self.unwind(keeper)
+
+        return land
+
+    def unwind(self, keeper: str) -> None:
+        """Close what the keeper took over against the market maker, at the index."""
+        for name in sorted(self.unwinding[keeper]):
+            size = self.engine.position(keeper, self.ids[name])[0]
+            if size == 0 or self.fill(self.roles.maker, keeper, name, -size).status:
+                self.unwinding[keeper].discard(name)
+
+    # ------------------------------------------------------------------ stakers and the guardian
+
+    def stake(self) -> None:
+        spec = self.scenario.stakers
+        trigger = {
+            "never": False,
+            "bad_debt": self.rec.bad_debt_seen(),
+            "drawdown": self.rec.drawdown() >= spec.drawdown,
+            "at": spec.at is not None and self.t >= spec.at,
+        }[spec.run_on]
+        for staker in self.roles.stakers:
+            if trigger and staker not in self.ran:
+                self.ran.add(staker)
+                shares = self.fund.balanceOf(staker) * round(spec.fraction * 10**6) // 10**6
+                if shares:
+                    self.send(self.fund, "requestRedeem", shares, sender=staker)
+            request = self.fund.redeemRequest(staker)
+            if request[0] and request[2] <= self.now() < request[3]:
+                receipt = self.send(self.fund, "redeem", request[0], staker, staker, sender=staker)
+                if receipt.status:
+                    self.rec.redeemed(receipt)
+
+    def guard(self) -> None:
+        spec = self.scenario.guardian
+        halted = any(self.rec.status[n] in ("Tripped", "Stale") for n in self.markets)
+        if self.halt_since is None and halted:
+            self.halt_since = self.t
+        if not spec.react or self.paused or self.halt_since is None or self.t < self.halt_since + spec.reaction:
+            return
+        scopes = 0
+        for scope in spec.scopes:
+            scopes |= EngineScope[scope]
+        guardian, target = self.suite.guardian, self.engine.address
+        if self.engine.pausedUntil(scopes) > self.now():  # someone paused already: never re-pause
+            self.paused = True
+            return
+        until = self.now() + min(spec.duration, self.suite.plan.bounds.max_pause)
+        signer = self.roles.signers[0]
+        approvals = sign_all(
+            [self.world.signer_keys[signer]],
+            pause_message(target, scopes, until),
+            self.chain.chain_id,
+            guardian.address,
+            until,
+        )
+        receipt = self.send(guardian, "pause", target, scopes, until, approvals, sender=self.roles.operator)
+        self.paused = receipt.status
+
+    # ------------------------------------------------------------------ the end
+
+    def withdraw_all(self, account: str) -> None:
+        """Withdraw what the engine lets `account` take: everything without positions, else down to IM."""
+        book = self._book(account)
+        if book is None:
+            return
+        free = min(book.equity, book.collateral) - book.initial
+        amount = max(0, free) // self.scale
+        if amount and self.send(self.engine, "withdraw", amount, account, sender=account).status:
+            self.rec.withdrew(account, amount)
+
+    def finish(self) -> None:
+        self.withdraw_all(self.roles.bystander)
+
+
+def run_scenario(world: World, scenario: Scenario, seed: int, meta: dict, progress=None) -> RunResult:
+    """Run `scenario` once with `seed` on `world` (restored first); `meta` carries the scenario's name,
+    its hash, the parameters' hash and the commit for the result."""
+    result = Run(world, scenario, seed, progress).run()
+    result.scenario, result.scenario_hash = meta["scenario"], meta["scenario_hash"]
+    result.params_hash, result.commit, result.backend = meta["params_hash"], meta["commit"], world.backend
+    return result
+
+
+__all__ = ["Run", "run_scenario", "to_wad_price"]

@@ -12,6 +12,7 @@ import math
 import statistics
 from typing import TYPE_CHECKING
 
+from bulwark.abi.scopes import EngineScope
 from bulwark.sim.result import Account, Deficit, Expectation, Interval, RunResult
 from bulwark.sim.scenario import SOURCE_TRUE
 from bulwark.units import WAD
@@ -38,9 +39,7 @@ class Recorder:
         self.flows = {"deposited": {}, "withdrawn": {}}
         self.liquidated: dict[str, int] = {}
         self.debt: dict[str, int] = {}
-        self.totals = dict.fromkeys(
-            ("bad_debt", "covered", "deficit", "outflow", "volume", "redeemed"), 0
-        )
+        self.totals = dict.fromkeys(("bad_debt", "covered", "deficit", "outflow", "volume", "redeemed"), 0)
         self.counts = dict.fromkeys(
             ("liquidations", "pushes", "pushes_failed", "bad_prints_served", "refused", "dropped"), 0
         )
@@ -53,14 +52,38 @@ class Recorder:
         self.worst_median = math.inf
         self.open: dict[tuple[str, str], int] = {}  # (kind, market) -> start of a stale/halted interval
         self.offset = 10 ** run.fund.DECIMALS_OFFSET()
+        self.fund_address = run.fund.address
+        self.fund_dirty = True
+        self.fund_state = (0, 0)
+        self.dirty: set[str] = set()  # accounts an event touched since their last read
+        self.last_prices: tuple = ()
+        self.interest: dict[str, float] = {}
 
     # ------------------------------------------------------------------ from the runner
 
     def receipt(self, receipt, fn: str) -> None:
         for event in receipt.events:
+            if event.address == self.fund_address:
+                self.fund_dirty = True
+            for key in ("account", "maker", "taker", "liquidator"):
+                if key in event.args and isinstance(event.args[key], str):
+                    self.dirty.add(event.args[key])
             handler = getattr(self, f"_on_{event.name}", None)
             if handler is not None:
                 handler(event)
+
+    def books_to_read(self, prices: tuple) -> list[str]:
+        """The holders whose accountState may have changed since the last read: all of them when any
+        oracle's (price, updatedAt, status) moved (margin follows prices and volatility), else those
+        an event touched."""
+        holders = self.holders()
+        if prices != self.last_prices:
+            self.last_prices = prices
+            self.dirty.clear()
+            return holders
+        touched = [a for a in holders if a in self.dirty]
+        self.dirty.clear()
+        return touched
 
     def deposited(self, account: str, amount: int) -> None:
         self.flows["deposited"][account] = self.flows["deposited"].get(account, 0) + amount
@@ -109,12 +132,14 @@ class Recorder:
 
     def _on_Filled(self, event) -> None:
         name = self._market(event)
+        self.interest.pop(name, None)
         for who in (event.args["maker"], event.args["taker"]):
             self.positions.setdefault(who, set()).add(name)
 
     def _on_Liquidated(self, event) -> None:
         a = event.args
         self.counts["liquidations"] += 1
+        self.interest.pop(self._market(event), None)
         self.liquidated[a["account"]] = self.liquidated.get(a["account"], 0) + 1
         self.positions.setdefault(a["liquidator"], set()).add(self._market(event))
         volume = abs(a["size"]) * a["price"] // WAD
@@ -130,6 +155,7 @@ class Recorder:
 
     def _on_LossShared(self, event) -> None:
         a = event.args
+        self.dirty.update(self.holders())  # what each of the side owes changed
         self.totals["deficit"] += a["amount"]
         side = "longs" if a["longs"] else "shorts"
         self.out.deficits.append(Deficit(self.run.t, self._market(event), side, a["amount"] / WAD))
@@ -150,9 +176,15 @@ class Recorder:
 
     def _on_Paused(self, event) -> None:
         a = event.args
-        target = "MarginEngine" if a["target"] == self.run.engine.address else a["target"]
+        engine = a["target"] == self.run.engine.address
+        scopes = [s.name for s in EngineScope if s & a["scopes"]] if engine else [hex(a["scopes"])]
         self.out.pauses.append(
-            {"t": self.run.t, "target": target, "scopes": a["scopes"], "until": a["until"] - self.run.start}
+            {
+                "t": self.run.t,
+                "target": "MarginEngine" if engine else a["target"],
+                "scopes": scopes,
+                "until": a["until"] - self.run.start,
+            }
         )
 
     def _on_PriceUpdated(self, event) -> None:
@@ -199,12 +231,16 @@ class Recorder:
             s.true[name].append(true)
             s.served[name].append(served)
             s.status[name].append(status)
-            s.open_interest[name].append(run.engine.market(run.ids[name])[3] / WAD)
+            if name not in self.interest:
+                self.interest[name] = run.engine.market(run.ids[name])[3] / WAD
+            s.open_interest[name].append(self.interest[name])
             if served is not None:
                 self.max_gap = max(self.max_gap, abs(served / true - 1))
             self._interval("stale", name, status == "Stale", self.out.stale)
             self._interval("halted", name, status != "Ok", self.out.halted)
-        assets, supply = run.fund.totalAssets(), run.fund.totalSupply()
+        if self.fund_dirty:
+            self.fund_state, self.fund_dirty = (run.fund.totalAssets(), run.fund.totalSupply()), False
+        assets, supply = self.fund_state
         s.fund_assets.append(assets / run.unit)
         share = assets * self.offset / supply if supply else 0.0
         s.share_price.append(share)

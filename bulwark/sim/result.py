@@ -116,7 +116,10 @@ METRICS = {
     "pushes": ("count", "successful pokes"),
     "pushes_failed": ("count", "pokes dropped or reverted"),
     "attacker_profit": ("tokens", "the attacker's withdrawn + end equity - deposited"),
-    "bystander_loss": ("tokens", "sum over accounts that never held a position of deposited - withdrawn - end"),
+    "bystander_loss": (
+        "tokens",
+        "sum over accounts that never held a position of deposited - withdrawn - end",
+    ),
     "staker_redeemed": ("tokens", "what stakers redeemed during the scenario"),
     "traders_refused": ("count", "opening fills the engine refused (e.g. leverage past IM)"),
 }

@@ -91,8 +91,10 @@ class Run:
         self.unwinding: dict[str, set[str]] = {k: set() for k in self.roles.keepers}
         self.halt_since: int | None = None
         self.paused = False
-        self.ran: set[str] = set()
+        self.ran: set[str] = set()  # stakers who asked to redeem
+        self.redeemed: set[str] = set()
         self.attacker_open = False
+        self.books: dict[str, Book | None] = {}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -307,15 +309,14 @@ class Run:
     # ------------------------------------------------------------------ reading the chain once a step
 
     def read(self) -> None:
+        """The oracles every step; an account's book only when prices or its own state changed."""
+        prices = []
         for name in self.markets:
             price, updated, status = self.oracles[name].latest()
             self.rec.oracle(name, price, updated, STATUS[status])
-        self.books: dict[str, Book | None] = {}
-        for account in self.rec.holders():
-            try:
-                self.books[account] = Book(*self.engine.accountState(account))
-            except Reverted:
-                self.books[account] = None
+            prices.append((price, updated, status))
+        for account in self.rec.books_to_read(tuple(prices)):
+            self.books[account] = self._book(account)
 
     # ------------------------------------------------------------------ keepers
 
@@ -379,8 +380,13 @@ class Run:
         return land
 
     def unwind(self, keeper: str) -> None:
-        """Close what the keeper took over against the market maker, at the index."""
+        """Close what the keeper took over against the market maker, at the index (not tried while
+        trading is paused or the market's price is halted: the engine would refuse)."""
+        if self.engine.pausedUntil(EngineScope.TRADE) > self.now():
+            return
         for name in sorted(self.unwinding[keeper]):
+            if self.rec.status.get(name) != "Ok":
+                continue
             size = self.engine.position(keeper, self.ids[name])[0]
             if size == 0 or self.fill(self.roles.maker, keeper, name, -size).status:
                 self.unwinding[keeper].discard(name)
@@ -401,8 +407,11 @@ class Run:
                 shares = self.fund.balanceOf(staker) * round(spec.fraction * 10**6) // 10**6
                 if shares:
                     self.send(self.fund, "requestRedeem", shares, sender=staker)
+            if staker not in self.ran or staker in self.redeemed:
+                continue
             request = self.fund.redeemRequest(staker)
             if request[0] and request[2] <= self.now() < request[3]:
+                self.redeemed.add(staker)
                 receipt = self.send(self.fund, "redeem", request[0], staker, staker, sender=staker)
                 if receipt.status:
                     self.rec.redeemed(receipt)
@@ -412,7 +421,12 @@ class Run:
         halted = any(self.rec.status[n] in ("Tripped", "Stale") for n in self.markets)
         if self.halt_since is None and halted:
             self.halt_since = self.t
-        if not spec.react or self.paused or self.halt_since is None or self.t < self.halt_since + spec.reaction:
+        if (
+            not spec.react
+            or self.paused
+            or self.halt_since is None
+            or self.t < self.halt_since + spec.reaction
+        ):
             return
         scopes = 0
         for scope in spec.scopes:

@@ -236,7 +236,7 @@ class Guardian(_Strict):
 
     react: bool = False
     reaction: Seconds = 600
-    scopes: list[Literal["TRADE", "WITHDRAW"]] = ["TRADE"]
+    scopes: list[Literal["TRADE", "WITHDRAW"]] = Field(default_factory=lambda: ["TRADE"])
     duration: Seconds = Field(3600, gt=0)
 
 
@@ -299,7 +299,7 @@ def suite_params(scenario: Scenario, base_dir: Path = PROJECT_ROOT) -> SuitePara
     path = Path(scenario.params)
     path = path if path.is_absolute() else base_dir / path
     try:
-        params, raw = read_params(path)
+        _, raw = read_params(path)
     except ParamsError as err:
         raise ScenarioError(f"params: {err}") from None
     data = json.loads(raw, parse_float=str)

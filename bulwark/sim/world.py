@@ -102,9 +102,7 @@ class World:
             raise
         self.roles = assign_roles(self.chain.accounts, scenario, params)
         self.market_ids = {m.name: i for i, m in enumerate(self.suite.plan.markets)}
-        self.report_keys = {
-            m.name: [ReportKey(k) for k in m.reporter_keys] for m in self.suite.plan.markets
-        }
+        self.report_keys = {m.name: [ReportKey(k) for k in m.reporter_keys] for m in self.suite.plan.markets}
         self.signer_keys = dict(zip(self.chain.accounts, self.chain.keys, strict=True))
         self._snapshot = self.chain.snapshot()
 

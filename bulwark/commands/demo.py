@@ -1,78 +1,48 @@
-"""`bulwark demo` (also `ape run demo`, `make demo`): the main job. Deploy the whole suite on a local Anvil
-and walk one market crash end to end.
+"""`bulwark demo` (also `ape run demo`, `make demo`): the main job. Replay 12-13 March 2020 against a
+freshly deployed suite on a local Anvil that the command starts and stops itself, then print the
+headline risk figures and where the report and charts are.
 
-Deploys and verifies the suite (bulwark.deploy, bulwark.deployments), then runs bulwark.scenario: positions,
-signed price pokes down through the oracle's breaker, a partial liquidation, a halt and its confirmation,
-an insolvent account closed with its bad debt covered by the InsuranceFund, the guardian's fast pause and
-timelock. Each step prints balances, margin ratios and the invariants checked; the command exits
-non-zero if any invariant fails. ape-foundry starts the Anvil node and stops it when the command ends.
+It is `bulwark simulate --scenario scenarios/black-thursday-2020.yaml --backend anvil --out runs/demo`
+(bulwark.commands.simulate); `bulwark walk` is the scripted, step-by-step crash walk it replaced.
 """
 
+from __future__ import annotations
+
 import time
+from pathlib import Path
 
 import click
-from ape import project
-from ape.cli import ConnectedProviderCommand, network_option
-from ape.logging import logger
-from rich.console import Console
-from rich.table import Table
 
-from bulwark.cli import LOCAL_NETWORK, local_only, params_option, require_local
-from bulwark.deploy import DeploymentError, deploy_suite
-from bulwark.deployments import verify_suite
-from bulwark.invariants import BY_ID
-from bulwark.params import ParamsError
-from bulwark.scenario import ScenarioError, run_crash
-from bulwark.tables import deployment_table, verification_table
-
-console = Console(width=140)
+from bulwark import PROJECT_ROOT
+from bulwark.cli import UserPath
+from bulwark.commands.simulate import DEFAULT_SCENARIO, _scenario, console, simulate
 
 
-@click.command(
-    "demo", cls=ConnectedProviderCommand, short_help="Deploy the suite on a local Anvil and crash a market"
+@click.command("demo", short_help="Replay the March-2020 crash on a local Anvil and report the risk")
+@click.option(
+    "--scenario",
+    "scenario",
+    type=UserPath(exists=True, dir_okay=False, path_type=Path),
+    default=DEFAULT_SCENARIO,
+    show_default=True,
+    callback=_scenario,
+    help="Scenario file (YAML).",
 )
-@network_option(default=LOCAL_NETWORK, callback=local_only("the demo"))
-@params_option()
-def cli(network, provider, params_file):
-    """Deploy the suite on a local Anvil, verify it, walk a market crash and stop the node."""
-    require_local(network, "the demo")
-    run_demo(provider, params_file.params)
-
-
-def run_demo(provider, params) -> None:
-    """Deploy, verify and walk the crash on the connected local `provider`; ClickException on failure."""
-    from ape import accounts, chain
-
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True)
+@click.option(
+    "--out",
+    type=UserPath(file_okay=False, path_type=Path),
+    default=PROJECT_ROOT / "runs" / "demo",
+    show_default=True,
+    help="Report directory.",
+)
+def cli(scenario, seed, out):
+    """Deploy the suite on a local Anvil (started here, stopped at the end), replay the scenario, and
+    write report.json, report.md and PNG charts."""
     started = time.monotonic()
-    logger.set_level("WARNING")  # Ape's per-transaction lines would drown the walk
-    local = accounts.test_accounts
-    try:
-        suite = deploy_suite(project, local[0], params, local_accounts=local)
-    except (DeploymentError, ParamsError) as err:
-        raise click.ClickException(str(err)) from None
-    console.print(deployment_table(suite, f"Deployed on chain {chain.chain_id} (Anvil at {provider.uri})"))
-    verification = verify_suite(project, suite.addresses(), suite.plan)
-    console.print(verification_table(verification, suite.plan.decimals))
-    if not verification.ok:
-        raise click.ClickException(
-            f"the fresh deployment does not match {len(verification.mismatches)} wires"
-        )
-
-    try:
-        tally = run_crash(project, chain, suite, params, local, console)
-    except ScenarioError as err:
-        raise click.ClickException(f"scenario: {err}") from None
-
-    table = Table(title="Invariants checked during the walk")
-    for column in ("ID", "promise", "checks", "result"):
-        table.add_column(column)
-    for id_, count in sorted(tally.counts.items()):
-        failed = [f for f in tally.failures if f.id == id_]
-        result = f"[red]BROKEN: {failed[0].detail}[/]" if failed else "[green]held[/]"
-        table.add_row(id_, BY_ID[id_].statement, str(count), result)
-    console.print(table)
-    if not tally.ok:
-        raise click.ClickException(f"{len(tally.failures)} invariant checks failed")
+    _, spec, digest = scenario
+    out = simulate(spec, digest, seed, 1, "anvil", out, workers=1)
     console.print(
-        f"[green]demo finished[/] in {time.monotonic() - started:.1f}s; ape-foundry stops the node now"
+        f"[green]demo finished[/] in {time.monotonic() - started:.1f} s including the node's start and stop; "
+        f"open {out / 'report.md'} (charts beside it)"
     )

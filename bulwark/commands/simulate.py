@@ -155,6 +155,12 @@ def cli(scenario, seed, runs, backend, out, workers, sweeps, recommend):
     """Deploy a fresh suite, run the scenario in simulated time, and write report.json, report.md and
     PNG charts to --out."""
     _, spec, digest = scenario
+    simulate(spec, digest, seed, runs, backend, out, workers, sweeps, recommend)
+
+
+def simulate(spec, digest, seed, runs, backend, out=None, workers=None, sweeps=(), recommend=None) -> Path:
+    """Everything `bulwark simulate` does after parsing (also `bulwark demo`); returns the report's
+    directory, or exits 1 after writing it when a run broke an expectation."""
     out = out or PROJECT_ROOT / "runs" / spec.name
     out.mkdir(parents=True, exist_ok=True)
     workers = workers or batch.default_workers()
@@ -178,6 +184,7 @@ def cli(scenario, seed, runs, backend, out, workers, sweeps, recommend):
         for b in broken[:10]:
             console.print(f"[red]expectation broken[/] seed {b['seed']}: {b['expectation']}: {b['detail']}")
         sys.exit(1)
+    return out
 
 
 def _progress() -> Progress:
@@ -331,8 +338,8 @@ def _print_recommendation(rec: dict, runs: int) -> None:
         console.print(f"[red]no value of {rec['param']} is free of deficits[/] over {runs} runs")
     else:
         console.print(
-            f"[bold]recommend {rec['param']} = {rec['value']:g}[/]: the most permissive value with no deficit "
-            f"in {runs} runs ({rec['direction']})"
+            f"[bold]recommend {rec['param']} = {rec['value']:g}[/]: the most permissive value with no "
+            f"deficit in {runs} runs ({rec['direction']})"
         )
     for e in rec["evidence"]:
         console.print(

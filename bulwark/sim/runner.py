@@ -93,7 +93,7 @@ class Run:
         self.paused = False
         self.ran: set[str] = set()  # stakers who asked to redeem
         self.redeemed: set[str] = set()
-        self.attacker_open = False
+        self.attacker_open = False  # its bet is placed
         self.books: dict[str, Book | None] = {}
 
     # ------------------------------------------------------------------ plumbing
@@ -136,13 +136,16 @@ class Run:
         self.fund_agents()
         for name in self.markets:
             self.push(name, force=True)
-        self.open_positions()
-        self.rec.opened()
         steps = range(0, self.scenario.duration + 1, self.scenario.step)
+        opened = False
         for i, t in enumerate(steps):
             self.land_until(t)
             for name in self.markets:
                 self.push(name)
+            if not opened and t >= self.scenario.traders.open_at:
+                opened = True
+                self.open_positions()
+                self.rec.opened()
             self.attack()
             self.read()
             self.keep()
@@ -269,38 +272,41 @@ class Run:
         return min(max(wanted, served * (1 - limit)), served * (1 + limit))
 
     def hostile_view(self, name: str, observations: list[Observation]) -> list[Observation]:
-        """Inside the attack window the hostile keys sign the attacker's price in every poke."""
+        """Inside the attack window the hostile keys sign nothing for the honest relayer: they withhold
+        their reports (past the tolerance this leaves it short of a quorum) and sign only the
+        attacker's pokes."""
         hostile = self.scenario.markets[name].hostile
         if hostile is None or not hostile.window.holds(self.t):
             return observations
-        target = self._target(name, hostile)
         keys = {k.address for k in self.world.report_keys[name][: hostile.keys]}
-        return [Observation(o.key, target) if o.key.address in keys else o for o in observations]
+        return [o for o in observations if o.key.address not in keys]
 
     def attack(self) -> None:
+        """In its window the attacker opens its bet, pokes every `every` seconds with its keys' price and
+        the fewest honest reports a quorum needs (those nearest its aim), and on its last turn pokes,
+        closes the bet at the index it just made and withdraws."""
         spec = self.hostile_spec()
         if spec is None:
             return
         name, hostile = spec
-        w, attacker = hostile.window, self.roles.attacker
-        if w.holds(self.t) and not self.attacker_open:
+        w, attacker, step = hostile.window, self.roles.attacker, self.scenario.step
+        if not w.holds(self.t):
+            return
+        if not self.attacker_open:
             self.attacker_open = True
             index = self.index(name)
             size = round(hostile.position * WAD) * WAD // index
             self.fill(self.roles.maker, attacker, name, -size if hostile.bias < 0 else size, index)
-        if w.holds(self.t) and (self.t - w.start) % hostile.every < self.scenario.step:
-            honest = self.reporters[name].observe(self.t, self.scenario.step)
-            target = self._target(name, hostile)
+        last = self.t + step >= w.end
+        if (self.t - w.start) % hostile.every < step or last:
             keys = self.world.report_keys[name][: hostile.keys]
+            target = self._target(name, hostile)
+            honest = [o for o in self.reporters[name].observe(self.t, step) if o.key not in keys]
+            honest.sort(key=lambda o: o.price, reverse=hostile.bias > 0)
+            need = max(0, self.configs[name].quorum - len(keys))
             mine = [Observation(k, target) for k in keys]
-            others = sorted(
-                (o for o in honest if o.key not in keys), key=lambda o: o.price, reverse=hostile.bias > 0
-            )
-            need = max(0, self.configs[name].quorum - len(mine))
-            oracle = self.oracles[name]
-            self.poke(name, oracle.nextEpoch(), mine + others[:need], self.now(), attacker)
-        if self.attacker_open and self.t + self.scenario.step >= w.end:
-            self.attacker_open = False
+            self.poke(name, self.oracles[name].nextEpoch(), mine + honest[:need], self.now(), attacker)
+        if last:
             size = self.engine.position(attacker, self.ids[name])[0]
             if size:
                 self.fill(self.roles.maker, attacker, name, -size)
@@ -315,8 +321,11 @@ class Run:
             price, updated, status = self.oracles[name].latest()
             self.rec.oracle(name, price, updated, STATUS[status])
             prices.append((price, updated, status))
-        for account in self.rec.books_to_read(tuple(prices)):
-            self.books[account] = self._book(account)
+        accounts = self.rec.books_to_read(tuple(prices))
+        fn = self.engine.abi.function("accountState", 1)
+        replies = self.chain.call_many([(self.engine.address, fn.encode(a)) for a in accounts])  # one batch
+        for account, reply in zip(accounts, replies, strict=True):
+            self.books[account] = None if isinstance(reply, Reverted) else Book(*fn.decode(reply))
 
     # ------------------------------------------------------------------ keepers
 
@@ -382,7 +391,7 @@ class Run:
     def unwind(self, keeper: str) -> None:
         """Close what the keeper took over against the market maker, at the index (not tried while
         trading is paused or the market's price is halted: the engine would refuse)."""
-        if self.engine.pausedUntil(EngineScope.TRADE) > self.now():
+        if not self.unwinding[keeper] or self.engine.pausedUntil(EngineScope.TRADE) > self.now():
             return
         for name in sorted(self.unwinding[keeper]):
             if self.rec.status.get(name) != "Ok":

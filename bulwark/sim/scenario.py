@@ -207,9 +207,10 @@ class Range(_Strict):
 class Traders(_Strict):
     """The trader population, opened at the start against the market maker: collateral and leverage
     (notional / collateral) drawn log-uniformly from their ranges, long with probability `long_share`,
-    in `markets` (names; default every market) chosen uniformly."""
+    in `markets` (names; default every market) chosen uniformly, at `open_at` at the index."""
 
     count: int = Field(ge=0, le=200)
+    open_at: Seconds = Field(0, description="[s] when they open their positions")
     collateral: Range
     leverage: Range
     long_share: Fraction = 0.5
@@ -279,6 +280,8 @@ class Scenario(_Strict):
     def _times(self):
         if self.step > self.duration:
             raise ValueError(f"step {self.step} longer than duration {self.duration}")
+        if self.traders.open_at > self.duration:
+            raise ValueError(f"traders.open_at {self.traders.open_at} after the end ({self.duration})")
         return self
 
 

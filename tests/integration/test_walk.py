@@ -1,4 +1,4 @@
-"""`make demo` (`bulwark demo`) walks the whole crash on its own Anvil and exits 0 with every check held."""
+"""`bulwark walk` walks the whole scripted crash on its own Anvil and exits 0 with every check held."""
 
 import re
 import subprocess
@@ -41,9 +41,9 @@ CHECKED = [
 ]
 
 
-def test_the_crash_demo_runs_end_to_end():
+def test_the_crash_walk_runs_end_to_end():
     out = subprocess.run(
-        [str(BULWARK), "demo"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
+        [str(BULWARK), "walk"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
     )
     text = " ".join((out.stdout + out.stderr).split())  # rich wraps long lines
     assert out.returncode == 0, out.stderr[-3000:]
@@ -53,4 +53,4 @@ def test_the_crash_demo_runs_end_to_end():
     assert "Call trace" not in text  # refusals are dry runs, not failed transactions
     for invariant in CHECKED:
         assert re.search(rf"{invariant} │[^│]+│ \d+ +│ held", text), invariant
-    assert "demo finished" in text
+    assert "walk finished" in text

@@ -13,6 +13,7 @@ Parameter names are the scenario's or the parameter file's, in snake_case or cam
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -103,7 +104,7 @@ KNOBS = {
 
 def knob(name: str) -> Knob:
     """The knob called `name` (snake_case or camelCase); ScenarioError listing the known ones."""
-    key = "".join(c if c.islower() or c.isdigit() else f"_{c.lower()}" for c in name).lstrip("_")
+    key = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
     if key not in KNOBS:
         raise ScenarioError(f"unknown sweep parameter {name!r}: choose one of {', '.join(KNOBS)}")
     return KNOBS[key]

@@ -68,3 +68,13 @@ def test_a_reverted_transaction_advances_the_sender_nonce(chain, token):
     assert first.address == predicted_address(sender, 0)
     second = chain.deploy("MockERC20", "B", "B", 6, sender=sender)
     assert second.address == predicted_address(sender, nonce)
+
+
+def test_call_many_answers_each_call_in_order_and_nothing_for_no_calls(chain, token):
+    """Anvil answers an empty JSON-RPC batch with a single error object; the lane returns []."""
+    assert chain.call_many([]) == []
+    supply = token.totalSupply.calldata()
+    replies = chain.call_many(
+        [(token.address, supply), (token.address, token.balanceOf.calldata(chain.accounts[1]))]
+    )
+    assert [token.abi.function("totalSupply").decode(replies[0])] == [token.totalSupply()]

@@ -114,7 +114,7 @@ def status_spans(hours: np.ndarray, statuses: list[str]) -> list[tuple[float, fl
 
 def _draw_market(ax: Axes, run: dict, market: str, hours: np.ndarray) -> None:
     series = run["series"]
-    ax.plot(hours, series["true"][market], color="0.55", lw=1, label="true")
+    ax.plot(hours, series["fair"][market], color="0.55", lw=1, label="fair")
     ax.step(hours, _floats(series["served"][market]), where="post", color="tab:blue", lw=1.2, label="served")
     for start, end, status in status_spans(hours, series["status"][market]):
         ax.axvspan(start, end, color=STATUS_COLOURS.get(status, "0.8"), alpha=0.2, lw=0, label=status)
@@ -128,8 +128,8 @@ def _draw_market(ax: Axes, run: dict, market: str, hours: np.ndarray) -> None:
 
 
 def prices_figure(run: dict) -> Figure:
-    """Per market, the true and the served price, spans where reads were not Ok, trips and pauses."""
-    markets = list(run["series"]["true"])
+    """Per market, the fair and the served price, spans where reads were not Ok, trips and pauses."""
+    markets = list(run["series"]["fair"])
     fig, axes = _figure(run, nrows=len(markets), height=1.5 + 2.5 * len(markets), sharex=True)
     hours = _hours(run)
     for ax, market in zip(axes[:, 0], markets, strict=True):
@@ -137,7 +137,7 @@ def prices_figure(run: dict) -> Figure:
     axes[-1, 0].set_xlabel("time [h]")
     unique = _labelled(*axes[:, 0])
     fig.legend(unique.values(), unique.keys(), loc="outside right upper", fontsize=8)
-    fig.suptitle(f"True and served prices: {run['scenario']}")
+    fig.suptitle(f"Fair and served prices: {run['scenario']}")
     return fig
 
 

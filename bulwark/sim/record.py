@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bulwark.abi.scopes import EngineScope
 from bulwark.sim.result import Account, Deficit, Expectation, Interval, RunResult
-from bulwark.sim.scenario import SOURCE_TRUE
+from bulwark.sim.scenario import SOURCE_FAIR
 from bulwark.units import WAD
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class Recorder:
         self.out = RunResult("", "", "", run.seed, run.world.backend, "")
         self.series = self.out.series
         for name in run.markets:
-            for key in ("true", "served", "status", "open_interest"):
+            for key in ("fair", "served", "status", "open_interest"):
                 getattr(self.series, key)[name] = []
         self.latest: dict[str, float] = {}  # the latest accepted price (whatever its status)
         self.status: dict[str, str] = {}
@@ -201,7 +201,7 @@ class Recorder:
             self.max_move = max(self.max_move, abs(price / previous - 1))
         self.last_update[name] = price
         self.latest[name] = price
-        true = self.run.paths.price(name, SOURCE_TRUE, self.run.t)
+        true = self.run.paths.price(name, SOURCE_FAIR, self.run.t)
         gap = abs(price / true - 1)
         bad = self.run.reporters[name].bad_print_gaps(self.run.t, true, self.run.scenario.step)
         if any(gap >= g / 2 for g in bad if g > 0):
@@ -225,10 +225,10 @@ class Recorder:
         run, s, t = self.run, self.series, self.run.t
         s.t.append(t)
         for name in run.markets:
-            true = run.paths.price(name, SOURCE_TRUE, t)
+            true = run.paths.price(name, SOURCE_FAIR, t)
             status = self.status[name]
             served = self.latest.get(name) if status == "Ok" else None
-            s.true[name].append(true)
+            s.fair[name].append(true)
             s.served[name].append(served)
             s.status[name].append(status)
             if name not in self.interest:

@@ -16,7 +16,7 @@ class Series:
     """One entry per simulation step (`t`), per market where keyed by market name."""
 
     t: list[int] = field(default_factory=list)
-    true: dict[str, list[float]] = field(default_factory=dict)  # the fair price
+    fair: dict[str, list[float]] = field(default_factory=dict)  # the fair price (source "fair")
     served: dict[str, list[float | None]] = field(default_factory=dict)  # latest() price; None if none
     status: dict[str, list[str]] = field(default_factory=dict)  # Ok, Empty, Stale, Tripped, Paused
     open_interest: dict[str, list[float]] = field(default_factory=dict)  # [base units] long OI
@@ -110,9 +110,9 @@ METRICS = {
     "halted_time": ("s", "time any market's reads were tripped, stale or paused (summed over markets)"),
     "stale_time": ("s", "time any market's served price was older than maxStaleness (summed)"),
     "pauses": ("count", "guardian Paused events"),
-    "max_served_gap": ("fraction", "largest |served / true - 1| at any step (served prices only)"),
+    "max_served_gap": ("fraction", "largest |served / fair - 1| at any step (served prices only)"),
     "max_step_move": ("fraction", "largest |p_k / p_(k-1) - 1| between consecutive served prices"),
-    "bad_prints_served": ("count", "updates serving a price at least half as far from true as a bad print"),
+    "bad_prints_served": ("count", "updates serving a price at least half as far from the fair price as a bad print"),
     "pushes": ("count", "successful pokes"),
     "pushes_failed": ("count", "pokes dropped or reverted"),
     "attacker_profit": ("tokens", "the attacker's withdrawn + end equity - deposited"),

@@ -30,7 +30,7 @@ from bulwark.sim.oracle_agents import Observation, ReporterSet, sign_poke, to_wa
 from bulwark.sim.paths import Paths
 from bulwark.sim.record import Recorder
 from bulwark.sim.result import RunResult
-from bulwark.sim.scenario import SOURCE_TRUE, Scenario
+from bulwark.sim.scenario import SOURCE_FAIR, Scenario
 from bulwark.sim.world import MAX_UINT, World
 from bulwark.units import WAD
 
@@ -215,7 +215,7 @@ class Run:
         """The honest relayer: heartbeat or deviation (or a held candidate), then the live reports."""
         spec = self.scenario.markets[name].push
         served = self.rec.latest.get(name)
-        true = self.paths.price(name, SOURCE_TRUE, self.t)
+        true = self.paths.price(name, SOURCE_FAIR, self.t)
         due = (
             force
             or served is None
@@ -267,7 +267,7 @@ class Run:
         served = self.rec.latest.get(name)
         if served is None:
             return None
-        wanted = self.paths.price(name, SOURCE_TRUE, self.t) * (1 + hostile.bias)
+        wanted = self.paths.price(name, SOURCE_FAIR, self.t) * (1 + hostile.bias)
         limit = self.configs[name].maxDeviation / WAD * 0.98
         return min(max(wanted, served * (1 - limit)), served * (1 + limit))
 

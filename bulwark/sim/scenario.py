@@ -25,7 +25,7 @@ from bulwark import PROJECT_ROOT
 from bulwark.params import DEFAULT_PARAMS, ParamsError, SuiteParams, read_params, validate_params
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
-SOURCE_TRUE = "fair"  # the fair price (not "true": YAML reads that key as a boolean)
+SOURCE_FAIR = "fair"  # the fair price (not "true": YAML reads that key as a boolean)
 
 
 class ScenarioError(ValueError):
@@ -127,7 +127,7 @@ class Reporters(_Strict):
     read, their noise, delay, silences and bad prints."""
 
     count: int = Field(ge=1, le=32)
-    source: str = SOURCE_TRUE
+    source: str = SOURCE_FAIR
     noise: Annotated[float, Field(ge=0, le=0.5)] = Field(0.001, description="[fraction] stdev per report")
     delay: Seconds = Field(0, description="[s] they report the price of `delay` seconds ago")
     silent: list[Window] = Field(default_factory=list, description="windows with no reports")
@@ -168,8 +168,8 @@ class Market(_Strict):
 
     @model_validator(mode="after")
     def _sources(self):
-        if SOURCE_TRUE not in self.sources:
-            raise ValueError(f"sources needs a '{SOURCE_TRUE}' path (the fair price)")
+        if SOURCE_FAIR not in self.sources:
+            raise ValueError(f"sources needs a '{SOURCE_FAIR}' path (the fair price)")
         for group in self.reporters:
             if group.source not in self.sources:
                 raise ValueError(f"reporters read source {group.source!r}, not in {sorted(self.sources)}")

@@ -49,7 +49,7 @@ def _series(rng: np.random.Generator) -> Series:
         for price, state in zip(true, status, strict=True):
             held = served[-1] if served else None
             served.append({"Ok": float(price), "Empty": None, "Stale": held}.get(state, held))
-        series.true[market] = true.tolist()
+        series.fair[market] = true.tolist()
         series.served[market] = served
         series.status[market] = status
         series.open_interest[market] = np.linspace(open_interest, 0.6 * open_interest, STEPS).tolist()

@@ -92,7 +92,7 @@ def test_prices_has_a_subplot_per_market_with_trip_pause_and_status_spans(run):
     fig = prices_figure(run)
     eth, btc = fig.axes
     assert (eth.get_title(), btc.get_title()) == ("ETH/USD", "BTC/USD")
-    assert {"true", "served", "Empty", "Tripped", "Paused", "Stale", "breaker trip", "pause"} == set(
+    assert {"fair", "served", "Empty", "Tripped", "Paused", "Stale", "breaker trip", "pause"} == set(
         _legend_labels(fig)
     )
     assert "breaker trip" in eth.get_legend_handles_labels()[1]

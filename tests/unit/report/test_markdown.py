@@ -56,7 +56,7 @@ def test_the_headline_formats_each_unit(report):
     assert _metric_row(report, "bad_debt").startswith("| bad_debt | 1,234,567.89 | tokens |")
     assert _metric_row(report, "halted_time").startswith("| halted_time | 1h 20m (4,800 s) | s |")
     assert _metric_row(report, "liquidations").startswith("| liquidations | 12 | count |")
-    assert "\\|served / true - 1\\|" in _metric_row(report, "max_served_gap")  # pipes escaped
+    assert "\\|served / fair - 1\\|" in _metric_row(report, "max_served_gap")  # pipes escaped
 
 
 def test_the_headline_leaves_out_keys_metrics_does_not_define(run):

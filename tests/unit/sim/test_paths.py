@@ -1,5 +1,6 @@
 """Price paths: interpolation, steps, and seeded random walks that are reproducible and correlated."""
 
+import itertools
 import math
 
 from bulwark.sim.paths import Paths, point_price
@@ -26,7 +27,7 @@ def generated(correlation: float, seed: int = 7) -> Paths:
 
 def returns(paths: Paths, market: str) -> list[float]:
     prices = [paths.price(market, "fair", t) for t in range(0, BASE_DURATION, paths.step)]
-    return [math.log(b / a) for a, b in zip(prices, prices[1:], strict=False)]
+    return [math.log(b / a) for a, b in itertools.pairwise(prices)]
 
 
 BASE_DURATION = parse_scenario(BASE).duration

@@ -112,7 +112,10 @@ METRICS = {
     "pauses": ("count", "guardian Paused events"),
     "max_served_gap": ("fraction", "largest |served / fair - 1| at any step (served prices only)"),
     "max_step_move": ("fraction", "largest |p_k / p_(k-1) - 1| between consecutive served prices"),
-    "bad_prints_served": ("count", "updates serving a price at least half as far from the fair price as a bad print"),
+    "bad_prints_served": (
+        "count",
+        "updates serving a price at least half as far from the fair price as a bad print",
+    ),
     "pushes": ("count", "successful pokes"),
     "pushes_failed": ("count", "pokes dropped or reverted"),
     "attacker_profit": ("tokens", "the attacker's withdrawn + end equity - deposited"),

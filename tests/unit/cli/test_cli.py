@@ -1,5 +1,5 @@
-"""The `bulwark` command line: one group over demo, simulate, walk, deploy and bench; bad input is one line and a non-zero
-exit, before any node starts, never a traceback."""
+"""The `bulwark` command line: one group over demo, simulate, walk, deploy and bench; bad input is one
+line and a non-zero exit, before any node starts, never a traceback."""
 
 import json
 import subprocess

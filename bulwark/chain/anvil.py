@@ -82,6 +82,7 @@ class AnvilChain(Chain):
             command.append("--steps-tracing")
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.session = requests.Session()
+        self.session.trust_env = False  # a local node: no proxies or netrc to look up on every request
         self._ids = count(1)
         try:
             self._wait_until_up()

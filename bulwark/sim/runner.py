@@ -36,6 +36,7 @@ from bulwark.units import WAD
 
 STATUS = ("Ok", "Empty", "Stale", "Tripped", "Paused")  # IMedianOracle.Status
 BYSTANDER_DEPOSIT = 1_000  # [tokens]
+UNWIND_RETRY = 600  # [s] a keeper whose unwind was refused (e.g. a reduce-only market) tries again after
 
 
 @dataclass
@@ -89,6 +90,8 @@ class Run:
         self.pushing: set[str] = set()
         self.sending: set[tuple[str, str]] = set()  # (keeper, account) liquidations in flight
         self.unwinding: dict[str, set[str]] = {k: set() for k in self.roles.keepers}
+        self.unwind_after: dict[str, int] = {}  # keeper -> time of its next unwind attempt
+        self.claimable: dict[str, int] = {}  # staker -> when its redemption request can be claimed [unix s]
         self.halt_since: int | None = None
         self.paused = False
         self.ran: set[str] = set()  # stakers who asked to redeem
@@ -391,7 +394,9 @@ class Run:
     def unwind(self, keeper: str) -> None:
         """Close what the keeper took over against the market maker, at the index (not tried while
         trading is paused or the market's price is halted: the engine would refuse)."""
-        if not self.unwinding[keeper] or self.engine.pausedUntil(EngineScope.TRADE) > self.now():
+        if not self.unwinding[keeper] or self.t < self.unwind_after.get(keeper, 0):
+            return
+        if self.engine.pausedUntil(EngineScope.TRADE) > self.now():
             return
         for name in sorted(self.unwinding[keeper]):
             if self.rec.status.get(name) != "Ok":
@@ -399,6 +404,8 @@ class Run:
             size = self.engine.position(keeper, self.ids[name])[0]
             if size == 0 or self.fill(self.roles.maker, keeper, name, -size).status:
                 self.unwinding[keeper].discard(name)
+            else:
+                self.unwind_after[keeper] = self.t + UNWIND_RETRY
 
     # ------------------------------------------------------------------ stakers and the guardian
 
@@ -414,9 +421,9 @@ class Run:
             if trigger and staker not in self.ran:
                 self.ran.add(staker)
                 shares = self.fund.balanceOf(staker) * round(spec.fraction * 10**6) // 10**6
-                if shares:
-                    self.send(self.fund, "requestRedeem", shares, sender=staker)
-            if staker not in self.ran or staker in self.redeemed:
+                if shares and self.send(self.fund, "requestRedeem", shares, sender=staker).status:
+                    self.claimable[staker] = self.fund.redeemRequest(staker)[2]
+            if staker in self.redeemed or self.now() < self.claimable.get(staker, 2**64):
                 continue
             request = self.fund.redeemRequest(staker)
             if request[0] and request[2] <= self.now() < request[3]:

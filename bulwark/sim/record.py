@@ -314,6 +314,7 @@ class Recorder:
             "deficit": wad["deficit"],
             "fund_start": self.fund_start / run.unit,
             "fund_end": run.fund.totalAssets() / run.unit,
+            "fund_min": min(self.series.fund_assets, default=self.fund_start / run.unit),
             "fund_drawdown": self.max_drawdown,
             "fund_outflow": self.totals["outflow"] / run.unit,
             "breaker_trips": len(r.breaker_trips),

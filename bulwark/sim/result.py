@@ -104,6 +104,7 @@ METRICS = {
     "deficit": ("tokens", "sum of LossShared.amount: bad debt shared with the other side of a market"),
     "fund_start": ("tokens", "InsuranceFund.totalAssets at the start"),
     "fund_end": ("tokens", "InsuranceFund.totalAssets at the end"),
+    "fund_min": ("tokens", "InsuranceFund.totalAssets at its lowest"),
     "fund_drawdown": ("fraction", "largest fall of the fund's share price from its running peak"),
     "fund_outflow": ("tokens", "Covered.paid: all the fund paid out as cover"),
     "breaker_trips": ("count", "BreakerTripped events"),

@@ -30,13 +30,19 @@ from bulwark.sim.oracle_agents import Observation, ReporterSet, sign_poke, to_wa
 from bulwark.sim.paths import Paths
 from bulwark.sim.record import Recorder
 from bulwark.sim.result import RunResult
-from bulwark.sim.scenario import SOURCE_FAIR, Scenario
+from bulwark.sim.scenario import SOURCE_FAIR, Range, Scenario
 from bulwark.sim.world import MAX_UINT, World
 from bulwark.units import WAD
 
 STATUS = ("Ok", "Empty", "Stale", "Tripped", "Paused")  # IMedianOracle.Status
 BYSTANDER_DEPOSIT = 1_000  # [tokens]
 UNWIND_RETRY = 600  # [s] a keeper whose unwind was refused (e.g. a reduce-only market) tries again after
+
+
+def draw(rng: random.Random, spec: Range) -> float:
+    if spec.draw == "uniform":
+        return rng.uniform(spec.low, spec.high)
+    return math.exp(rng.uniform(math.log(spec.low), math.log(spec.high)))
 
 
 @dataclass
@@ -201,8 +207,7 @@ class Run:
         rng = random.Random(f"{self.seed}:traders")
         choices = spec.markets or self.markets
         for trader in self.roles.traders:
-            collateral = math.exp(rng.uniform(math.log(spec.collateral.low), math.log(spec.collateral.high)))
-            leverage = math.exp(rng.uniform(math.log(spec.leverage.low), math.log(spec.leverage.high)))
+            collateral, leverage = draw(rng, spec.collateral), draw(rng, spec.leverage)
             name = rng.choice(choices)
             long = rng.random() < spec.long_share
             self.onboard(trader, collateral)

@@ -194,8 +194,11 @@ class Keepers(_Strict):
 
 
 class Range(_Strict):
+    """Values drawn from [low, high], `log_uniform`ly (each factor of 2 as likely) or `uniform`ly."""
+
     low: Positive
     high: Positive
+    draw: Literal["log_uniform", "uniform"] = "log_uniform"
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -205,8 +208,8 @@ class Range(_Strict):
 
 
 class Traders(_Strict):
-    """The trader population, opened at the start against the market maker: collateral and leverage
-    (notional / collateral) drawn log-uniformly from their ranges, long with probability `long_share`,
+    """The trader population, opened against the market maker: collateral and leverage (notional /
+    collateral) drawn from their ranges, long with probability `long_share`,
     in `markets` (names; default every market) chosen uniformly, at `open_at` at the index."""
 
     count: int = Field(ge=0, le=200)

@@ -51,3 +51,17 @@ def test_markets_share_the_common_factor_as_correlated():
     far = generated(0.0)
     assert correlation(returns(near, "DAI/USD"), returns(near, "ETH/USD")) > 0.8
     assert abs(correlation(returns(far, "DAI/USD"), returns(far, "ETH/USD"))) < 0.4
+
+
+def test_trader_draws_are_uniform_or_log_uniform_within_their_range():
+    import random
+
+    from bulwark.sim.runner import draw
+    from bulwark.sim.scenario import Range
+
+    rng = random.Random(1)
+    uniform = [draw(rng, Range(low=1, high=4, draw="uniform")) for _ in range(4000)]
+    log_uniform = [draw(rng, Range(low=1, high=4)) for _ in range(4000)]
+    assert min(uniform) >= 1 and max(uniform) <= 4 and min(log_uniform) >= 1 and max(log_uniform) <= 4
+    assert abs(sum(uniform) / 4000 - 2.5) < 0.05  # mean of U(1, 4)
+    assert abs(sum(log_uniform) / 4000 - 3 / math.log(4)) < 0.05  # mean of a log-uniform on [1, 4]: 2.16

@@ -61,7 +61,7 @@ class Recorder:
 
     # ------------------------------------------------------------------ from the runner
 
-    def receipt(self, receipt, fn: str) -> None:
+    def receipt(self, receipt) -> None:
         for event in receipt.events:
             if event.address == self.fund_address:
                 self.fund_dirty = True

@@ -72,12 +72,12 @@ class Pending:
 class Run:
     def __init__(self, world: World, scenario: Scenario, seed: int, progress: Callable[[int], None] | None):
         self.world, self.scenario, self.seed = world, scenario, seed
+        world.restore()  # every run starts from the deployment, at the same block time
         self.chain, self.suite, self.roles = world.chain, world.suite, world.roles
         self.engine, self.fund, self.token = self.suite.engine, self.suite.fund, self.suite.collateral
         self.unit = 10**self.suite.plan.decimals
         self.scale = WAD // self.unit
         self.progress = progress or (lambda _step: None)
-        self.rng = random.Random(f"{seed}:run")
         self.paths = Paths(scenario, seed)
         self.markets = list(scenario.markets)
         self.ids = {name: world.market_ids[name] for name in self.markets}
@@ -118,7 +118,7 @@ class Run:
 
     def send(self, contract, fn: str, *args, sender: str):
         receipt = getattr(contract, fn).attempt(*args, sender=sender)
-        self.rec.receipt(receipt, fn)
+        self.rec.receipt(receipt)
         return receipt
 
     def later(self, lag_blocks: int, action: Callable[[], None], rng: random.Random) -> None:
@@ -140,7 +140,6 @@ class Run:
 
     def run(self) -> RunResult:
         started = time.monotonic()
-        self.world.restore()
         self.at(0)
         self.fund_agents()
         for name in self.markets:

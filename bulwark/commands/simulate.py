@@ -28,7 +28,7 @@ from bulwark import PROJECT_ROOT
 from bulwark.chain import BACKENDS
 from bulwark.cli import UserPath
 from bulwark.report.charts import distribution_chart, run_charts, sweep_chart
-from bulwark.report.formats import duration, fraction, tokens
+from bulwark.report.formats import by_unit, duration, tokens
 from bulwark.report.markdown import run_markdown, runs_markdown, sweep_markdown
 from bulwark.sim import batch, sweep
 from bulwark.sim.result import METRICS, RunResult
@@ -93,14 +93,7 @@ def _knob(ctx, param, value):
 
 
 def _format(metric: str, value) -> str:
-    unit = METRICS[metric][0]
-    if unit == "tokens":
-        return tokens(value)
-    if unit == "fraction":
-        return fraction(value)
-    if unit == "s":
-        return duration(value)
-    return f"{value:,}" if value is not None else "-"
+    return by_unit(value, METRICS[metric][0])
 
 
 @click.command("simulate", short_help="Replay a market crash against a fresh suite and report the risk")

@@ -385,7 +385,8 @@ def worker_main(index: int, config: CampaignConfig, deadline: float, out: Any) -
         run = 0
         failures = 0
         with shrink_time_box(config.shrink_seconds):
-            while rotation and time.time() < deadline:
+            # every worker runs at least once, however late it started (a loaded machine, a slow node)
+            while rotation and (run == 0 or time.time() < deadline):
                 name, machine = rotation[run % len(rotation)]
                 run_seed = derive_seed(worker_seed, run)
                 outcome = run_once(

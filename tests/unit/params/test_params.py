@@ -268,7 +268,7 @@ def test_a_missing_file_is_one_line(tmp_path):
         load_params(tmp_path / "nope.json")
 
 
-@pytest.mark.parametrize("script", ["demo", "deploy"])
+@pytest.mark.parametrize("script", ["walk", "deploy"])
 def test_scripts_refuse_a_bad_parameter_file_before_starting_a_node(tmp_path, script):
     """The CLI exits non-zero and names the problem in one line; nothing is deployed."""
     data = local_data()

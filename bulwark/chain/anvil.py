@@ -12,7 +12,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-from itertools import count
 from pathlib import Path
 from shutil import which
 
@@ -35,6 +34,7 @@ from bulwark.chain.base import (
     Reverted,
     _Clock,
 )
+from bulwark.chain.jsonrpc import JsonRpc, JsonRpcError
 from bulwark.coverage.trace import CALL_TRACER, STRUCT_LOG_OPTIONS, struct_log_steps
 
 HARDFORK = "cancun"
@@ -81,9 +81,7 @@ class AnvilChain(Chain):
         if coverage is not None:  # struct logs for debug_traceTransaction (Anvil keeps none otherwise)
             command.append("--steps-tracing")
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.session = requests.Session()
-        self.session.trust_env = False  # a local node: no proxies or netrc to look up on every request
-        self._ids = count(1)
+        self.client = JsonRpc(self.url)
         try:
             self._wait_until_up()
             self.rpc("anvil_setBlockTimestampInterval", 0)
@@ -108,22 +106,14 @@ class AnvilChain(Chain):
 
     # --- JSON-RPC -----------------------------------------------------------------------------------
     def rpc(self, method: str, *params):
-        reply = self.session.post(
-            self.url, json={"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
-        ).json()
-        if "error" in reply:
-            raise _rpc_error(method, reply["error"], self)
-        return reply["result"]
+        try:
+            return self.client.rpc(method, *params)
+        except JsonRpcError as err:
+            raise _rpc_error(method, err.error, self) from None
 
     def rpc_batch(self, requests_: list[tuple[str, tuple]]) -> list[dict]:
         """Several requests in one round trip; each reply is the raw {"result"} or {"error"} object."""
-        ids = [next(self._ids) for _ in requests_]
-        body = [
-            {"jsonrpc": "2.0", "id": i, "method": m, "params": p}
-            for i, (m, p) in zip(ids, requests_, strict=True)
-        ]
-        replies = {r["id"]: r for r in self.session.post(self.url, json=body).json()}
-        return [replies[i] for i in ids]
+        return self.client.rpc_batch(requests_)
 
     # --- transactions -------------------------------------------------------------------------------
     def send(self, sender: str, to: str | None, data: bytes, value: int = 0, output: bool = False) -> Receipt:
@@ -182,8 +172,6 @@ class AnvilChain(Chain):
         return bytes.fromhex(self.rpc("eth_call", *self._call_params(to, data, sender))[2:])
 
     def call_many(self, calls):
-        if not calls:  # Anvil answers an empty batch with one error object, not an empty list
-            return []
         replies = self.rpc_batch(
             [("eth_call", self._call_params(to, data, ZERO_ADDRESS)) for to, data in calls]
         )
@@ -234,7 +222,7 @@ class AnvilChain(Chain):
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.session.close()
+        self.client.close()
 
     def __del__(self):
         process = getattr(self, "process", None)

@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from bulwark import PROJECT_ROOT
 from bulwark.model.oracle import MAX_FUTURE_SKEW, MAX_REPORTERS, tolerates
 from bulwark.units import DAY, to_wad
+from bulwark.validation import one_line
 
 DEFAULT_PARAMS = PROJECT_ROOT / "params" / "local.json"  # the local demo file every command defaults to
 
@@ -289,8 +290,4 @@ def validate_params(raw, source: Path | str = "<params>") -> SuiteParams:
     try:
         return SuiteParams.model_validate(raw)
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        message = " ".join(first["msg"].split())  # one line whatever the validator wrote
-        more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-        raise ParamsError(f"{source}: {where}: {message}{more}") from None
+        raise ParamsError(one_line(err, source)) from None

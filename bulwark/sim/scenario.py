@@ -23,6 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from bulwark import PROJECT_ROOT
 from bulwark.params import DEFAULT_PARAMS, ParamsError, SuiteParams, read_params, validate_params
+from bulwark.validation import one_line
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 SOURCE_FAIR = "fair"  # the fair price (not "true": YAML reads that key as a boolean)
@@ -350,9 +351,5 @@ def parse_scenario(data, source: str = "<scenario>") -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        message = " ".join(first["msg"].split())
-        more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-        raise ScenarioError(f"{source}: {where}: {message}{more}") from None
+        raise ScenarioError(one_line(err, source)) from None
     return scenario

@@ -1,0 +1,247 @@
+"""The monitor's detectors: each has an ID, a severity and one documented rule over a `Snapshot` of the
+deployment at one block (contract state read at that block, and the block's events) and the snapshots
+before it. Detectors are pure: they read snapshots and return alerts, and never touch a chain, so each
+is unit-tested at its threshold (tests/unit/monitor).
+
+    alerts = [a for d in detectors(config) for a in d.check(history)]   # history[-1] is this block
+
+docs/RUNBOOK.md says, per ID, what it means, who acts and with which command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from bulwark.monitor.config import MonitorConfig
+
+OK, EMPTY, STALE, TRIPPED, PAUSED = 0, 1, 2, 3, 4  # IMedianOracle.Status
+
+
+@dataclass(frozen=True)
+class OracleState:
+    price: int  # [wad] latest accepted price
+    updated_at: int  # [unix s]
+    status: int  # IMedianOracle.Status
+    max_staleness: int  # [s]
+
+
+@dataclass
+class Snapshot:
+    """The deployment at one block, as the monitor read it."""
+
+    block: int
+    timestamp: int  # [unix s]
+    oracles: dict[str, OracleState]  # market name -> its oracle
+    references: dict[str, int] = field(default_factory=dict)  # market name -> reference price [wad]
+    fund_assets: int = 0  # [token units] InsuranceFund.totalAssets
+    fund_balance: int = 0  # [token units] collateral.balanceOf(fund)
+    outflow_used: int = 0  # [token units] in the current window
+    max_outflow: int = 0  # [token units]
+    engine_balance: int = 0  # [wad] collateral.balanceOf(engine) * SCALE
+    engine_claims: int = 0  # [wad] sum(cash) + fees - sum(unsettled losses) over known accounts
+    position_sums: dict[str, int] = field(default_factory=dict)  # market -> sum of sizes [wad]
+    pauses: dict[str, int] = field(default_factory=dict)  # "Contract.SCOPE" -> pausedUntil [unix s]
+    events: list = field(default_factory=list)  # bulwark.chain.base.Event of this block
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: str  # detector ID, e.g. MON-01
+    severity: str  # info, warning, critical
+    block: int
+    subject: str  # what it is about, e.g. "ETH/USD" or "InsuranceFund"
+    message: str  # one line with the figures
+    key: str  # what makes two alerts the same incident (the monitor acts once per key)
+
+
+@dataclass(frozen=True)
+class Detector:
+    id: str
+    severity: str
+    name: str
+    rule: str  # the documented rule, as in docs/RUNBOOK.md
+
+    def check(self, history: list[Snapshot], config: MonitorConfig) -> Iterator[Alert]:
+        raise NotImplementedError
+
+    def alert(self, now: Snapshot, subject: str, message: str, key: str | None = None) -> Alert:
+        return Alert(self.id, self.severity, now.block, subject, message, key or f"{self.id}:{subject}")
+
+
+class FeedStale(Detector):
+    def check(self, history, config):
+        now = history[-1]
+        for name, o in now.oracles.items():
+            age = now.timestamp - o.updated_at
+            if o.status == STALE or (o.status != EMPTY and age > o.max_staleness):
+                message = f"{name} served price is {age} s old (maxStaleness {o.max_staleness} s)"
+                yield self.alert(now, name, message)
+
+
+class FeedAboutStale(Detector):
+    def check(self, history, config):
+        now = history[-1]
+        for name, o in now.oracles.items():
+            age = now.timestamp - o.updated_at
+            if o.status == OK and age > o.max_staleness * config.thresholds.about_stale:
+                yield self.alert(
+                    now, name, f"{name} is {age} s old, stale at {o.max_staleness} s (no poke since)"
+                )
+
+
+class BreakerTripped(Detector):
+    def check(self, history, config):
+        now = history[-1]
+        for name, o in now.oracles.items():
+            if o.status == TRIPPED:
+                yield self.alert(now, name, f"{name} breaker tripped: serving nothing until a level confirms")
+
+
+class PriceDivergence(Detector):
+    def check(self, history, config):
+        now = history[-1]
+        for name, reference in now.references.items():
+            o = now.oracles.get(name)
+            if o is None or o.status != OK or not reference:
+                continue
+            gap = abs(o.price / reference - 1)
+            if gap > config.thresholds.divergence:
+                yield self.alert(
+                    now,
+                    name,
+                    f"{name} served {o.price / 1e18:.6g} is {gap:.2%} from the reference "
+                    f"{reference / 1e18:.6g} (threshold {config.thresholds.divergence:.2%})",
+                )
+
+
+class FundDrawdown(Detector):
+    def check(self, history, config):
+        now = history[-1]
+        window = [s for s in history if now.timestamp - s.timestamp <= config.thresholds.drawdown_window]
+        peak = max(s.fund_assets for s in window)
+        if peak and (peak - now.fund_assets) / peak > config.thresholds.drawdown:
+            fall = (peak - now.fund_assets) / peak
+            yield self.alert(
+                now,
+                "InsuranceFund",
+                f"fund assets fell {fall:.2%} within {config.thresholds.drawdown_window} s "
+                f"({peak} -> {now.fund_assets} units)",
+            )
+
+
+class OutflowNearCap(Detector):
+    def check(self, history, config):
+        now = history[-1]
+        if now.max_outflow and now.outflow_used >= now.max_outflow * config.thresholds.outflow:
+            yield self.alert(
+                now,
+                "InsuranceFund",
+                f"cover paid {now.outflow_used} of the window's cap {now.max_outflow} units "
+                f"({now.outflow_used / now.max_outflow:.0%})",
+            )
+
+
+class NewDeficit(Detector):
+    def check(self, history, config):
+        now = history[-1]
+        for e in now.events:
+            if e.name == "LossShared":
+                side = "longs" if e.args["longs"] else "shorts"
+                yield self.alert(
+                    now,
+                    f"market {e.args['market']}",
+                    f"{e.args['amount'] / 1e18:,.2f} of bad debt shared with the {side} of market "
+                    f"{e.args['market']} (the fund did not cover it)",
+                    key=f"{self.id}:{now.block}:{e.args['market']}",
+                )
+
+
+class LiquidationRate(Detector):
+    def check(self, history, config):
+        now = history[-1]
+        count = sum(e.name == "Liquidated" for e in now.events)
+        if count > config.thresholds.liquidations_per_block:
+            yield self.alert(
+                now,
+                "MarginEngine",
+                f"{count} liquidations in block {now.block} "
+                f"(threshold {config.thresholds.liquidations_per_block})",
+                key=f"{self.id}:{now.block}",
+            )
+
+
+class OperationScheduled(Detector):
+    def check(self, history, config):
+        now = history[-1]
+        for e in now.events:
+            if e.name == "OperationScheduled":
+                yield self.alert(
+                    now,
+                    "PauseGuardian",
+                    f"operation 0x{e.args['id'].hex()} scheduled: eta {e.args['eta']}, expires "
+                    f"{e.args['expiresAt']}, {len(e.args['calls'])} call(s), approvers "
+                    f"{', '.join(e.args['approvers'])}",
+                    key=f"{self.id}:0x{e.args['id'].hex()}",
+                )
+
+
+class PauseExpiring(Detector):
+    def check(self, history, config):
+        now = history[-1]
+        for scope, until in now.pauses.items():
+            left = until - now.timestamp
+            if 0 < left <= config.thresholds.pause_expiry:
+                message = f"pause of {scope} ends in {left} s (at {until})"
+                yield self.alert(now, scope, message, key=f"{self.id}:{scope}:{until}")
+
+
+class InvariantBreach(Detector):
+    """ENG-01, ENG-02 and FND-01, as far as the monitor can read them."""
+
+    def check(self, history, config):
+        now = history[-1]
+        if now.engine_balance != now.engine_claims:
+            yield self.alert(
+                now, "ENG-01", f"engine balance {now.engine_balance} != claims {now.engine_claims} (wad)"
+            )
+        for market, total in now.position_sums.items():
+            if total:
+                message = f"sizes in {market} sum to {total}, not 0"
+                yield self.alert(now, "ENG-02", message, key=f"{self.id}:ENG-02:{market}")
+        if now.fund_assets != now.fund_balance:
+            message = f"fund totalAssets {now.fund_assets} != balance {now.fund_balance}"
+            yield self.alert(now, "FND-01", message)
+
+
+DETECTORS = (
+    FeedStale(
+        "MON-01", "critical", "feed stale",
+        "an oracle's status is Stale, or its served price is older than maxStaleness",
+    ),
+    FeedAboutStale(
+        "MON-02", "warning", "feed about to be stale", "a served price older than about_stale x maxStaleness"
+    ),
+    BreakerTripped("MON-03", "critical", "breaker tripped", "an oracle's status is Tripped"),
+    PriceDivergence(
+        "MON-04", "critical", "price far from a reference", "|served / reference - 1| > divergence"
+    ),
+    FundDrawdown(
+        "MON-05", "critical", "fund drawdown",
+        "totalAssets fell more than drawdown from its peak within drawdown_window",
+    ),
+    OutflowNearCap("MON-06", "warning", "outflow near its cap", "outflowUsed >= outflow x maxOutflow"),
+    NewDeficit("MON-07", "critical", "new deficit", "a LossShared event: bad debt the fund did not cover"),
+    LiquidationRate(
+        "MON-08", "warning", "liquidations above a rate",
+        "more than liquidations_per_block Liquidated events in a block",
+    ),
+    OperationScheduled(
+        "MON-09", "info", "guardian operation scheduled", "an OperationScheduled event (decoded calls)"
+    ),
+    PauseExpiring("MON-10", "warning", "pause about to expire", "a live pause ends within pause_expiry"),
+    InvariantBreach(
+        "MON-11", "critical", "invariant breach", "ENG-01, ENG-02 or FND-01 does not hold at the block"
+    ),
+)  # fmt: skip
+BY_ID = {d.id: d for d in DETECTORS}

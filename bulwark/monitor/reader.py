@@ -1,0 +1,145 @@
+"""Reading a deployment into `Snapshot`s: every view the detectors need at one block, in one batch.
+
+The deployment comes from its record (`deployments/<chainId>.json`, bulwark.deployments). The engine
+keeps no list of accounts, so the reader collects them from the engine's events since the deployment's
+first block (Deposited, Filled, Liquidated) to check ENG-01 and ENG-02 over all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bulwark.abi.scopes import EngineScope, FundScope, OracleScope
+from bulwark.chain.base import Reverted
+from bulwark.deploy import SuiteAddresses
+from bulwark.deployments import read_record
+from bulwark.monitor.detectors import OracleState, Snapshot
+from bulwark.monitor.node import Node, NodeError, Read
+
+ACCOUNT_KEYS = ("account", "maker", "taker", "liquidator")  # event arguments that name engine accounts
+
+
+@dataclass(frozen=True)
+class Deployment:
+    chain_id: int
+    first_block: int
+    addresses: SuiteAddresses
+
+    @classmethod
+    def load(cls, path: Path) -> Deployment:
+        try:
+            record, addresses = read_record(path)
+        except (OSError, ValueError, KeyError) as err:
+            raise NodeError(f"{path}: not a deployment record ({' '.join(str(err).split())[:120]})") from None
+        return cls(record["chain_id"], record.get("first_block", 0), addresses)
+
+    @property
+    def markets(self) -> list[str]:
+        return list(self.addresses.oracles)
+
+    def guarded(self) -> dict[str, tuple[str, type]]:
+        """Every Guarded contract: its name -> (address, its scope flags)."""
+        a = self.addresses
+        found = {"MarginEngine": (a.engine, EngineScope), "InsuranceFund": (a.fund, FundScope)}
+        found.update({f"MedianOracle:{m}": (o, OracleScope) for m, o in a.oracles.items()})
+        return found
+
+    def watched(self) -> list[str]:
+        a = self.addresses
+        return [a.guardian, a.fund, a.engine, *a.oracles.values()]
+
+
+class Reader:
+    def __init__(self, node: Node, deployment: Deployment, references: dict[str, str]):
+        if node.chain_id != deployment.chain_id:
+            raise NodeError(
+                f"the node is chain {node.chain_id}, the deployment record chain {deployment.chain_id}"
+            )
+        self.node, self.deployment = node, deployment
+        unknown = set(references) - set(deployment.markets)
+        if unknown:
+            raise NodeError(
+                f"references: no market {sorted(unknown)[0]!r} in the deployment ({deployment.markets})"
+            )
+        self.references = references
+        self.accounts: set[str] = set()
+        a = deployment.addresses
+        (self.scale,) = node.read([Read("MarginEngine", a.engine, "SCALE")], node.block_number())
+        self.decimals = {
+            m: node.read([Read("IAggregatorV3", address, "decimals")], node.block_number())[0]
+            for m, address in references.items()
+        }
+
+    def note(self, events) -> None:
+        """Remember the engine accounts `events` name."""
+        engine = self.deployment.addresses.engine
+        for e in events:
+            if e.address == engine:
+                self.accounts.update(e.args[k] for k in ACCOUNT_KEYS if isinstance(e.args.get(k), str))
+
+    def _reads(self, accounts: list[str]) -> list[Read]:
+        a = self.deployment.addresses
+        markets = range(len(a.oracles))
+        reads = []
+        for oracle in a.oracles.values():
+            reads += [Read("MedianOracle", oracle, "latest"), Read("MedianOracle", oracle, "config")]
+        reads += [Read("IAggregatorV3", feed, "latestRoundData") for feed in self.references.values()]
+        reads += [
+            Read("InsuranceFund", a.fund, "totalAssets"),
+            Read("MockERC20", a.collateral, "balanceOf", (a.fund,)),
+            Read("InsuranceFund", a.fund, "outflowUsed"),
+            Read("InsuranceFund", a.fund, "params"),
+            Read("MockERC20", a.collateral, "balanceOf", (a.engine,)),
+            Read("MarginEngine", a.engine, "fees"),
+        ]
+        reads += [Read("MarginEngine", a.engine, "unsettledLoss", (m,)) for m in markets]
+        reads += [Read("MarginEngine", a.engine, "cash", (x,)) for x in accounts]
+        reads += [Read("MarginEngine", a.engine, "position", (x, m)) for x in accounts for m in markets]
+        for address, flags in self.deployment.guarded().values():
+            reads += [Read("IGuarded", address, "pausedUntil", (int(s),)) for s in flags]
+        return reads
+
+    def snapshot(self, block: int, events: list) -> Snapshot:
+        """The deployment at `block`, with `events` (that block's)."""
+        self.note(events)
+        accounts = sorted(self.accounts)
+        values = iter(self.node.read(self._reads(accounts), block))
+        names = self.deployment.markets
+        oracles = {}
+        for name in names:
+            latest, config = next(values), next(values)
+            price, updated, status = (0, 0, 1) if isinstance(latest, Reverted) else latest
+            oracles[name] = OracleState(price, updated, status, config.maxStaleness)
+        references = {}
+        for name in self.references:
+            answer = next(values)
+            if not isinstance(answer, Reverted) and answer[1] > 0:
+                references[name] = answer[1] * 10**18 // 10 ** self.decimals[name]
+        assets, fund_balance, used, params, engine_balance, fees = (next(values) for _ in range(6))
+        unsettled = [next(values) for _ in names]
+        cash = [next(values) for _ in accounts]
+        sums = {name: 0 for name in names}
+        for _ in accounts:
+            for name in names:
+                sums[name] += next(values)[0]
+        pauses = {}
+        for contract, (_, flags) in self.deployment.guarded().items():
+            for scope in flags:
+                until = next(values)
+                pauses[f"{contract}.{scope.name}"] = until
+        return Snapshot(
+            block=block,
+            timestamp=self.node.timestamp(block),
+            oracles=oracles,
+            references=references,
+            fund_assets=assets,
+            fund_balance=fund_balance,
+            outflow_used=used,
+            max_outflow=params.maxOutflow,
+            engine_balance=engine_balance * self.scale,
+            engine_claims=sum(cash) + fees - sum(unsettled),
+            position_sums=sums,
+            pauses=pauses,
+            events=events,
+        )

@@ -1,0 +1,79 @@
+"""Containment: a configured detector's alert becomes a fast pause through the PauseGuardian.
+
+Safe to automate because it
+- pauses only scopes that shift no losses (bulwark.monitor.config refuses the others);
+- is idempotent: it reads `pausedUntil` of every scope first and never re-pauses a running pause (the
+  guardian refuses that too, PauseGuardianAlreadyPaused), so two monitors on one deployment do not
+  double-act: the second finds the pause live, or its transaction is refused and it reports that;
+- verifies the pause landed (reads `pausedUntil` again after the receipt);
+- never unpauses or extends: lifting a pause early is the signers' decision, through the timelock.
+With `dry_run` it reports what it would send and sends nothing.
+"""
+
+from __future__ import annotations
+
+from eth_account import Account
+
+from bulwark.chain.base import Reverted
+from bulwark.monitor.config import MonitorConfig
+from bulwark.monitor.detectors import Alert, Snapshot
+from bulwark.monitor.node import Node, NodeError, Read
+from bulwark.monitor.reader import Deployment
+
+CONTAINED_BY_OTHERS = ("PauseGuardianAlreadyPaused", "PauseGuardianPauseReplayed")
+
+
+class Responder:
+    def __init__(
+        self, node: Node, deployment: Deployment, config: MonitorConfig, key: bytes | None, sink, dry_run
+    ):
+        self.node, self.deployment, self.config, self.key = node, deployment, config, key
+        self.sink, self.dry_run = sink, dry_run
+        guardian = deployment.addresses.guardian
+        self.max_pause = node.read(
+            [Read("PauseGuardian", guardian, "MAX_PAUSE_DURATION")], node.block_number()
+        )[0]
+        self.signer = Account.from_key(key).address if key else None
+
+    def respond(self, alert: Alert, now: Snapshot) -> dict | None:
+        """Contain `alert` if its detector is configured to act; the response line, or None."""
+        action = self.config.act.get(alert.id)
+        if action is None:
+            return None
+        target, flags = self.deployment.guarded()[action.contract]
+        scopes = [f"{action.contract}.{s}" for s in action.scopes]
+        running = min(now.pauses.get(s, 0) for s in scopes)
+        base = {"alert": alert.id, "key": alert.key, "target": action.contract, "scopes": action.scopes}
+        if running > now.timestamp:
+            return self.sink.emit("response", action="none", reason=f"already paused until {running}", **base)
+        until = now.timestamp + min(action.duration, self.max_pause)
+        if self.dry_run:
+            return self.sink.emit("response", action="would pause", until=until, dry_run=True, **base)
+        if self.key is None:
+            return self.sink.emit("response", action="none", reason="no pause signer key", **base)
+        guardian = self.deployment.addresses.guardian
+        # the signer sends the pause itself: a signer calling counts as its own approval, so none is attached
+        pause = self.node.artifacts["PauseGuardian"].abi.function("pause")
+        data = pause.encode(target, action.mask(), until, [])
+        try:
+            receipt = self.node.send(self.key, guardian, data)
+        except Reverted as revert:
+            if revert.error.name in CONTAINED_BY_OTHERS:
+                return self.sink.emit(
+                    "response", action="none", reason=f"contained by another: {revert.error}", **base
+                )
+            return self.sink.emit("response", action="failed", reason=str(revert.error), **base)
+        except NodeError as err:
+            return self.sink.emit("response", action="failed", reason=str(err), **base)
+        block = int(receipt["blockNumber"], 16)
+        reads = [Read("IGuarded", target, "pausedUntil", (int(flags[s]),)) for s in action.scopes]
+        landed = all(u >= until for u in self.node.read(reads, block))
+        return self.sink.emit(
+            "response",
+            action="paused" if landed else "failed",
+            reason=None if landed else "the pause did not land",
+            until=until,
+            tx=receipt["transactionHash"],
+            block=block,
+            **base,
+        )

@@ -1,0 +1,196 @@
+"""The monitor on a real node: a deployment on the lane's Anvil, the monitor attached to its URL, and
+each containment path: a stale feed and a breaker trip detected in the first block they are visible
+and paused in the next, idempotent across polls and across two monitors, a dry run that changes
+nothing, and the command line's one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bulwark.abi.scopes import EngineScope
+from bulwark.chain import connect
+from bulwark.deployments import deployment_record, write_record
+from bulwark.fuzz.machines.system.world import OPERATOR, deploy_world
+from bulwark.monitor.alerts import Sink
+from bulwark.monitor.config import MonitorConfig
+from bulwark.monitor.node import Node
+from bulwark.monitor.reader import Deployment
+from bulwark.monitor.runner import Monitor
+from bulwark.params import DEFAULT_PARAMS
+from bulwark.signing.reports import sign_batch
+
+BULWARK = Path(sys.executable).parent / "bulwark"
+PAUSER = 2  # dev account 2: a guardian signer (params/local.json: accounts 1-5), here the pause key
+
+
+@pytest.fixture(scope="module")
+def world():
+    with connect("anvil") as chain:
+        built = deploy_world(chain, DEFAULT_PARAMS)
+        yield chain, built, chain.snapshot()
+
+
+@pytest.fixture
+def lane(world):
+    chain, built, _ = world
+    snapshot = chain.snapshot()
+    yield chain, built
+    chain.revert(snapshot)
+
+
+def deployment(chain, suite) -> Deployment:
+    return Deployment(chain.chain_id, suite.first_block, suite.addresses())
+
+
+def monitor(chain, suite, **options) -> Monitor:
+    node = Node(chain.url)
+    return Monitor(node, deployment(chain, suite), MonitorConfig(), Sink(out=io.StringIO()), **options)
+
+
+def lines(m: Monitor, kind: str) -> list[dict]:
+    return [line for line in m.sink.lines if line["type"] == kind]
+
+
+def poke(chain, built, market: int, price: int) -> None:
+    suite = built["suite"]
+    oracle, plan = suite.oracles[market], suite.plan.markets[market]
+    chain.sleep(1)
+    epoch = oracle.nextEpoch()
+    keys = plan.reporter_keys
+    batch = sign_batch(
+        keys, chain.chain_id, oracle.address, plan.feed_id, epoch, [price] * len(keys), chain.timestamp
+    )
+    oracle.poke.transact(epoch, batch, sender=chain.accounts[OPERATOR])
+
+
+def test_a_healthy_deployment_raises_nothing_critical(lane):
+    chain, built = lane
+    m = monitor(chain, built["suite"], key=chain.keys[PAUSER])
+    chain.sleep(60)
+    m.poll()
+    assert [a for a in lines(m, "alert") if a["severity"] == "critical"] == []
+    assert lines(m, "response") == []
+    assert m.reader.accounts >= {chain.accounts[7], chain.accounts[8]}, (
+        "the engine's accounts from its events"
+    )
+
+
+def test_a_stale_feed_is_detected_in_its_first_block_and_paused_in_the_next(lane):
+    chain, built = lane
+    suite = built["suite"]
+    m = monitor(chain, suite, key=chain.keys[PAUSER])
+    m.poll()
+    staleness = suite.oracles[0].config().maxStaleness
+    chain.warp(suite.oracles[0].latest()[1] + staleness + 1)  # the first block where the feed is stale
+    stale_block = chain.block_number
+    m.poll()
+    eth = suite.plan.markets[0].name
+    [alert] = [a for a in lines(m, "alert") if a["id"] == "MON-01"]
+    assert alert["block"] == stale_block and alert["subject"] == eth
+    [response] = lines(m, "response")
+    assert response["action"] == "paused" and response["block"] == stale_block + 1, response
+    assert suite.engine.pausedUntil(int(EngineScope.TRADE)) == response["until"] > chain.timestamp
+    assert suite.engine.pausedUntil(int(EngineScope.LIQUIDATE)) == 0, "no loss-shifting scope is paused"
+
+    chain.sleep(12)  # BTC/USD goes stale too: a second incident, contained by the running pause
+    m.poll()
+    assert [a["subject"] for a in lines(m, "alert") if a["id"] == "MON-01"] == [eth, "BTC/USD"], (
+        "one alert each"
+    )
+    assert [r["action"] for r in lines(m, "response")] == ["paused", "none"], "no second pause"
+    assert "already paused" in lines(m, "response")[1]["reason"]
+
+    other = monitor(chain, suite, key=chain.keys[PAUSER + 1])  # a second instance, another signer
+    other.poll()
+    responses = lines(other, "response")
+    assert responses and all(r["action"] == "none" and "already paused" in r["reason"] for r in responses)
+    assert suite.engine.pausedUntil(int(EngineScope.TRADE)) == response["until"], (
+        "the second monitor did not act"
+    )
+
+
+def test_a_breaker_trip_is_paused_in_the_next_block(lane):
+    chain, built = lane
+    suite = built["suite"]
+    m = monitor(chain, suite, key=chain.keys[PAUSER])
+    m.poll()
+    poke(chain, built, 0, built["starts"][0] * 13 // 10)  # +30%: past maxDeviation
+    tripped = chain.block_number
+    m.poll()
+    [alert] = [a for a in lines(m, "alert") if a["id"] == "MON-03"]
+    [response] = lines(m, "response")
+    assert alert["block"] == tripped and response["action"] == "paused" and response["block"] == tripped + 1
+
+
+def test_a_dry_run_reports_the_pause_and_sends_nothing(lane):
+    chain, built = lane
+    suite = built["suite"]
+    m = monitor(chain, suite, key=chain.keys[PAUSER], dry_run=True)
+    m.poll()
+    chain.warp(suite.oracles[0].latest()[1] + suite.oracles[0].config().maxStaleness + 1)
+    head = chain.block_number
+    m.poll()
+    [response] = lines(m, "response")
+    assert response["action"] == "would pause" and response["dry_run"] is True
+    assert chain.block_number == head, "nothing was sent"
+    assert suite.engine.pausedUntil(int(EngineScope.TRADE)) == 0
+
+
+def run(*args, env=None):
+    return subprocess.run(
+        [str(BULWARK), "monitor", *args], capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def test_the_command_line_watches_and_refuses_bad_input_in_one_line(lane, tmp_path):
+    chain, built = lane
+    suite = built["suite"]
+    record = deployment_record(
+        suite.addresses(), chain_id=chain.chain_id, network="local", deployer=suite.deployer,
+        first_block=suite.first_block, last_block=suite.last_block, params_path=DEFAULT_PARAMS,
+        params_bytes=DEFAULT_PARAMS.read_bytes(), verification=None,
+    )  # fmt: skip
+    path = write_record(tmp_path, record)
+    chain.sleep(1)
+    done = run("--deployment", str(path), "--rpc", chain.url, "--blocks", "1")
+    assert done.returncode == 0, done.stderr
+    kinds = [json.loads(line)["type"] for line in done.stdout.splitlines()]
+    assert kinds[0] == "start" and kinds[-1] == "stop" and "heartbeat" in kinds
+    assert json.loads(done.stdout.splitlines()[0])["dry_run"] is True, "no key: it only reports"
+
+    bad = tmp_path / "monitor.yaml"
+    bad.write_text("act:\n  MON-01: {scopes: [LIQUIDATE]}\n")
+    for args, message in [
+        (["--deployment", str(path), "--rpc", chain.url, "--config", str(bad)], "LIQUIDATE shifts losses"),
+        (["--deployment", str(path), "--rpc", "http://127.0.0.1:9"], "no JSON-RPC node answers"),
+        (["--deployment", str(DEFAULT_PARAMS), "--rpc", chain.url], "not a deployment record"),
+    ]:
+        done = run(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_two_monitors_racing_on_one_block_pause_once(lane):
+    """Both see the feed go stale in the same block and ask for the same pause (same target, scopes and
+    end); the first lands, the guardian refuses the second as a replayed request, and the second
+    reports the incident as contained by another."""
+    chain, built = lane
+    suite = built["suite"]
+    first, second = (monitor(chain, suite, key=chain.keys[k]) for k in (PAUSER, PAUSER + 1))
+    first.poll(), second.poll()
+    chain.warp(suite.oracles[0].latest()[1] + suite.oracles[0].config().maxStaleness + 1)
+    first.poll()
+    second.poll()  # checks the stale block as it was, before the first monitor's pause
+    [paused] = [r for r in lines(first, "response") if r["action"] == "paused"]
+    refused = lines(second, "response")[0]
+    assert (
+        refused["action"] == "none"
+        and "contained by another: PauseGuardianPauseReplayed" in refused["reason"]
+    )
+    assert suite.engine.pausedUntil(int(EngineScope.TRADE)) == paused["until"]

@@ -1,0 +1,134 @@
+"""Each detector fires at its threshold and not below it (pure snapshots, no chain)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bulwark.chain.base import Event
+from bulwark.monitor.config import MonitorConfig, MonitorConfigError, Pause, load_config
+from bulwark.monitor.detectors import BY_ID, OK, STALE, TRIPPED, OracleState, Snapshot
+
+WAD = 10**18
+CONFIG = MonitorConfig()
+
+
+def snapshot(block=10, timestamp=10_000, **changes) -> Snapshot:
+    base = Snapshot(
+        block=block,
+        timestamp=timestamp,
+        oracles={"ETH/USD": OracleState(2000 * WAD, timestamp - 60, OK, 3600)},
+        fund_assets=100_000,
+        fund_balance=100_000,
+        outflow_used=0,
+        max_outflow=50_000,
+        engine_balance=5 * WAD,
+        engine_claims=5 * WAD,
+        position_sums={"ETH/USD": 0},
+        pauses={"MarginEngine.TRADE": 0},
+    )
+    return replace(base, **changes)
+
+
+def fired(detector: str, *history: Snapshot, config=CONFIG) -> list:
+    return list(BY_ID[detector].check(list(history), config))
+
+
+def oracle(age: int, status=OK, now=10_000, price=2000 * WAD) -> dict:
+    return {"ETH/USD": OracleState(price, now - age, status, 3600)}
+
+
+def test_feed_stale_fires_past_max_staleness_or_on_the_status():
+    assert fired("MON-01", snapshot(oracles=oracle(3600))) == []
+    [alert] = fired("MON-01", snapshot(oracles=oracle(3601)))
+    assert alert.subject == "ETH/USD" and "3601 s old" in alert.message and alert.severity == "critical"
+    assert fired("MON-01", snapshot(oracles=oracle(10, status=STALE)))
+
+
+def test_feed_about_stale_fires_past_the_fraction():
+    assert fired("MON-02", snapshot(oracles=oracle(2700))) == []
+    assert fired("MON-02", snapshot(oracles=oracle(2701)))
+    assert fired("MON-02", snapshot(oracles=oracle(3000, status=TRIPPED))) == []  # MON-03's, not this
+
+
+def test_breaker_tripped():
+    assert fired("MON-03", snapshot()) == []
+    assert fired("MON-03", snapshot(oracles=oracle(10, status=TRIPPED)))[0].subject == "ETH/USD"
+
+
+def test_divergence_from_a_reference_fires_past_its_threshold():
+    at = snapshot(references={"ETH/USD": 2100 * WAD})  # 2000 vs 2100: 4.76%
+    assert fired("MON-04", at) == []
+    [alert] = fired("MON-04", snapshot(references={"ETH/USD": 2106 * WAD}))  # 5.03%
+    assert "5.03% from the reference" in alert.message
+
+
+def test_fund_drawdown_within_the_window_only():
+    start = snapshot(timestamp=10_000, fund_assets=100_000)
+    assert fired("MON-05", start, snapshot(timestamp=10_600, fund_assets=90_000)) == []  # exactly 10%
+    assert fired("MON-05", start, snapshot(timestamp=10_600, fund_assets=89_999))
+    assert fired("MON-05", start, snapshot(timestamp=10_000 + 3601, fund_assets=80_000)) == []  # peak too old
+
+
+def test_outflow_near_its_cap():
+    assert fired("MON-06", snapshot(outflow_used=39_999)) == []
+    assert fired("MON-06", snapshot(outflow_used=40_000))
+
+
+def test_new_deficit_and_liquidation_rate_read_the_blocks_events():
+    shared = Event("LossShared", {"market": 0, "longs": False, "amount": 12 * WAD}, "0x0")
+    [alert] = fired("MON-07", snapshot(events=[shared]))
+    assert "12.00 of bad debt shared with the shorts" in alert.message
+    liquidated = Event("Liquidated", {}, "0x0")
+    assert fired("MON-08", snapshot(events=[liquidated] * 5)) == []
+    assert fired("MON-08", snapshot(events=[liquidated] * 6))
+
+
+def test_scheduled_operations_are_reported_with_their_eta():
+    e = Event(
+        "OperationScheduled",
+        {
+            "id": b"\x01" * 32,
+            "eta": 123,
+            "expiresAt": 456,
+            "calls": [("0x0", 0, b"")],
+            "salt": b"",
+            "approvers": ["0xA"],
+        },
+        "0x0",
+    )
+    [alert] = fired("MON-09", snapshot(events=[e]))
+    assert "eta 123" in alert.message and alert.severity == "info"
+
+
+def test_a_pause_about_to_expire():
+    assert fired("MON-10", snapshot(pauses={"MarginEngine.TRADE": 10_000 + 1801})) == []
+    assert fired("MON-10", snapshot(pauses={"MarginEngine.TRADE": 10_000 + 1800}))
+    assert fired("MON-10", snapshot(pauses={"MarginEngine.TRADE": 9_000})) == []  # ended
+
+
+def test_invariant_breaches_name_their_id():
+    assert fired("MON-11", snapshot()) == []
+    subjects = {
+        a.subject
+        for a in fired(
+            "MON-11", snapshot(engine_claims=6 * WAD, fund_balance=1, position_sums={"ETH/USD": 5})
+        )
+    }
+    assert subjects == {"ENG-01", "ENG-02", "FND-01"}
+
+
+def test_the_config_refuses_to_automate_a_loss_shifting_pause(tmp_path):
+    with pytest.raises(ValueError, match=r"MarginEngine\.LIQUIDATE shifts losses"):
+        Pause(scopes=["LIQUIDATE"])
+    bad = tmp_path / "monitor.yaml"
+    bad.write_text("act:\n  MON-01: {contract: InsuranceFund, scopes: [COVER]}\n")
+    with pytest.raises(
+        MonitorConfigError, match=r"monitor.yaml: act.MON-01: Value error, InsuranceFund.COVER shifts"
+    ):
+        load_config(bad)
+    bad.write_text("act:\n  MON-99: {}\n")
+    with pytest.raises(MonitorConfigError, match="no detector MON-99"):
+        load_config(bad)
+    assert load_config(None).act["MON-01"].mask() == 1  # EngineScope.TRADE

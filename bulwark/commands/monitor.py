@@ -2,12 +2,13 @@
 PauseGuardian's fast path (docs/RUNBOOK.md).
 
     bulwark monitor --deployment deployments/31337.json [--rpc URL] [--config FILE] [--dry-run]
-                    [--key-env VAR] [--blocks N]
+                    [--account ALIAS | --key-env VAR] [--blocks N]
 
 Alerts, responses and heartbeats are JSON lines on stdout (and in `alerts_file`, and POSTed to
-`webhook`, from the config). The pause signer's key comes from the environment variable named by
---key-env (default BULWARK_PAUSE_KEY): a key of a guardian signer that the team uses for fast pauses
-only. Without a key, or with --dry-run, the monitor reports what it would do and sends nothing.
+`webhook`, from the config). The pause signer's key is an Ape keyfile account (`--account ALIAS`,
+its passphrase from Ape's APE_ACCOUNTS_<alias>_PASSPHRASE or a prompt) or, for tests, the environment
+variable named by --key-env (default BULWARK_PAUSE_KEY): a guardian signer the team uses for fast
+pauses only. Without a key, or with --dry-run, the monitor reports what it would do and sends nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +41,31 @@ def _key(variable: str) -> bytes | None:
     return key
 
 
+def _account_key(alias: str) -> bytes:
+    """The private key of Ape keyfile account `alias` (a monitor signs unattended: no hardware wallet)."""
+    from ape import accounts
+    from ape.exceptions import AccountsError
+    from eth_account import Account
+
+    try:
+        account = accounts.load(alias)
+    except (AccountsError, IndexError, KeyError) as err:
+        raise click.UsageError(f"--account {alias}: {' '.join(str(err).split())}") from None
+    keyfile = getattr(account, "keyfile", None)
+    if keyfile is None:
+        raise click.UsageError(
+            f"--account {alias}: the monitor signs unattended, so it needs a keyfile account "
+            "(hardware wallets sign through `bulwark guardian`)"
+        )
+    passphrase = os.environ.get(f"APE_ACCOUNTS_{alias}_PASSPHRASE")
+    if passphrase is None:
+        passphrase = click.prompt(f"passphrase of {alias}", hide_input=True, err=True)
+    try:
+        return bytes(Account.decrypt(keyfile, passphrase))
+    except ValueError:
+        raise click.UsageError(f"--account {alias}: wrong passphrase") from None
+
+
 @click.command("monitor", short_help="Watch a deployment every block and pause through the guardian")
 @click.option(
     "--deployment",
@@ -56,21 +82,22 @@ def _key(variable: str) -> bytes | None:
     help="Thresholds, actions and sinks (YAML or JSON); defaults otherwise.",
 )
 @click.option("--dry-run", is_flag=True, help="Report what containment would send; send nothing.")
+@click.option("--account", "alias", default=None, help="Ape keyfile account of the pause signer.")
 @click.option(
     "--key-env",
     default=KEY_VARIABLE,
     show_default=True,
-    help="Environment variable holding the pause signer's private key.",
+    help="Environment variable holding the pause signer's private key (tests).",
 )
 @click.option("--blocks", type=click.IntRange(1), default=None, help="Stop after checking N blocks.")
-def cli(deployment, rpc, config_path, dry_run, key_env, blocks):
+def cli(deployment, rpc, config_path, dry_run, alias, key_env, blocks):
     """Follow each new block of the deployment, report alerts as JSON lines, and pause what the
     configuration says to contain."""
     try:
         config = load_config(config_path)
     except MonitorConfigError as err:
         raise click.BadParameter(str(err), param_hint="'--config'") from None
-    key = _key(key_env)
+    key = _account_key(alias) if alias else _key(key_env)
     try:
         record = Deployment.load(deployment)
         node = Node(rpc)

@@ -33,7 +33,8 @@ class Monitor:
         self.reader.note(
             e for _, e in node.events(deployment.first_block, head, [deployment.addresses.engine])
         )
-        self.last = head - 1  # the head block is checked first
+        self.first = head  # the first block checked
+        self.last = head - 1
         sink.emit("start", block=head, chain_id=node.chain_id, signer=self.responder.signer, dry_run=dry_run)
 
     def poll(self) -> int:

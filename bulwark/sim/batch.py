@@ -55,9 +55,9 @@ def _world(job: Job, backend: str) -> World:
     return _WORLDS[key]
 
 
-def run_job(job: Job, backend: str, progress=None) -> RunResult:
+def run_job(job: Job, backend: str, progress=None, observer=None) -> RunResult:
     """One run of `job` in this process (its world made on first use)."""
-    return run_scenario(_world(job, backend), job.scenario, job.seed, job.meta, progress)
+    return run_scenario(_world(job, backend), job.scenario, job.seed, job.meta, progress, observer)
 
 
 def close_worlds() -> None:

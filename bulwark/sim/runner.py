@@ -70,7 +70,14 @@ class Pending:
 
 
 class Run:
-    def __init__(self, world: World, scenario: Scenario, seed: int, progress: Callable[[int], None] | None):
+    def __init__(
+        self,
+        world: World,
+        scenario: Scenario,
+        seed: int,
+        progress: Callable[[int], None] | None,
+        observer: Callable[[], None] | None = None,
+    ):
         self.world, self.scenario, self.seed = world, scenario, seed
         world.restore()  # every run starts from the deployment, at the same block time
         self.chain, self.suite, self.roles = world.chain, world.suite, world.roles
@@ -78,6 +85,7 @@ class Run:
         self.unit = 10**self.suite.plan.decimals
         self.scale = WAD // self.unit
         self.progress = progress or (lambda _step: None)
+        self.observer = observer or (lambda: None)  # called after every block an agent makes (drills)
         self.paths = Paths(scenario, seed)
         self.markets = list(scenario.markets)
         self.ids = {name: world.market_ids[name] for name in self.markets}
@@ -115,10 +123,12 @@ class Run:
         self.t = max(self.t, t)
         if self.now() > self.chain.timestamp:
             self.chain.warp(self.now())
+            self.observer()
 
     def send(self, contract, fn: str, *args, sender: str):
         receipt = getattr(contract, fn).attempt(*args, sender=sender)
         self.rec.receipt(receipt)
+        self.observer()
         return receipt
 
     def later(self, lag_blocks: int, action: Callable[[], None], rng: random.Random) -> None:
@@ -483,10 +493,13 @@ class Run:
         self.withdraw_all(self.roles.bystander)
 
 
-def run_scenario(world: World, scenario: Scenario, seed: int, meta: dict, progress=None) -> RunResult:
+def run_scenario(
+    world: World, scenario: Scenario, seed: int, meta: dict, progress=None, observer=None
+) -> RunResult:
     """Run `scenario` once with `seed` on `world` (restored first); `meta` carries the scenario's name,
-    its hash, the parameters' hash and the commit for the result."""
-    result = Run(world, scenario, seed, progress).run()
+    its hash, the parameters' hash and the commit for the result; `progress(step)` after each step,
+    `observer()` after each block the agents make (a drill's monitor polls there)."""
+    result = Run(world, scenario, seed, progress, observer).run()
     result.scenario, result.scenario_hash = meta["scenario"], meta["scenario_hash"]
     result.params_hash, result.commit, result.backend = meta["params_hash"], meta["commit"], world.backend
     return result

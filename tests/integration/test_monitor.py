@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -194,3 +195,33 @@ def test_two_monitors_racing_on_one_block_pause_once(lane):
         and "contained by another: PauseGuardianPauseReplayed" in refused["reason"]
     )
     assert suite.engine.pausedUntil(int(EngineScope.TRADE)) == paused["until"]
+
+
+def test_the_pause_key_can_be_an_ape_keyfile_account(lane, tmp_path):
+    """`--account ALIAS` decrypts Ape's keyfile (passphrase from Ape's own variable) and pauses with it."""
+    from eth_account import Account
+
+    chain, built = lane
+    suite = built["suite"]
+    data = tmp_path / "ape"
+    (data / "accounts").mkdir(parents=True)
+    keyfile = Account.encrypt(chain.keys[PAUSER], "drill passphrase")
+    (data / "accounts" / "pauser.json").write_text(json.dumps(keyfile))
+    record = deployment_record(
+        suite.addresses(), chain_id=chain.chain_id, network="local", deployer=suite.deployer,
+        first_block=suite.first_block, last_block=suite.last_block, params_path=DEFAULT_PARAMS,
+        params_bytes=DEFAULT_PARAMS.read_bytes(), verification=None,
+    )  # fmt: skip
+    path = write_record(tmp_path, record)
+    chain.warp(suite.oracles[0].latest()[1] + suite.oracles[0].config().maxStaleness + 1)
+    env = {**os.environ, "APE_DATA_FOLDER": str(data), "APE_ACCOUNTS_pauser_PASSPHRASE": "drill passphrase"}
+    done = run("--deployment", str(path), "--rpc", chain.url, "--account", "pauser", "--blocks", "1", env=env)
+    assert done.returncode == 0, done.stderr
+    responses = [json.loads(x) for x in done.stdout.splitlines() if '"response"' in x]
+    assert responses and responses[0]["action"] == "paused", done.stdout
+    assert suite.engine.pausedUntil(int(EngineScope.TRADE)) == responses[0]["until"]
+    wrong = {**env, "APE_ACCOUNTS_pauser_PASSPHRASE": "nope"}
+    done = run(
+        "--deployment", str(path), "--rpc", chain.url, "--account", "pauser", "--blocks", "1", env=wrong
+    )
+    assert done.returncode == 2 and "--account pauser: wrong passphrase" in done.stderr

@@ -1,0 +1,157 @@
+"""Drills: replay a simulator scenario on Anvil with a monitor attached, then measure the monitor
+against what the chain says happened.
+
+The monitor polls after every block the simulator's agents make (each transaction, each move of the
+clock), as a monitor following a node does; its own pause lands in the block after it polled. The truth
+comes from the chain, not from the monitor: after the run, every block of the run is read again
+(latest() of each oracle at that block, and the block's Covered events), which gives the incidents:
+
+    stale     consecutive blocks where an oracle's status is Stale      -> MON-01
+    tripped   consecutive blocks where an oracle's status is Tripped    -> MON-03
+    drain     the fund paying cover for bad debt (a Covered event)      -> MON-05, MON-06 or MON-07
+
+Per detector: detection latency in blocks from an incident's first block to its first alert, blocks
+from the first block to a landed pause, recall (incidents with an alert inside them) and precision
+(alerts inside an incident of their kind, over all alerts of that detector).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from bulwark.monitor.alerts import Sink
+from bulwark.monitor.config import MonitorConfig
+from bulwark.monitor.detectors import STALE, TRIPPED
+from bulwark.monitor.node import Node, Read
+from bulwark.monitor.reader import Deployment
+from bulwark.monitor.runner import Monitor
+from bulwark.sim import batch
+from bulwark.sim.result import RunResult
+from bulwark.sim.scenario import load_scenario
+
+KINDS = {"stale": ("MON-01",), "tripped": ("MON-03",), "drain": ("MON-05", "MON-06", "MON-07")}
+PAUSER = 2  # dev account 2: a guardian signer of params/local.json and params/simulation.json
+
+
+@dataclass
+class Incident:
+    kind: str
+    subject: str  # market name, or InsuranceFund
+    first: int  # block
+    last: int  # block
+
+
+@dataclass
+class DrillResult:
+    scenario: str
+    blocks: tuple[int, int]
+    incidents: list[Incident]
+    alerts: list[dict]
+    responses: list[dict]
+    run: RunResult
+    figures: dict = field(default_factory=dict)  # detector ID -> measured figures
+
+
+def _intervals(flags: list[tuple[int, bool]], kind: str, subject: str) -> list[Incident]:
+    found, start, previous = [], None, None
+    for block, on in flags:
+        if on and start is None:
+            start = block
+        if not on and start is not None:
+            found.append(Incident(kind, subject, start, previous))
+            start = None
+        previous = block
+    if start is not None:
+        found.append(Incident(kind, subject, start, previous))
+    return found
+
+
+def truth(node: Node, deployment: Deployment, first: int, last: int) -> list[Incident]:
+    """The incidents of blocks first..last, read from the chain block by block."""
+    oracles = deployment.addresses.oracles
+    flags: dict[str, list[tuple[int, bool, bool]]] = {m: [] for m in oracles}
+    for block in range(first, last + 1):
+        reads = [Read("MedianOracle", address, "latest") for address in oracles.values()]
+        for name, latest in zip(oracles, node.read(reads, block), strict=True):
+            status = latest[2]
+            flags[name].append((block, status == STALE, status == TRIPPED))
+    incidents = []
+    for name, rows in flags.items():
+        incidents += _intervals([(b, s) for b, s, _ in rows], "stale", name)
+        incidents += _intervals([(b, t) for b, _, t in rows], "tripped", name)
+    covers = sorted(
+        {b for b, e in node.events(first, last, [deployment.addresses.fund]) if e.name == "Covered"}
+    )
+    if covers:
+        incidents.append(Incident("drain", "InsuranceFund", covers[0], covers[-1]))
+    return incidents
+
+
+def measure(incidents: list[Incident], alerts: list[dict], responses: list[dict]) -> dict:
+    """Per detector of KINDS: latency, time to a landed pause, recall and precision."""
+    figures = {}
+    paused = sorted(r["block"] for r in responses if r.get("action") == "paused")
+    for kind, ids in KINDS.items():
+        mine = [i for i in incidents if i.kind == kind]
+        fired = [a for a in alerts if a["id"] in ids]
+        inside = [a for a in fired if any(i.first <= a["block"] <= i.last + 1 for i in mine)]
+        latencies, to_pause = [], []
+        for incident in mine:
+            hits = [a["block"] for a in fired if incident.first <= a["block"] <= incident.last + 1]
+            if hits:
+                latencies.append(min(hits) - incident.first)
+            landed = [b for b in paused if b >= incident.first]
+            if landed and kind != "drain":
+                to_pause.append(landed[0] - incident.first)
+        figures[kind] = {
+            "detectors": list(ids),
+            "incidents": len(mine),
+            "detected": len(latencies),
+            "alerts": len(fired),
+            "latency_blocks": latencies,
+            "blocks_to_pause": to_pause,
+            "recall": len(latencies) / len(mine) if mine else None,
+            "precision": len(inside) / len(fired) if fired else None,
+        }
+    return figures
+
+
+def drill(
+    scenario_path, seed: int = 1, config: MonitorConfig | None = None, dry_run: bool = False
+) -> DrillResult:
+    """Run the scenario on Anvil with a monitor attached; the incidents, alerts and figures."""
+    scenario, digest = load_scenario(scenario_path)
+    job = batch.Job(f"drill:{scenario.name}", scenario, seed, batch.meta_for(scenario, digest, "drill"))
+    world = batch._world(job, "anvil")
+    chain, suite = world.chain, world.suite
+    deployment = Deployment(chain.chain_id, suite.first_block, suite.addresses())
+    node = Node(chain.url)
+    sink = Sink(out=io.StringIO())
+    attached: list[Monitor] = []
+
+    def observe() -> None:
+        if not attached:  # at the run's first transaction, after it restored the deployment
+            attached.append(
+                Monitor(
+                    node, deployment, config or MonitorConfig(), sink, key=chain.keys[PAUSER], dry_run=dry_run
+                )
+            )
+        attached[0].poll()
+
+    result = batch.run_job(job, "anvil", observer=observe)
+    observe()
+    first, last = attached[0].first, node.block_number()
+    alerts = [line for line in sink.lines if line["type"] == "alert"]
+    responses = [line for line in sink.lines if line["type"] == "response"]
+    incidents = truth(node, deployment, first, last)
+    node.close()
+    return DrillResult(
+        scenario.name,
+        (first, last),
+        incidents,
+        alerts,
+        responses,
+        result,
+        measure(incidents, alerts, responses),
+    )

@@ -235,6 +235,14 @@ class Function:
         """Calldata for a call with `args` (structs as tuples, in field order)."""
         return self.selector + self._encoder(args)
 
+    def decode_arguments(self, calldata: bytes) -> dict:
+        """The arguments of `calldata` (selector included) by name; structs as named tuples."""
+        inputs = self.entry.get("inputs", [])
+        values = tuple_decoder(self.input_types)(calldata[4:])
+        return {
+            p["name"] or f"arg{i}": _shape(p, v) for i, (p, v) in enumerate(zip(inputs, values, strict=True))
+        }
+
     def decode(self, data: bytes) -> Any:
         """The result: one value, a named tuple for several named outputs, or None for no outputs."""
         outputs = self.entry.get("outputs", [])
@@ -320,6 +328,10 @@ class ContractABI:
         self.constructor_types = next(
             ([canonical_type(p) for p in x["inputs"]] for x in abi if x["type"] == "constructor"), []
         )
+
+    def by_selector(self, selector: bytes) -> Function | None:
+        """The function whose selector is `selector`, or None."""
+        return next((f for f in self.by_signature.values() if f.selector == selector), None)
 
     def function(self, name: str, nargs: int | None = None) -> Function:
         """The function called `name` (a signature like `f(uint256)` picks one overload)."""

@@ -180,8 +180,8 @@ class OperationScheduled(Detector):
                     now,
                     "PauseGuardian",
                     f"operation 0x{e.args['id'].hex()} scheduled: eta {e.args['eta']}, expires "
-                    f"{e.args['expiresAt']}, {len(e.args['calls'])} call(s), approvers "
-                    f"{', '.join(e.args['approvers'])}",
+                    f"{e.args['expiresAt']}, approvers {', '.join(e.args['approvers'])}; runs "
+                    + "; ".join(e.args.get("decoded") or [f"{len(e.args['calls'])} call(s)"]),
                     key=f"{self.id}:0x{e.args['id'].hex()}",
                 )
 

@@ -71,6 +71,21 @@ class Reader:
             for m, address in references.items()
         }
 
+    def describe(self, call) -> str:
+        """A scheduled call in words: `MarginEngine.setRiskParams(marketId=0, risk=(...))`."""
+        target, value, data = call
+        names = {address: name for name, (address, _) in self.deployment.guarded().items()}
+        names[self.deployment.addresses.guardian] = "PauseGuardian"
+        name = names.get(target)
+        contract = name.split(":")[0] if name else None
+        fn = self.node.artifacts[contract].abi.by_selector(bytes(data[:4])) if contract else None
+        if fn is None:
+            return f"{target}: unknown call 0x{bytes(data).hex()[:72]}" + (
+                f" with {value} wei" if value else ""
+            )
+        args = ", ".join(f"{k}={v}" for k, v in fn.decode_arguments(bytes(data)).items())
+        return f"{name}.{fn.name}({args})" + (f" with {value} wei" if value else "")
+
     def note(self, events) -> None:
         """Remember the engine accounts `events` name."""
         engine = self.deployment.addresses.engine
@@ -103,6 +118,9 @@ class Reader:
     def snapshot(self, block: int, events: list) -> Snapshot:
         """The deployment at `block`, with `events` (that block's)."""
         self.note(events)
+        for e in events:
+            if e.name == "OperationScheduled":
+                e.args["decoded"] = [self.describe(c) for c in e.args["calls"]]
         accounts = sorted(self.accounts)
         values = iter(self.node.read(self._reads(accounts), block))
         names = self.deployment.markets

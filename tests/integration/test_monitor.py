@@ -225,3 +225,26 @@ def test_the_pause_key_can_be_an_ape_keyfile_account(lane, tmp_path):
         "--deployment", str(path), "--rpc", chain.url, "--account", "pauser", "--blocks", "1", env=wrong
     )
     assert done.returncode == 2 and "--account pauser: wrong passphrase" in done.stderr
+
+
+def test_a_scheduled_operation_is_reported_as_the_calls_it_will_run(lane):
+    """Every signer sees what will run and when: MON-09 decodes each call against the deployment."""
+    from bulwark.actors.guardian import GuardianDesk
+
+    chain, built = lane
+    suite = built["suite"]
+    m = monitor(chain, suite)
+    m.poll()
+    risk = suite.plan.markets[0].risk
+    raised = (risk.baseMmr * 2, *risk.as_tuple()[1:])
+    calls = [(suite.engine.address, 0, suite.engine.setRiskParams.calldata(0, raised))]
+    desk = GuardianDesk(chain, suite.guardian)
+    _, _, receipt = desk.schedule(calls, 7, sender=chain.accounts[OPERATOR])
+    assert receipt.status
+    m.poll()
+    [alert] = [a for a in lines(m, "alert") if a["id"] == "MON-09"]
+    assert "MarginEngine.setRiskParams(marketId=0, risk=" in alert["message"]
+    assert (
+        f"baseMmr={risk.baseMmr * 2}" in alert["message"]
+        and f"eta {receipt.event('OperationScheduled')['eta']}" in alert["message"]
+    )

@@ -63,10 +63,11 @@ class Pause(_Strict):
                 )
         return self
 
-    def mask(self) -> int:
+    def mask(self, scopes: list[str] | None = None) -> int:
+        """The scope bits of `scopes` (default: all of this pause's)."""
         flags = SCOPES[self.contract]
         mask = 0
-        for name in self.scopes:
+        for name in self.scopes if scopes is None else scopes:
             mask |= flags[name]
         return mask
 

@@ -41,11 +41,14 @@ class Responder:
         if action is None:
             return None
         target, flags = self.deployment.guarded()[action.contract]
-        scopes = [f"{action.contract}.{s}" for s in action.scopes]
-        running = min(now.pauses.get(s, 0) for s in scopes)
-        base = {"alert": alert.id, "key": alert.key, "target": action.contract, "scopes": action.scopes}
-        if running > now.timestamp:
+        # scopes paused already stay as they are (never re-paused): only the others are asked for
+        live = {s: now.pauses.get(f"{action.contract}.{s}", 0) for s in action.scopes}
+        missing = [s for s, until in live.items() if until <= now.timestamp]
+        base = {"alert": alert.id, "key": alert.key, "target": action.contract, "scopes": missing}
+        if not missing:
+            running = min(live.values())
             return self.sink.emit("response", action="none", reason=f"already paused until {running}", **base)
+        mask = action.mask(missing)
         until = now.timestamp + min(action.duration, self.max_pause)
         if self.dry_run:
             return self.sink.emit("response", action="would pause", until=until, dry_run=True, **base)
@@ -54,7 +57,7 @@ class Responder:
         guardian = self.deployment.addresses.guardian
         # the signer sends the pause itself: a signer calling counts as its own approval, so none is attached
         pause = self.node.artifacts["PauseGuardian"].abi.function("pause")
-        data = pause.encode(target, action.mask(), until, [])
+        data = pause.encode(target, mask, until, [])
         try:
             receipt = self.node.send(self.key, guardian, data)
         except Reverted as revert:
@@ -66,7 +69,7 @@ class Responder:
         except NodeError as err:
             return self.sink.emit("response", action="failed", reason=str(err), **base)
         block = int(receipt["blockNumber"], 16)
-        reads = [Read("IGuarded", target, "pausedUntil", (int(flags[s]),)) for s in action.scopes]
+        reads = [Read("IGuarded", target, "pausedUntil", (int(flags[s]),)) for s in missing]
         landed = all(u >= until for u in self.node.read(reads, block))
         return self.sink.emit(
             "response",

@@ -248,3 +248,24 @@ def test_a_scheduled_operation_is_reported_as_the_calls_it_will_run(lane):
         f"baseMmr={risk.baseMmr * 2}" in alert["message"]
         and f"eta {receipt.event('OperationScheduled')['eta']}" in alert["message"]
     )
+
+
+def test_a_pause_of_several_scopes_asks_only_for_those_not_paused_yet(lane):
+    """MON-11 pauses TRADE and WITHDRAW; with TRADE paused already (a stale feed), only WITHDRAW is
+    asked for: the guardian would refuse the whole pause for the one scope already running."""
+    from bulwark.monitor.detectors import Alert
+
+    chain, built = lane
+    suite = built["suite"]
+    m = monitor(chain, suite, key=chain.keys[PAUSER])
+    m.poll()
+    chain.warp(suite.oracles[0].latest()[1] + suite.oracles[0].config().maxStaleness + 1)
+    m.poll()  # MON-01 pauses TRADE
+    trade = suite.engine.pausedUntil(int(EngineScope.TRADE))
+    now = m.reader.snapshot(m.node.block_number(), [])  # the block with the pause (sent outside the lane)
+    response = m.responder.respond(
+        Alert("MON-11", "critical", now.block, "ENG-01", "drill", "MON-11:ENG-01"), now
+    )
+    assert response["action"] == "paused" and response["scopes"] == ["WITHDRAW"], response
+    assert suite.engine.pausedUntil(int(EngineScope.WITHDRAW)) == response["until"]
+    assert suite.engine.pausedUntil(int(EngineScope.TRADE)) == trade, "the running pause is left as it was"

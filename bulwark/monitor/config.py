@@ -40,6 +40,9 @@ class Thresholds(_Strict):
     outflow: Fraction = Field(0.8, description="MON-06: fraction of maxOutflow paid in the window")
     liquidations_per_block: int = Field(5, ge=0, description="MON-08")
     pause_expiry: int = Field(1800, gt=0, description="MON-10: [s] warn this long before a pause ends")
+    reporter_silence: int = Field(1800, gt=0, description="MON-12: [s] without a report from one reporter")
+    underwater_share: Fraction = Field(0.25, description="MON-13: share of accounts below maintenance")
+    ratio_accounts: int = Field(4, ge=1, description="MON-13: fewest accounts with positions to judge")
 
 
 class Pause(_Strict):

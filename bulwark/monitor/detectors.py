@@ -42,6 +42,8 @@ class Snapshot:
     engine_claims: int = 0  # [wad] sum(cash) + fees - sum(unsettled losses) over known accounts
     position_sums: dict[str, int] = field(default_factory=dict)  # market -> sum of sizes [wad]
     pauses: dict[str, int] = field(default_factory=dict)  # "Contract.SCOPE" -> pausedUntil [unix s]
+    ratios: list[float] = field(default_factory=list)  # equity / MM of the accounts with positions
+    reporters_seen: dict[str, dict[str, int]] = field(default_factory=dict)  # market -> reporter -> last [s]
     events: list = field(default_factory=list)  # bulwark.chain.base.Event of this block
 
 
@@ -196,6 +198,41 @@ class PauseExpiring(Detector):
                 yield self.alert(now, scope, message, key=f"{self.id}:{scope}:{until}")
 
 
+class ReporterSilent(Detector):
+    """Reporters are read from the pokes' calldata (bulwark.monitor.reader); one that signed nothing
+    for `reporter_silence` seconds while others kept the feed alive is silent."""
+
+    def check(self, history, config):
+        now = history[-1]
+        for market, seen in now.reporters_seen.items():
+            if not seen:
+                continue
+            latest = max(seen.values())
+            for reporter, last in seen.items():
+                if latest - last > config.thresholds.reporter_silence:
+                    yield self.alert(
+                        now,
+                        f"{market} {reporter}",
+                        f"reporter {reporter} of {market} has signed nothing for {now.timestamp - last} s "
+                        f"(the others signed {now.timestamp - latest} s ago)",
+                    )
+
+
+class MarginCollapse(Detector):
+    def check(self, history, config):
+        now = history[-1]
+        if len(now.ratios) < config.thresholds.ratio_accounts:
+            return
+        below = sum(r < 1 for r in now.ratios) / len(now.ratios)
+        if below > config.thresholds.underwater_share:
+            yield self.alert(
+                now,
+                "MarginEngine",
+                f"{below:.0%} of {len(now.ratios)} accounts with positions are below maintenance "
+                f"(threshold {config.thresholds.underwater_share:.0%})",
+            )
+
+
 class InvariantBreach(Detector):
     """ENG-01, ENG-02 and FND-01, as far as the monitor can read them."""
 
@@ -242,6 +279,14 @@ DETECTORS = (
     PauseExpiring("MON-10", "warning", "pause about to expire", "a live pause ends within pause_expiry"),
     InvariantBreach(
         "MON-11", "critical", "invariant breach", "ENG-01, ENG-02 or FND-01 does not hold at the block"
+    ),
+    ReporterSilent(
+        "MON-12", "warning", "reporter silent",
+        "a reporter signed nothing for reporter_silence seconds while the others kept reporting",
+    ),
+    MarginCollapse(
+        "MON-13", "warning", "margin ratios collapse",
+        "more than underwater_share of the accounts with positions are below maintenance",
     ),
 )  # fmt: skip
 BY_ID = {d.id: d for d in DETECTORS}

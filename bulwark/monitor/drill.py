@@ -11,7 +11,8 @@ comes from the chain, not from the monitor: after the run, every block of the ru
     drain     the fund paying cover for bad debt (a Covered event)      -> MON-05, MON-06 or MON-07
 
 Per detector: detection latency in blocks from an incident's first block to its first alert, blocks
-from the first block to a landed pause, recall (incidents with an alert inside them) and precision
+from the first block until the engine's TRADE scope is paused (0 if a running pause already covers it),
+recall (incidents with an alert inside them) and precision
 (alerts inside an incident of their kind, over all alerts of that detector).
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+from bulwark.abi.scopes import EngineScope
 from bulwark.monitor.alerts import Sink
 from bulwark.monitor.config import MonitorConfig
 from bulwark.monitor.detectors import STALE, TRIPPED
@@ -67,14 +69,19 @@ def _intervals(flags: list[tuple[int, bool]], kind: str, subject: str) -> list[I
     return found
 
 
-def truth(node: Node, deployment: Deployment, first: int, last: int) -> list[Incident]:
-    """The incidents of blocks first..last, read from the chain block by block."""
+def truth(node: Node, deployment: Deployment, first: int, last: int) -> tuple[list[Incident], list[int]]:
+    """The incidents of blocks first..last, read from the chain block by block, and the blocks in
+    which the engine's TRADE scope was paused."""
     oracles = deployment.addresses.oracles
     flags: dict[str, list[tuple[int, bool, bool]]] = {m: [] for m in oracles}
+    paused = []
+    trade = Read("IGuarded", deployment.addresses.engine, "pausedUntil", (int(EngineScope.TRADE),))
     for block in range(first, last + 1):
         reads = [Read("MedianOracle", address, "latest") for address in oracles.values()]
-        for name, latest in zip(oracles, node.read(reads, block), strict=True):
-            status = latest[2]
+        *latest, until = node.read([*reads, trade], block)
+        if until > node.timestamp(block):
+            paused.append(block)
+        for name, (_, _, status) in zip(oracles, latest, strict=True):
             flags[name].append((block, status == STALE, status == TRIPPED))
     incidents = []
     for name, rows in flags.items():
@@ -85,13 +92,13 @@ def truth(node: Node, deployment: Deployment, first: int, last: int) -> list[Inc
     )
     if covers:
         incidents.append(Incident("drain", "InsuranceFund", covers[0], covers[-1]))
-    return incidents
+    return incidents, paused
 
 
-def measure(incidents: list[Incident], alerts: list[dict], responses: list[dict]) -> dict:
-    """Per detector of KINDS: latency, time to a landed pause, recall and precision."""
+def measure(incidents: list[Incident], alerts: list[dict], paused: list[int]) -> dict:
+    """Per detector of KINDS: latency, blocks until trading was paused (0 when it already was: a
+    running pause contains the incident), recall and precision."""
     figures = {}
-    paused = sorted(r["block"] for r in responses if r.get("action") == "paused")
     for kind, ids in KINDS.items():
         mine = [i for i in incidents if i.kind == kind]
         fired = [a for a in alerts if a["id"] in ids]
@@ -102,7 +109,7 @@ def measure(incidents: list[Incident], alerts: list[dict], responses: list[dict]
             if hits:
                 latencies.append(min(hits) - incident.first)
             landed = [b for b in paused if b >= incident.first]
-            if landed and kind != "drain":
+            if landed:
                 to_pause.append(landed[0] - incident.first)
         figures[kind] = {
             "detectors": list(ids),

@@ -10,12 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from eth_keys import keys
+from eth_utils import to_checksum_address
+
 from bulwark.abi.scopes import EngineScope, FundScope, OracleScope
 from bulwark.chain.base import Reverted
 from bulwark.deploy import SuiteAddresses
 from bulwark.deployments import read_record
 from bulwark.monitor.detectors import OracleState, Snapshot
 from bulwark.monitor.node import Node, NodeError, Read
+
+
+def recover(digest: bytes, r: bytes, vs: bytes) -> str:
+    """The signer of an EIP-2098 compact signature (r, vs) over `digest`."""
+    packed = int.from_bytes(vs, "big")
+    s, v = packed & ((1 << 255) - 1), packed >> 255
+    signature = keys.Signature(vrs=(v, int.from_bytes(r, "big"), s))
+    return signature.recover_public_key_from_msg_hash(digest).to_checksum_address()
+
 
 ACCOUNT_KEYS = ("account", "maker", "taker", "liquidator")  # event arguments that name engine accounts
 
@@ -66,6 +78,12 @@ class Reader:
         self.accounts: set[str] = set()
         a = deployment.addresses
         (self.scale,) = node.read([Read("MarginEngine", a.engine, "SCALE")], node.block_number())
+        head = node.block_number()
+        now = node.timestamp(head)
+        listed = node.read([Read("MedianOracle", o, "reporters") for o in a.oracles.values()], head)
+        # market -> reporter -> when it last signed a report [unix s] (the start counts as seen)
+        self.seen = {m: dict.fromkeys(r, now) for m, r in zip(a.oracles, listed, strict=True)}
+        self.poke = node.artifacts["MedianOracle"].abi.function("poke")
         self.decimals = {
             m: node.read([Read("IAggregatorV3", address, "decimals")], node.block_number())[0]
             for m, address in references.items()
@@ -85,6 +103,29 @@ class Reader:
             )
         args = ", ".join(f"{k}={v}" for k, v in fn.decode_arguments(bytes(data)).items())
         return f"{name}.{fn.name}({args})" + (f" with {value} wei" if value else "")
+
+    def signers(self, block: int) -> None:
+        """Note who signed the reports of every poke sent straight to an oracle in `block` (a poke
+        relayed through another contract is not seen: its calldata is not the oracle's)."""
+        by_address = {o: m for m, o in self.deployment.addresses.oracles.items()}
+        txs = self.node.client.rpc("eth_getBlockByNumber", hex(block), True)["transactions"]
+        found = []
+        for tx in txs:
+            market = by_address.get(to_checksum_address(tx["to"])) if tx.get("to") else None
+            data = bytes.fromhex(tx["input"][2:])
+            if market is None or data[:4] != self.poke.selector:
+                continue
+            args = self.poke.decode_arguments(data)
+            epoch, reports = args["epoch"], args["reports"]
+            address = self.deployment.addresses.oracles[market]
+            digests = self.node.read(
+                [Read("MedianOracle", address, "reportDigest", (epoch, r[0], r[1])) for r in reports], block
+            )
+            for report, digest in zip(reports, digests, strict=True):
+                found.append((market, recover(digest, report[2], report[3]), report[1]))
+        for market, signer, observed in found:
+            if signer in self.seen[market]:
+                self.seen[market][signer] = max(self.seen[market][signer], observed)
 
     def note(self, events) -> None:
         """Remember the engine accounts `events` name."""
@@ -111,6 +152,7 @@ class Reader:
         reads += [Read("MarginEngine", a.engine, "unsettledLoss", (m,)) for m in markets]
         reads += [Read("MarginEngine", a.engine, "cash", (x,)) for x in accounts]
         reads += [Read("MarginEngine", a.engine, "position", (x, m)) for x in accounts for m in markets]
+        reads += [Read("MarginEngine", a.engine, "accountState", (x,)) for x in accounts]
         for address, flags in self.deployment.guarded().values():
             reads += [Read("IGuarded", address, "pausedUntil", (int(s),)) for s in flags]
         return reads
@@ -118,6 +160,7 @@ class Reader:
     def snapshot(self, block: int, events: list) -> Snapshot:
         """The deployment at `block`, with `events` (that block's)."""
         self.note(events)
+        self.signers(block)
         for e in events:
             if e.name == "OperationScheduled":
                 e.args["decoded"] = [self.describe(c) for c in e.args["calls"]]
@@ -141,6 +184,11 @@ class Reader:
         for _ in accounts:
             for name in names:
                 sums[name] += next(values)[0]
+        ratios = []
+        for _ in accounts:
+            state = next(values)
+            if not isinstance(state, Reverted) and state.maintenanceMargin:
+                ratios.append(state.equity / state.maintenanceMargin)
         pauses = {}
         for contract, (_, flags) in self.deployment.guarded().items():
             for scope in flags:
@@ -159,5 +207,7 @@ class Reader:
             engine_claims=sum(cash) + fees - sum(unsettled),
             position_sums=sums,
             pauses=pauses,
+            ratios=ratios,
+            reporters_seen={m: dict(seen) for m, seen in self.seen.items()},
             events=events,
         )

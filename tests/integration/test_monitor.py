@@ -269,3 +269,69 @@ def test_a_pause_of_several_scopes_asks_only_for_those_not_paused_yet(lane):
     assert response["action"] == "paused" and response["scopes"] == ["WITHDRAW"], response
     assert suite.engine.pausedUntil(int(EngineScope.WITHDRAW)) == response["until"]
     assert suite.engine.pausedUntil(int(EngineScope.TRADE)) == trade, "the running pause is left as it was"
+
+
+def test_a_manipulated_median_is_caught_against_a_reference_feed_and_paused(lane):
+    """Hostile keys past the tolerance walk ETH 9% down within maxDeviation (the oracle serves it);
+    a second feed on other reporters (here: an AggregatorV3 adapter over a reference oracle) does not
+    move, so MON-04 fires in the block of the poke and trading is paused in the next."""
+    from bulwark.monitor.config import MonitorConfig
+
+    chain, built = lane
+    suite = built["suite"]
+    plan = suite.plan.markets[0]
+    reference = chain.deploy(
+        "MedianOracle",
+        suite.guardian.address,
+        plan.feed_id,
+        plan.name,
+        tuple(plan.config),
+        list(plan.reporters),
+    )
+    feed = chain.deploy("AggregatorAdapter", reference.address, 8)
+    start = built["starts"][0]
+    chain.sleep(1)
+    epoch = reference.nextEpoch()
+    keys = plan.reporter_keys
+    batch = sign_batch(
+        keys, chain.chain_id, reference.address, plan.feed_id, epoch, [start] * len(keys), chain.timestamp
+    )
+    reference.poke.transact(epoch, batch, sender=chain.accounts[OPERATOR])
+    config = MonitorConfig(references={plan.name: feed.address})
+    m = Monitor(
+        Node(chain.url), deployment(chain, suite), config, Sink(out=io.StringIO()), key=chain.keys[PAUSER]
+    )
+    m.poll()
+    assert [a for a in lines(m, "alert") if a["id"] == "MON-04"] == [], "no alert while the feeds agree"
+    poke(chain, built, 0, start * 91 // 100)
+    moved = chain.block_number
+    m.poll()
+    [alert] = [a for a in lines(m, "alert") if a["id"] == "MON-04"]
+    assert alert["block"] == moved and "9.00% from the reference" in alert["message"]
+    [response] = lines(m, "response")
+    assert response["action"] == "paused" and response["block"] == moved + 1
+
+
+def test_a_silent_reporter_is_named_from_the_pokes_it_stopped_signing(lane):
+    chain, built = lane
+    suite = built["suite"]
+    plan, oracle = suite.plan.markets[0], suite.oracles[0]
+    m = monitor(chain, suite)
+    m.poll()
+    keys = plan.reporter_keys[1:]  # the first reporter stops signing
+    for _ in range(4):  # 4 x 600 s > reporter_silence (1800 s)
+        chain.sleep(600)
+        epoch = oracle.nextEpoch()
+        batch = sign_batch(
+            keys,
+            chain.chain_id,
+            oracle.address,
+            plan.feed_id,
+            epoch,
+            [built["starts"][0]] * len(keys),
+            chain.timestamp,
+        )
+        oracle.poke.transact(epoch, batch, sender=chain.accounts[OPERATOR])
+        m.poll()
+    silent = [a for a in lines(m, "alert") if a["id"] == "MON-12" and a["subject"].startswith(plan.name)]
+    assert [a["subject"] for a in silent] == [f"{plan.name} {built['reporters'][0][0]}"], silent

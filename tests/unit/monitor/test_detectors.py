@@ -132,3 +132,20 @@ def test_the_config_refuses_to_automate_a_loss_shifting_pause(tmp_path):
     with pytest.raises(MonitorConfigError, match="no detector MON-99"):
         load_config(bad)
     assert load_config(None).act["MON-01"].mask() == 1  # EngineScope.TRADE
+
+
+def test_a_reporter_silent_past_the_threshold_while_others_report():
+    seen = {"ETH/USD": {"0xA": 10_000, "0xB": 10_000 - 1800}}
+    assert fired("MON-12", snapshot(reporters_seen=seen)) == []
+    seen["ETH/USD"]["0xB"] = 10_000 - 1801
+    [alert] = fired("MON-12", snapshot(reporters_seen=seen))
+    assert alert.subject == "ETH/USD 0xB" and "signed nothing for 1801 s" in alert.message
+    everyone_quiet = {"ETH/USD": {"0xA": 1_000, "0xB": 1_000}}
+    assert fired("MON-12", snapshot(reporters_seen=everyone_quiet)) == [], "a stale feed is MON-01's"
+
+
+def test_margin_ratios_collapse_past_the_underwater_share():
+    assert fired("MON-13", snapshot(ratios=[0.5, 2, 3, 4])) == []  # 25%: at the threshold
+    [alert] = fired("MON-13", snapshot(ratios=[0.5, 0.9, 3, 4]))
+    assert "50% of 4 accounts with positions are below maintenance" in alert.message
+    assert fired("MON-13", snapshot(ratios=[0.5, 0.5, 0.5])) == [], "too few accounts to judge"

@@ -151,7 +151,7 @@ def drill(
     first, last = attached[0].first, node.block_number()
     alerts = [line for line in sink.lines if line["type"] == "alert"]
     responses = [line for line in sink.lines if line["type"] == "response"]
-    incidents = truth(node, deployment, first, last)
+    incidents, paused = truth(node, deployment, first, last)
     node.close()
     return DrillResult(
         scenario.name,
@@ -160,5 +160,5 @@ def drill(
         alerts,
         responses,
         result,
-        measure(incidents, alerts, responses),
+        measure(incidents, alerts, paused),
     )

@@ -48,3 +48,21 @@ def test_the_controls_raise_nothing_critical(control):
     r = drill(SCENARIOS / f"{control}.yaml")
     assert [a for a in r.alerts if a["severity"] == "critical"] == [], "no false positive"
     assert r.responses == [], "and no pause"
+
+
+def test_the_drill_command_prints_and_writes_the_figures(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = tmp_path / "drills.json"
+    bulwark = Path(sys.executable).parent / "bulwark"
+    done = subprocess.run(
+        [str(bulwark), "drill", "--scenario", str(SCENARIOS / "synthetix-skrw-2019.yaml"), "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(out.read_text())["synthetix-skrw-2019"]
+    assert figures["stale"]["latency_blocks"] == [0] and figures["stale"]["blocks_to_pause"] == [1]
+    assert "synthetix-skrw-2019" in done.stdout and "stale" in done.stdout

@@ -30,7 +30,7 @@ def test_help_lists_the_demo_simulate_walk_deploy_and_bench_commands():
     result = invoke("--help")
     assert result.exit_code == 0, result.output
     commands = result.output.split("Commands:")[1].split()
-    assert {"demo", "simulate", "walk", "deploy", "bench"} <= set(commands)
+    assert {"demo", "simulate", "walk", "deploy", "bench", "monitor", "drill"} <= set(commands)
     assert "gas" in invoke("bench", "--help").output
 
 

@@ -22,6 +22,7 @@ from bulwark.validation import one_line
 
 Fraction = Annotated[float, Field(gt=0, le=1)]
 SCOPES = {"MarginEngine": EngineScope, "InsuranceFund": FundScope}
+SUSPENDING = ("MON-12", "MON-14")  # the detectors whose alerts name one reporter
 
 
 class MonitorConfigError(ValueError):
@@ -43,14 +44,20 @@ class Thresholds(_Strict):
     reporter_silence: int = Field(1800, gt=0, description="MON-12: [s] without a report from one reporter")
     underwater_share: Fraction = Field(0.25, description="MON-13: share of accounts below maintenance")
     ratio_accounts: int = Field(4, ge=1, description="MON-13: fewest accounts with positions to judge")
+    outlier: Fraction = Field(0.05, description="MON-14: |report / its poke's median - 1|")
 
 
-class Pause(_Strict):
-    """A fast pause of `scopes` on `contract` for `duration` seconds (capped at the guardian's maxPause)."""
+class Action(_Strict):
+    """What a detector's alert does: a fast pause of `scopes` on `contract` for `duration` seconds
+    (capped at the guardian's maxPause), or, with `suspend` set, a fast suspension of the reporter the
+    alert names (MON-12, MON-14) for `suspend` seconds. The guardian takes one signer's approval for a
+    suspension only while the oracle has a spare reporter (reporters > quorum + faultTolerance);
+    otherwise it needs shift_pause_threshold signers, and the monitor reports that."""
 
     contract: Literal["MarginEngine", "InsuranceFund"] = "MarginEngine"
     scopes: list[str] = Field(default_factory=lambda: ["TRADE"], min_length=1)
     duration: int = Field(6 * 3600, gt=0, description="[s]")
+    suspend: int | None = Field(None, gt=0, description="[s] suspend the reporter instead of pausing")
 
     @model_validator(mode="after")
     def _safe(self):
@@ -75,15 +82,17 @@ class Pause(_Strict):
         return mask
 
 
-def _default_actions() -> dict[str, Pause]:
-    trade = Pause()
-    outflows = Pause(scopes=["TRADE", "WITHDRAW"])
+def _default_actions() -> dict[str, Action]:
+    trade = Action()
+    outflows = Action(scopes=["TRADE", "WITHDRAW"])
     return {"MON-01": trade, "MON-03": trade, "MON-04": trade, "MON-05": outflows, "MON-11": outflows}
 
 
 class MonitorConfig(_Strict):
     thresholds: Thresholds = Thresholds()
-    act: dict[str, Pause] = Field(default_factory=_default_actions, description="detector ID -> its pause")
+    act: dict[str, Action] = Field(
+        default_factory=_default_actions, description="detector ID -> its pause, or a reporter suspension"
+    )
     references: dict[str, str] = Field(
         default_factory=dict, description="market name -> an AggregatorV3 feed to compare with (MON-04)"
     )
@@ -96,9 +105,11 @@ class MonitorConfig(_Strict):
     def _known(self):
         from bulwark.monitor.detectors import BY_ID
 
-        for key in self.act:
+        for key, action in self.act.items():
             if key not in BY_ID:
                 raise ValueError(f"act: no detector {key} (known: {', '.join(BY_ID)})")
+            if action.suspend is not None and key not in SUSPENDING:
+                raise ValueError(f"act.{key}: only {' and '.join(SUSPENDING)} name a reporter to suspend")
         return self
 
 

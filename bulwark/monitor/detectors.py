@@ -44,6 +44,8 @@ class Snapshot:
     pauses: dict[str, int] = field(default_factory=dict)  # "Contract.SCOPE" -> pausedUntil [unix s]
     ratios: list[float] = field(default_factory=list)  # equity / MM of the accounts with positions
     reporters_seen: dict[str, dict[str, int]] = field(default_factory=dict)  # market -> reporter -> last [s]
+    reports: list[tuple[str, str, int, int]] = field(default_factory=list)  # this block's pokes: (market,
+    # reporter, its price, the median of its poke's reports) [wad]
     events: list = field(default_factory=list)  # bulwark.chain.base.Event of this block
 
 
@@ -218,6 +220,22 @@ class ReporterSilent(Detector):
                     )
 
 
+class ReporterOutlier(Detector):
+    """A report far from the median of the poke it came in (a bad print, or a hostile key)."""
+
+    def check(self, history, config):
+        now = history[-1]
+        for market, reporter, price, median in now.reports:
+            gap = abs(price / median - 1) if median else 0.0
+            if gap > config.thresholds.outlier:
+                yield self.alert(
+                    now,
+                    f"{market} {reporter}",
+                    f"reporter {reporter} of {market} reported {price / 1e18:.6g}, {gap:.2%} from its poke's "
+                    f"median {median / 1e18:.6g} (threshold {config.thresholds.outlier:.2%})",
+                )
+
+
 class MarginCollapse(Detector):
     def check(self, history, config):
         now = history[-1]
@@ -287,6 +305,10 @@ DETECTORS = (
     MarginCollapse(
         "MON-13", "warning", "margin ratios collapse",
         "more than underwater_share of the accounts with positions are below maintenance",
+    ),
+    ReporterOutlier(
+        "MON-14", "warning", "reporter far from the median",
+        "a report more than outlier from the median of the poke it came in",
     ),
 )  # fmt: skip
 BY_ID = {d.id: d for d in DETECTORS}

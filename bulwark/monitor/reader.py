@@ -7,6 +7,7 @@ first block (Deposited, Filled, Liquidated) to check ENG-01 and ENG-02 over all 
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,9 @@ class Reader:
         # market -> reporter -> when it last signed a report [unix s] (the start counts as seen)
         self.seen = {m: dict.fromkeys(r, now) for m, r in zip(a.oracles, listed, strict=True)}
         self.poke = node.artifacts["MedianOracle"].abi.function("poke")
+        self.reports: list[
+            tuple[str, str, int, int]
+        ] = []  # the last block's (market, reporter, price, median)
         self.decimals = {
             m: node.read([Read("IAggregatorV3", address, "decimals")], node.block_number())[0]
             for m, address in references.items()
@@ -121,11 +125,14 @@ class Reader:
             digests = self.node.read(
                 [Read("MedianOracle", address, "reportDigest", (epoch, r[0], r[1])) for r in reports], block
             )
+            median = statistics.median_low([r[0] for r in reports]) if reports else 0
             for report, digest in zip(reports, digests, strict=True):
-                found.append((market, recover(digest, report[2], report[3]), report[1]))
-        for market, signer, observed in found:
+                found.append((market, recover(digest, report[2], report[3]), report[1], report[0], median))
+        self.reports = []
+        for market, signer, observed, price, median in found:
             if signer in self.seen[market]:
                 self.seen[market][signer] = max(self.seen[market][signer], observed)
+            self.reports.append((market, signer, price, median))
 
     def note(self, events) -> None:
         """Remember the engine accounts `events` name."""
@@ -209,5 +216,6 @@ class Reader:
             pauses=pauses,
             ratios=ratios,
             reporters_seen={m: dict(seen) for m, seen in self.seen.items()},
+            reports=self.reports,
             events=events,
         )

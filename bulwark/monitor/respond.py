@@ -15,7 +15,7 @@ from __future__ import annotations
 from eth_account import Account
 
 from bulwark.chain.base import Reverted
-from bulwark.monitor.config import MonitorConfig
+from bulwark.monitor.config import Action, MonitorConfig
 from bulwark.monitor.detectors import Alert, Snapshot
 from bulwark.monitor.node import Node, NodeError, Read
 from bulwark.monitor.reader import Deployment
@@ -40,6 +40,8 @@ class Responder:
         action = self.config.act.get(alert.id)
         if action is None:
             return None
+        if action.suspend is not None:
+            return self._suspend(alert, now, action)
         target, flags = self.deployment.guarded()[action.contract]
         # scopes paused already stay as they are (never re-paused): only the others are asked for
         live = {s: now.pauses.get(f"{action.contract}.{s}", 0) for s in action.scopes}
@@ -80,3 +82,41 @@ class Responder:
             block=block,
             **base,
         )
+
+    def _suspend(self, alert: Alert, now: Snapshot, action: Action) -> dict:
+        """Suspend the reporter the alert names (subject "<market> <reporter>") through the fast path."""
+        market, reporter = alert.subject.rsplit(" ", 1)
+        oracle = self.deployment.addresses.oracles[market]
+        base = {"alert": alert.id, "key": alert.key, "target": f"MedianOracle:{market}", "reporter": reporter}
+        (running,) = self.node.read([Read("MedianOracle", oracle, "suspendedUntil", (reporter,))], now.block)
+        if running > now.timestamp:
+            return self.sink.emit(
+                "response", action="none", reason=f"already suspended until {running}", **base
+            )
+        until = now.timestamp + min(action.suspend, self.max_pause)
+        if self.dry_run or self.key is None:
+            reason = {} if self.dry_run else {"reason": "no pause signer key"}
+            return self.sink.emit(
+                "response", action="would suspend", until=until, dry_run=self.dry_run, **reason, **base
+            )
+        suspend = self.node.artifacts["PauseGuardian"].abi.function("suspendReporter")
+        data = suspend.encode(oracle, reporter, until, [])
+        try:
+            receipt = self.node.send(self.key, self.deployment.addresses.guardian, data)
+        except Reverted as revert:
+            if revert.error.name == "PauseGuardianInsufficientApprovals":
+                reason = (
+                    f"{revert.error}: the oracle has no spare reporter, so a suspension needs "
+                    "shift_pause_threshold signers (bulwark guardian)"
+                )
+            else:
+                reason = str(revert.error)
+            return self.sink.emit("response", action="failed", reason=reason, **base)
+        except NodeError as err:
+            return self.sink.emit("response", action="failed", reason=str(err), **base)
+        block = int(receipt["blockNumber"], 16)
+        (landed,) = self.node.read([Read("MedianOracle", oracle, "suspendedUntil", (reporter,))], block)
+        return self.sink.emit(
+            "response", action="suspended" if landed >= until else "failed", until=until,
+            tx=receipt["transactionHash"], block=block, **base,
+        )  # fmt: skip

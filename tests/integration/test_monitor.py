@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from eth_account import Account
 
 from bulwark.abi.scopes import EngineScope
 from bulwark.chain import connect
@@ -335,3 +336,42 @@ def test_a_silent_reporter_is_named_from_the_pokes_it_stopped_signing(lane):
         m.poll()
     silent = [a for a in lines(m, "alert") if a["id"] == "MON-12" and a["subject"].startswith(plan.name)]
     assert [a["subject"] for a in silent] == [f"{plan.name} {built['reporters'][0][0]}"], silent
+
+
+@pytest.mark.parametrize("reporters", [8, 7])
+def test_a_bad_printer_is_suspended_through_the_fast_path_while_a_key_is_spare(tmp_path, reporters):
+    """MON-14 names the reporter whose report is 30% off its poke's median and, configured to act,
+    suspends it with the monitor's one key. With 8 reporters (quorum 5, f 2) one key is spare and one
+    signer suffices; with 7 none is, the guardian wants shift_pause_threshold and the monitor says so."""
+    from bulwark.deploy import deploy_suite_on
+    from bulwark.monitor.config import Action, MonitorConfig
+    from bulwark.params import validate_params
+
+    raw = json.loads(DEFAULT_PARAMS.read_text())
+    raw["markets"][0]["oracle"]["test_reporters"] = reporters
+    with connect("anvil") as chain:
+        suite = deploy_suite_on(chain, validate_params(raw))
+        plan, oracle = suite.plan.markets[0], suite.oracles[0]
+        config = MonitorConfig(act={"MON-14": Action(suspend=3600)})
+        m = Monitor(
+            Node(chain.url), deployment(chain, suite), config, Sink(out=io.StringIO()), key=chain.keys[PAUSER]
+        )
+        m.poll()
+        chain.sleep(1)
+        price = 2000 * 10**18
+        prices = [price * 13 // 10] + [price] * (reporters - 1)  # reporter 0 prints 30% high
+        epoch = oracle.nextEpoch()
+        keys = plan.reporter_keys
+        batch = sign_batch(keys, chain.chain_id, oracle.address, plan.feed_id, epoch, prices, chain.timestamp)
+        oracle.poke.transact(epoch, batch, sender=chain.accounts[OPERATOR])
+        m.poll()
+        printer = Account.from_key(keys[0]).address
+        [alert] = [a for a in lines(m, "alert") if a["id"] == "MON-14"]
+        assert alert["subject"] == f"{plan.name} {printer}"
+        [response] = lines(m, "response")
+        if reporters == 8:
+            assert response["action"] == "suspended", response
+            assert oracle.suspendedUntil(printer) == response["until"]
+        else:
+            assert response["action"] == "failed" and "no spare reporter" in response["reason"]
+            assert oracle.suspendedUntil(printer) == 0

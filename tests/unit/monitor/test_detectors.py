@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from bulwark.chain.base import Event
-from bulwark.monitor.config import MonitorConfig, MonitorConfigError, Pause, load_config
+from bulwark.monitor.config import Action, MonitorConfig, MonitorConfigError, load_config
 from bulwark.monitor.detectors import BY_ID, OK, STALE, TRIPPED, OracleState, Snapshot
 
 WAD = 10**18
@@ -121,7 +121,7 @@ def test_invariant_breaches_name_their_id():
 
 def test_the_config_refuses_to_automate_a_loss_shifting_pause(tmp_path):
     with pytest.raises(ValueError, match=r"MarginEngine\.LIQUIDATE shifts losses"):
-        Pause(scopes=["LIQUIDATE"])
+        Action(scopes=["LIQUIDATE"])
     bad = tmp_path / "monitor.yaml"
     bad.write_text("act:\n  MON-01: {contract: InsuranceFund, scopes: [COVER]}\n")
     with pytest.raises(
@@ -149,3 +149,19 @@ def test_margin_ratios_collapse_past_the_underwater_share():
     [alert] = fired("MON-13", snapshot(ratios=[0.5, 0.9, 3, 4]))
     assert "50% of 4 accounts with positions are below maintenance" in alert.message
     assert fired("MON-13", snapshot(ratios=[0.5, 0.5, 0.5])) == [], "too few accounts to judge"
+
+
+def test_a_report_far_from_its_pokes_median():
+    assert fired("MON-14", snapshot(reports=[("ETH/USD", "0xA", 2099 * WAD, 2000 * WAD)])) == []  # 4.95%
+    [alert] = fired("MON-14", snapshot(reports=[("ETH/USD", "0xA", 2101 * WAD, 2000 * WAD)]))
+    assert alert.subject == "ETH/USD 0xA" and "5.05% from its poke's median" in alert.message
+
+
+def test_only_detectors_that_name_a_reporter_may_suspend(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text("act:\n  MON-14: {suspend: 3600}\n")
+    assert load_config(good).act["MON-14"].suspend == 3600
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("act:\n  MON-01: {suspend: 3600}\n")
+    with pytest.raises(MonitorConfigError, match="only MON-12 and MON-14 name a reporter to suspend"):
+        load_config(bad)

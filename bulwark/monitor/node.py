@@ -46,8 +46,12 @@ class Node:
     def block_number(self) -> int:
         return int(self.client.rpc("eth_blockNumber"), 16)
 
-    def timestamp(self, block: int) -> int:
-        return int(self.client.rpc("eth_getBlockByNumber", hex(block), False)["timestamp"], 16)
+    def block(self, number: int, transactions: bool = False) -> dict:
+        """The block (raw JSON-RPC), with its transactions' bodies when `transactions`."""
+        return self.client.rpc("eth_getBlockByNumber", hex(number), transactions)
+
+    def timestamp(self, number: int) -> int:
+        return int(self.block(number)["timestamp"], 16)
 
     def read(self, reads: list[Read], block: int) -> list:
         """Each read's decoded result at `block`, or its `Reverted`, in one round trip."""

@@ -78,20 +78,19 @@ class Reader:
         self.references = references
         self.accounts: set[str] = set()
         a = deployment.addresses
-        (self.scale,) = node.read([Read("MarginEngine", a.engine, "SCALE")], node.block_number())
         head = node.block_number()
-        now = node.timestamp(head)
+        scale, *decimals = node.read(
+            [Read("MarginEngine", a.engine, "SCALE")]
+            + [Read("IAggregatorV3", address, "decimals") for address in references.values()],
+            head,
+        )
+        self.scale, self.decimals = scale, dict(zip(references, decimals, strict=True))
         listed = node.read([Read("MedianOracle", o, "reporters") for o in a.oracles.values()], head)
         # market -> reporter -> when it last signed a report [unix s] (the start counts as seen)
+        now = node.timestamp(head)
         self.seen = {m: dict.fromkeys(r, now) for m, r in zip(a.oracles, listed, strict=True)}
         self.poke = node.artifacts["MedianOracle"].abi.function("poke")
-        self.reports: list[
-            tuple[str, str, int, int]
-        ] = []  # the last block's (market, reporter, price, median)
-        self.decimals = {
-            m: node.read([Read("IAggregatorV3", address, "decimals")], node.block_number())[0]
-            for m, address in references.items()
-        }
+        self.reports: list[tuple[str, str, int, int]] = []  # the block's (market, reporter, price, median)
 
     def describe(self, call) -> str:
         """A scheduled call in words: `MarginEngine.setRiskParams(marketId=0, risk=(...))`."""
@@ -108,11 +107,11 @@ class Reader:
         args = ", ".join(f"{k}={v}" for k, v in fn.decode_arguments(bytes(data)).items())
         return f"{name}.{fn.name}({args})" + (f" with {value} wei" if value else "")
 
-    def signers(self, block: int) -> None:
-        """Note who signed the reports of every poke sent straight to an oracle in `block` (a poke
-        relayed through another contract is not seen: its calldata is not the oracle's)."""
+    def signers(self, block: int, txs: list[dict]) -> None:
+        """Note who signed the reports of every poke sent straight to an oracle in `block` (`txs`, its
+        transactions; a poke relayed through another contract is not seen: its calldata is not the
+        oracle's)."""
         by_address = {o: m for m, o in self.deployment.addresses.oracles.items()}
-        txs = self.node.client.rpc("eth_getBlockByNumber", hex(block), True)["transactions"]
         found = []
         for tx in txs:
             market = by_address.get(to_checksum_address(tx["to"])) if tx.get("to") else None
@@ -167,7 +166,8 @@ class Reader:
     def snapshot(self, block: int, events: list) -> Snapshot:
         """The deployment at `block`, with `events` (that block's)."""
         self.note(events)
-        self.signers(block)
+        header = self.node.block(block, transactions=True)
+        self.signers(block, header["transactions"])
         for e in events:
             if e.name == "OperationScheduled":
                 e.args["decoded"] = [self.describe(c) for c in e.args["calls"]]
@@ -203,7 +203,7 @@ class Reader:
                 pauses[f"{contract}.{scope.name}"] = until
         return Snapshot(
             block=block,
-            timestamp=self.node.timestamp(block),
+            timestamp=int(header["timestamp"], 16),
             oracles=oracles,
             references=references,
             fund_assets=assets,

@@ -21,6 +21,8 @@ from bulwark.signing.specs import SCOPES, ContractBook, struct_name
 from bulwark.units import DAY, HOUR, MINUTE, WAD
 
 WAD_HINT_FROM = 10**12  # integers at least this large are also shown as WAD decimals (0.000001 wad and up)
+# event and message fields that hold unix times: shown with their UTC reading too
+TIME_FIELDS = frozenset({"eta", "expiresAt", "until", "previousUntil", "effectiveAt", "validUntil"})
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,29 @@ def render_value(param: dict, value, book: ContractBook | None, indent: str) -> 
         for c, v in zip(param["components"], value, strict=True):
             lines += render_value(c, v, book, indent + "  ")
         return lines
-    return [f"{indent}{name}: {show_value(kind, value, book)}"]
+    text = show_value(kind, value, book)
+    if name in TIME_FIELDS and isinstance(value, int) and value > 0:
+        text += f" ({utc(value)})"
+    return [f"{indent}{name}: {text}"]
+
+
+def render_event(contract: str, entry: dict, args: dict, book: ContractBook, indent: str = "  ") -> list[str]:
+    """Readable lines for one decoded event: `contract.Event`, then each argument by name; an array of
+    calls (OperationScheduled's) decoded call by call."""
+    lines = [f"{indent}{contract}.{entry['name']}"]
+    for param in entry.get("inputs", []):
+        value = args[param["name"]]
+        if param["type"] == "tuple[]" and [c["name"] for c in param["components"]] == [
+            "target",
+            "value",
+            "data",
+        ]:
+            lines.append(f"{indent}    {param['name']}: {len(value)} call{'s' * (len(value) != 1)}")
+            for i, call in enumerate(value, 1):
+                lines += render_call(decode_call(call, book), book, i, indent + "      ")
+            continue
+        lines += render_value(param, value, book, indent + "    ")
+    return lines
 
 
 def show_value(kind: str, value, book: ContractBook | None = None) -> str:
@@ -149,3 +173,37 @@ def scope_names(contract_type: str, mask: int) -> str:
     if rest:
         names.append(hex(rest))
     return "|".join(names) or "(none)"
+
+
+def describe_request(request, book: ContractBook) -> list[str]:
+    """What a PauseGuardian request (bulwark.signing.requests.Request) asks for, in readable lines:
+    each call of a schedule decoded, or the fast-path action with its target, scopes and times."""
+    kind, v = request.primary_type, request.message.values
+
+    def named(address: str) -> str:
+        name = book.name_of(address)
+        return f"{name} {address}" if name else address
+
+    if kind == "Schedule":
+        calls = request.calls
+        lines = [f"Schedule {len(calls)} call{'s' * (len(calls) != 1)} (a timelocked operation):"]
+        for i, call in enumerate(calls, 1):
+            lines += render_call(decode_call(call, book), book, i)
+        lines.append(f"Operation id: 0x{request.operation_id.hex()}  salt: 0x{v['salt'].hex()}")
+    elif kind == "Cancel":
+        lines = [f"Cancel operation 0x{v['id'].hex()}"]
+    elif kind in ("Pause", "ExtendPause"):
+        entry = book.entry_at(v["target"])
+        scopes = scope_names(entry.contract_type if entry else "", v["scopes"])
+        verb = "Pause" if kind == "Pause" else "Extend the running pause of"
+        lines = [f"{verb} {scopes} (mask {hex(v['scopes'])}) on {named(v['target'])} until {utc(v['until'])}"]
+    elif kind == "SuspendReporter":
+        lines = [f"Suspend reporter {v['reporter']} on {named(v['oracle'])} until {utc(v['until'])}"]
+    else:
+        what = "serve the held candidate" if v["acceptCandidate"] else "keep the served price"
+        lines = [f"Clear the tripped breaker of {named(v['oracle'])} and {what} (update epoch {v['epoch']})"]
+    lines.append(
+        f"For PauseGuardian {request.guardian} on chain {request.chain_id}; "
+        f"approvals valid until {utc(request.valid_until)} ({request.valid_until})"
+    )
+    return lines

@@ -33,7 +33,7 @@ from bulwark.signing.readable import (
     utc,
 )
 from bulwark.signing.requests import Request, SignatureFile
-from bulwark.signing.specs import SCOPES, ContractBook
+from bulwark.signing.specs import SCOPES, ContractBook, Entry
 
 THRESHOLD_NAMES = (
     "threshold",
@@ -189,6 +189,54 @@ def requirement(g, facts: GuardianFacts, request: Request, book: ContractBook | 
     return Requirement(
         t["shiftPauseThreshold"], "shiftPauseThreshold", "the oracle has no spare reporter key"
     )
+
+
+# ---------------------------------------------------------------- naming contracts without a record
+
+# A view only one of the suite's contract types has, to recognise it on chain.
+_PROBES = (
+    ("PauseGuardian", "GRACE_PERIOD"),
+    ("MarginEngine", "SCALE"),
+    ("InsuranceFund", "OUTFLOW_WINDOW"),
+    ("MedianOracle", "FEED_ID"),
+)
+
+
+def recognise(address: str):
+    """The suite contract type at `address` (an Entry named as in deployment records: "MedianOracle:<its
+    description>" for an oracle), recognised by a view only that type has; None if none answers."""
+    from bulwark.chain.artifacts import load_artifacts
+
+    web3 = _chain().provider.web3
+    artifacts = load_artifacts()
+    address = to_checksum_address(address)
+    for contract_type, view in _PROBES:
+        fn = artifacts[contract_type].abi.functions[view][0]
+        try:
+            answer = bytes(web3.eth.call({"to": address, "data": "0x" + fn.selector.hex()}))
+        except Exception:
+            continue
+        if len(answer) != 32:
+            continue
+        name = contract_type
+        if contract_type == "MedianOracle":
+            describe = artifacts[contract_type].abi.functions["description"][0]
+            try:
+                text = describe.decode(
+                    bytes(web3.eth.call({"to": address, "data": "0x" + describe.selector.hex()}))
+                )
+            except Exception:
+                continue
+            name = f"MedianOracle:{text}"
+        return Entry(name, address, contract_type)
+    return None
+
+
+def chain_book(addresses: Iterable[str]) -> ContractBook:
+    """A ContractBook of the suite contracts among `addresses`, recognised on chain (for commands given
+    no deployment record)."""
+    entries = [e for e in (recognise(a) for a in dict.fromkeys(addresses)) if e is not None]
+    return ContractBook(entries)
 
 
 # ---------------------------------------------------------------- checks before sending

@@ -33,6 +33,7 @@ from bulwark.commands.guardian._common import (
 )
 from bulwark.commands.guardian.sign import read_request
 from bulwark.governance import (
+    chain_book,
     check_submission,
     describe_logs,
     head_time,
@@ -63,13 +64,11 @@ def _prepare(ctx) -> None:
         seen[sig.signer] = path
         signatures.append(sig)
     p["signatures"] = signatures
-    book = ContractBook([])
     if p["deployment"] is not None:
         try:
-            book = read_deployment(p["deployment"]).book
+            p["deployment"] = read_deployment(p["deployment"]).book
         except ValueError as err:
             raise bad(ctx, "--deployment", str(err)) from None
-    p["deployment"] = book
 
 
 @click.command(
@@ -98,7 +97,7 @@ def _prepare(ctx) -> None:
 @click.option(
     "--deployment",
     type=UserPath(exists=True, dir_okay=False, path_type=Path),
-    help="Deployment record, to name the contracts in what is printed.",
+    help="Deployment record, to name the contracts printed (default: recognised on chain).",
 )
 def cli(network, typed_data, signatures, account, key_env, deployment):
     """Verify the approvals against the chain and send schedule/cancel/pause/... with them."""
@@ -106,9 +105,20 @@ def cli(network, typed_data, signatures, account, key_env, deployment):
         submit(network, typed_data, signatures, load_account(account, key_env, network=network), deployment)
 
 
-def submit(network, request, signatures, sender, book: ContractBook) -> None:
-    """Check everything the guardian will check, simulate, send, print the receipt's events."""
+def submit(network, request, signatures, sender, book: ContractBook | None) -> None:
+    """Check everything the guardian will check, simulate, send, print the receipt's events. Without a
+    deployment record (`book` None) the contracts involved are recognised on chain, to name them."""
     g = open_guardian(request.chain_id, request.guardian, "the typed data", network)
+    if book is None:
+        values = request.message.values
+        book = chain_book(
+            [
+                g.address,
+                *(c.target for c in request.calls),
+                values.get("target") or g.address,
+                values.get("oracle") or g.address,
+            ]
+        )
     facts = read_facts(g)
     approvals = check_submission(g, facts, request, signatures, sender.address, head_time(), book)
     args = [*request.args(), approvals]

@@ -34,6 +34,7 @@ from bulwark.signing.approvals import (
     sign_all,
 )
 from bulwark.signing.readable import utc
+from bulwark.signing.safe import create_safe, deploy_safe_infra, safe_signature
 from tests.unit.cli.test_cli import BULWARK
 
 LOCAL = PROJECT_ROOT / "params" / "local.json"
@@ -330,3 +331,50 @@ def test_the_installed_script_refuses_an_early_execute_in_one_line(suite, record
         f"Error: operation 0x{op.hex()} is not executable before its ETA {utc(eta)} (in 2d"
     )
     assert engine.market(1).risk.baseMmr == 5 * 10**16
+
+
+def test_a_safe_signer_approves_a_pause_through_eip1271(suite, record, chain, accounts, tmp_path):
+    """A 2-of-3 Safe made a signer through the timelock signs the typed data as a Safe message; submit
+    checks it with isValidSignature and refuses one owner's signature alone."""
+    g, engine = suite.guardian, suite.engine
+    infra = deploy_safe_infra(accounts[0])
+    owners = accounts[6:9]
+    safe = create_safe(infra, accounts[0], [o.address for o in owners], threshold=2)
+    keys = [accounts[i].private_key for i in (1, 2, 3)]
+    calls = [Call(g.address, 0, g.addSigner.encode_input(safe.address))]
+    now = chain.blocks.head.timestamp
+    salt = b"\x05" * 32
+    g.schedule(
+        calls,
+        salt,
+        sign_all(keys, schedule_message(calls, salt), chain.chain_id, g.address, now + 600),
+        sender=accounts[0],
+    )
+    chain.mine(timestamp=g.operation(operation_id(calls, salt))[1])
+    g.execute(calls, salt, sender=accounts[0])
+    assert g.isSigner(safe.address)
+
+    spec = write_spec(
+        tmp_path / "p.yaml", {"pause": {"contract": "MarginEngine", "scopes": ["TRADE"], "duration": 600}}
+    )
+    typed = tmp_path / "p.json"
+    propose(record, spec, typed)
+    digest = bytes.fromhex(json.loads((tmp_path / "p.operation.json").read_text())["digest"][2:])
+
+    def safe_file(name: str, owner_keys) -> Path:
+        signature = safe_signature(safe.address, chain.chain_id, digest, owner_keys)
+        out = tmp_path / name
+        args = ["--signature", "0x" + signature.hex(), "--signer", safe.address, "--eip1271", "--out", out]
+        assert "(EIP-1271: checked on chain at submit)" in ok(guardian("sign", "--typed-data", typed, *args))
+        return out
+
+    one = safe_file("one-owner.json", [owners[0].private_key])
+    block = chain.blocks.head.number
+    line = refused(guardian("submit", "--typed-data", typed, "--signature", one))
+    assert line == f"{one}: {safe.address}.isValidSignature refuses the signature for digest 0x{digest.hex()}"
+    assert chain.blocks.head.number == block
+
+    two = safe_file("two-owners.json", [o.private_key for o in owners[:2]])
+    shown = ok(guardian("submit", "--typed-data", typed, "--signature", two))
+    assert "PauseGuardian.Paused" in shown and f"[0]: {safe.address}" in shown
+    assert engine.isPaused(int(EngineScope.TRADE))

@@ -10,6 +10,7 @@ import pytest
 from eth_abi import encode
 from eth_utils import keccak
 
+from bulwark import PROJECT_ROOT
 from bulwark.abi.codec import ContractABI
 from bulwark.abi.scopes import EngineScope, FundScope
 from bulwark.signing.approvals import clear_breaker_message, pause_message, schedule_message
@@ -365,3 +366,27 @@ def test_a_schedule_message_covers_every_call_and_the_salt(book):
 def test_the_wad_examples_of_the_docs_hold():
     """The README's example: '0.075 wad' is 75000000000000000."""
     assert parse_int("0.075 wad", "x") == int(Decimal("0.075") * 10**18) == 75_000_000_000_000_000
+
+
+def yaml_blocks(text: str) -> list[str]:
+    return [block.split("```", 1)[0] for block in text.split("```yaml\n")[1:]]
+
+
+def test_the_example_specs_of_the_readme_and_the_guide_are_valid(book):
+    """Every YAML example in README's signer-tools section and docs/GUARDIAN_TOOLS.md parses and encodes;
+    the fast-path examples of the guide are one action per line."""
+    readme = (PROJECT_ROOT / "README.md").read_text().split("### Guardian signer tools", 1)[1]
+    guide = (PROJECT_ROOT / "docs" / "GUARDIAN_TOOLS.md").read_text()
+    [example] = yaml_blocks(readme)
+    draft = spec(example, book)
+    assert draft.calls[0].data[4 + 32 : 4 + 64] == (6 * 10**16).to_bytes(32, "big")  # baseMmr
+    operation, fast = yaml_blocks(guide)
+    assert len(spec(operation, book).calls) == 2
+    reporter = "0x" + "77" * 20
+    for line in fast.strip().splitlines():
+        text = (
+            line.split("#", 1)[0]
+            .replace('"0x..."', f'"{reporter}"')
+            .replace('"0x<operation id>"', f'"0x{"ab" * 32}"')
+        )
+        assert spec(text, book).action == line.split(":", 1)[0]

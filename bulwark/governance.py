@@ -98,6 +98,7 @@ class GuardianFacts:
     max_pause: int  # [s] MAX_PAUSE_DURATION
 
     def summary(self) -> str:
+        """One line: signers, every threshold, delay (and a pending cut), grace."""
         t = self.thresholds
         pending = ""
         if self.pending_delay[1]:
@@ -283,6 +284,7 @@ def check_unexpired(request: Request, now: int) -> None:
 
 
 def is_contract(address: str) -> bool:
+    """True if `address` has code."""
     return len(_chain().provider.get_code(address)) > 0
 
 
@@ -481,6 +483,7 @@ def pending_operations(g, book: ContractBook, from_block: int = 0) -> list[Pendi
 
 
 def render_pending(op: PendingOperation, book: ContractBook, now: int) -> list[str]:
+    """Readable lines for one pending operation: id, ETA, window, approvers, calls."""
     lines = [
         f"operation 0x{op.id.hex()} (scheduled in block {op.block}, salt 0x{op.salt.hex()})",
         f"  ETA {utc(op.eta)}, grace window ends {utc(op.expires_at)}: {op.status(now)}",

@@ -38,6 +38,7 @@ class DecodedCall:
 
     @property
     def signature(self) -> str:
+        """`name(types)`, or the unknown selector."""
         return self.function.signature if self.function else f"unknown selector 0x{self.data[:4].hex()}"
 
 

@@ -71,6 +71,7 @@ class Request:
 
     @property
     def primary_type(self) -> str:
+        """Schedule, Cancel, Pause, ExtendPause, SuspendReporter or ClearBreaker."""
         return self.message.primary_type
 
     @property
@@ -79,6 +80,7 @@ class Request:
         return FUNCTION_OF[self.primary_type]
 
     def typed_data(self) -> dict:
+        """The typed data with Python values (bytes, ints), as eth-account encodes it."""
         return self.message.typed_data(self.chain_id, self.guardian, self.valid_until)
 
     def as_json(self) -> dict:
@@ -87,19 +89,23 @@ class Request:
 
     @property
     def signable(self):
+        """eth-account's SignableMessage (version 0x01: domain separator, message hash)."""
         return encode_typed_data(full_message=self.typed_data())
 
     @property
     def digest(self) -> bytes:
+        """keccak256(0x1901 ‖ domain separator ‖ message hash): what is signed."""
         s = self.signable
         return keccak(b"\x19" + s.version + s.header + s.body)
 
     @property
     def domain_separator(self) -> bytes:
+        """The EIP-712 domain separator (a hardware wallet's "domain hash")."""
         return bytes(self.signable.header)
 
     @property
     def struct_hash(self) -> bytes:
+        """The EIP-712 hash of the message (a hardware wallet's "message hash")."""
         return bytes(self.signable.body)
 
     def args(self) -> list:
@@ -111,6 +117,7 @@ class Request:
 
     @property
     def calls(self) -> list[Call]:
+        """A schedule's calls (empty for other requests)."""
         if self.primary_type != "Schedule":
             return []
         return [Call(c["target"], c["value"], c["data"]) for c in self.message.values["calls"]]
@@ -132,6 +139,7 @@ class Request:
         return request_id(self.message)
 
     def approval(self, signer: str, signature: bytes) -> Approval:
+        """IPauseGuardian.Approval for `signer`'s `signature` of this request."""
         return Approval(
             to_checksum_address(signer), self.valid_until, self.chain_id, self.guardian, signature
         )
@@ -281,6 +289,7 @@ class SignatureFile:
     source: str = field(default="", compare=False)
 
     def as_json(self) -> dict:
+        """The file's JSON."""
         out = {
             "signer": self.signer,
             "signature": "0x" + self.signature.hex(),
@@ -406,6 +415,7 @@ class Sidecar:
     extra: dict = field(default_factory=dict, compare=False)
 
     def as_json(self) -> dict:
+        """The file's JSON."""
         book = ContractBook.from_contracts(self.contracts)  # for names only: no ABI is loaded
         out = {
             "version": SIDECAR_VERSION,

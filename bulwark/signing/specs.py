@@ -134,6 +134,7 @@ class ContractBook:
         return cls.from_contracts(addresses.as_dict(), abis)
 
     def abi(self, contract_type: str) -> ContractABI:
+        """The ABI of a compiled contract type (the project's, unless others were given)."""
         if self._abis is None:
             from bulwark.chain.artifacts import load_artifacts
 
@@ -160,10 +161,12 @@ class ContractBook:
         raise SpecError(f"{where}: unknown contract {name!r}; the deployment has {', '.join(self.entries)}")
 
     def name_of(self, address: str) -> str | None:
+        """The deployment's name for `address`, or None."""
         entry = self._by_address.get(str(address).lower())
         return entry.name if entry else None
 
     def entry_at(self, address: str) -> Entry | None:
+        """The deployment's entry at `address`, or None."""
         return self._by_address.get(str(address).lower())
 
     def as_contracts(self) -> dict:
@@ -364,6 +367,7 @@ def _type_name(param: dict) -> str:
 
 
 def struct_name(param: dict) -> str:
+    """The struct's Solidity name from a tuple parameter's internalType (`RiskParams`)."""
     internal = param.get("internalType") or "struct"
     return internal.split(" ")[-1].split(".")[-1].rstrip("[]0123456789") or "struct"
 
@@ -466,6 +470,7 @@ class Draft:
 
     @property
     def primary_type(self) -> str:
+        """The EIP-712 primary type this action is signed as."""
         return ACTIONS[self.action][0]
 
     def end(self, now: int) -> int:

@@ -199,9 +199,12 @@ def test_a_timelocked_risk_change_goes_from_spec_to_chain(suite, record, chain, 
     assert line == f"operation 0x{op.hex()} was executed; it cannot run again"
 
 
-def test_one_signer_pauses_trading_at_once(suite, record, chain, tmp_path):
-    """A pause of TRADE, which shifts no losses, needs pauseThreshold (1) approval and runs on submit."""
-    engine = suite.engine
+@pytest.mark.parametrize("sent_by", ["a non-signer", "the signer itself"])
+def test_one_signer_pauses_trading_at_once(sent_by, suite, record, chain, accounts, tmp_path):
+    """A pause of TRADE, which shifts no losses, needs pauseThreshold (1) approval and runs on submit:
+    signer 2's signature sent by account 9 (a raw key, not a signer), or signer 2 sending it alone, its
+    call counting as its approval."""
+    engine, g = suite.engine, suite.guardian
     spec = write_spec(
         tmp_path / "pause.yaml",
         {"pause": {"contract": "MarginEngine", "scopes": ["TRADE"], "duration": "1h"}},
@@ -210,11 +213,17 @@ def test_one_signer_pauses_trading_at_once(suite, record, chain, tmp_path):
     shown = propose(record, spec, tmp_path / "pause.json")
     assert f"Pause TRADE (mask 0x1) on MarginEngine {engine.address} until {utc(now + 3600)}" in shown
     assert "Needs 1 approval (pauseThreshold: no scope shifts losses) of 5 signers." in shown
-    signatures = signed(tmp_path / "pause.json", tmp_path, 2)
-    shown = ok(
-        guardian("submit", "--typed-data", tmp_path / "pause.json", *signatures, "--deployment", record)
-    )
+    if sent_by == "a non-signer":
+        how = [*signed(tmp_path / "pause.json", tmp_path, 2), "--key-env", "SIGNER_9"]
+        sender = accounts[9]
+    else:
+        how, sender = ["--key-env", "SIGNER_2"], accounts[2]
+    nonce = sender.nonce
+    shown = ok(guardian("submit", "--typed-data", tmp_path / "pause.json", *how, "--deployment", record))
     assert "PauseGuardian.Paused" in shown and "MarginEngine.PauseUpdated" in shown
+    assert f"Sending PauseGuardian.pause from {sender.address}" in shown
+    assert f"[0]: {accounts[2].address}" in shown  # the approvers the event names
+    assert sender.nonce == nonce + 1 and not g.isSigner(accounts[9]) and g.isSigner(accounts[2])
     assert engine.pausedUntil(int(EngineScope.TRADE)) == now + 3600
     assert engine.isPaused(int(EngineScope.TRADE))
     assert not engine.isPaused(int(EngineScope.LIQUIDATE))

@@ -26,6 +26,7 @@ class CheckedCommand(ConnectedProviderCommand):
         self.prepare = prepare
 
     def invoke(self, ctx):
+        """Check the files, then connect and run."""
         if self.prepare is not None:
             self.prepare(ctx)
         return super().invoke(ctx)
@@ -47,10 +48,12 @@ class Deployment:
 
     @property
     def chain_id(self) -> int:
+        """The chain the record was deployed on."""
         return int(self.record["chain_id"])
 
     @property
     def first_block(self) -> int:
+        """The record's first block (where event scans start)."""
         return int(self.record.get("first_block") or 0)
 
 
@@ -139,5 +142,6 @@ def one_line_errors():
 
 
 def echo(lines) -> None:
+    """Print each line."""
     for line in lines:
         click.echo(line)

@@ -53,6 +53,7 @@ def cli(network, deployment):
 
 
 def status(network, deployment) -> None:
+    """Print the guardian's settings, pending operations and live pauses."""
     book = deployment.book
     g = open_guardian(deployment.chain_id, deployment.addresses.guardian, str(deployment.path), network)
     now = head_time()

@@ -90,8 +90,7 @@ def _prepare(ctx) -> None:
     "signatures",
     type=UserPath(exists=True, dir_okay=False, path_type=Path),
     multiple=True,
-    required=True,
-    help="A signature file written by sign (repeat for each signer).",
+    help="A signature file written by sign (repeat for each signer; a sender that is a signer needs none).",
 )
 @account_options("sends the transaction")
 @click.option(

@@ -143,6 +143,23 @@ def test_sign_with_a_raw_key_writes_signer_signature_and_digest(files, monkeypat
     assert "Pause TRADE (mask 0x1) on MarginEngine" in result.stdout
 
 
+def test_an_ape_account_signs_the_same_through_sign_message_and_sign_raw_msghash(
+    files, accounts, monkeypatch
+):
+    """Ape's AccountAPI.sign_message on the EIP-712 message and sign_raw_msghash on its digest give the
+    signature the account's raw key gives."""
+    monkeypatch.setenv("SIGNER_1", accounts[1].private_key)
+    outputs = []
+    for i, how in enumerate(
+        (["--account", "TEST::1"], ["--account", "TEST::1", "--raw-hash"], ["--key-env", "SIGNER_1"])
+    ):
+        result = invoke("sign", "--typed-data", files / "op.json", *how, "--out", files / f"{i}.json")
+        assert result.exit_code == 0, result.stderr
+        outputs.append(json.loads((files / f"{i}.json").read_text()))
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0]["signer"] == accounts[1].address
+
+
 def test_sign_refuses_an_imported_signature_of_someone_else(files):
     sig = json.loads((files / "pause.sig.json").read_text())
     other = "0x" + "98" * 20

@@ -329,10 +329,6 @@ class ContractABI:
             ([canonical_type(p) for p in x["inputs"]] for x in abi if x["type"] == "constructor"), []
         )
 
-    def by_selector(self, selector: bytes) -> Function | None:
-        """The function whose selector is `selector`, or None."""
-        return next((f for f in self.by_signature.values() if f.selector == selector), None)
-
     def function(self, name: str, nargs: int | None = None) -> Function:
         """The function called `name` (a signature like `f(uint256)` picks one overload)."""
         if "(" in name:

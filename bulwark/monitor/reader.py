@@ -20,6 +20,8 @@ from bulwark.deploy import SuiteAddresses
 from bulwark.deployments import read_record
 from bulwark.monitor.detectors import OracleState, Snapshot
 from bulwark.monitor.node import Node, NodeError, Read
+from bulwark.signing.readable import decode_call, render_call
+from bulwark.signing.specs import ContractBook
 
 
 def recover(digest: bytes, r: bytes, vs: bytes) -> str:
@@ -90,22 +92,13 @@ class Reader:
         now = node.timestamp(head)
         self.seen = {m: dict.fromkeys(r, now) for m, r in zip(a.oracles, listed, strict=True)}
         self.poke = node.artifacts["MedianOracle"].abi.function("poke")
+        self.book = ContractBook.from_addresses(a)
         self.reports: list[tuple[str, str, int, int]] = []  # the block's (market, reporter, price, median)
 
     def describe(self, call) -> str:
-        """A scheduled call in words: `MarginEngine.setRiskParams(marketId=0, risk=(...))`."""
-        target, value, data = call
-        names = {address: name for name, (address, _) in self.deployment.guarded().items()}
-        names[self.deployment.addresses.guardian] = "PauseGuardian"
-        name = names.get(target)
-        contract = name.split(":")[0] if name else None
-        fn = self.node.artifacts[contract].abi.by_selector(bytes(data[:4])) if contract else None
-        if fn is None:
-            return f"{target}: unknown call 0x{bytes(data).hex()[:72]}" + (
-                f" with {value} wei" if value else ""
-            )
-        args = ", ".join(f"{k}={v}" for k, v in fn.decode_arguments(bytes(data)).items())
-        return f"{name}.{fn.name}({args})" + (f" with {value} wei" if value else "")
+        """A scheduled call in words, on one line: the deployment's name for the target, the function and
+        each argument by name (bulwark.signing.readable, the signer tools' rendering)."""
+        return " ".join(line.strip() for line in render_call(decode_call(call, self.book), self.book))
 
     def signers(self, block: int, txs: list[dict]) -> None:
         """Note who signed the reports of every poke sent straight to an oracle in `block` (`txs`, its

@@ -244,9 +244,10 @@ def test_a_scheduled_operation_is_reported_as_the_calls_it_will_run(lane):
     assert receipt.status
     m.poll()
     [alert] = [a for a in lines(m, "alert") if a["id"] == "MON-09"]
-    assert "MarginEngine.setRiskParams(marketId=0, risk=" in alert["message"]
+    assert f"MarginEngine {suite.engine.address} setRiskParams(" in alert["message"]
+    assert "marketId: 0 risk: RiskParams" in alert["message"]
     assert (
-        f"baseMmr={risk.baseMmr * 2}" in alert["message"]
+        f"baseMmr: {risk.baseMmr * 2} (0.1 wad)" in alert["message"]
         and f"eta {receipt.event('OperationScheduled')['eta']}" in alert["message"]
     )
 

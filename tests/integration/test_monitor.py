@@ -376,3 +376,34 @@ def test_a_bad_printer_is_suspended_through_the_fast_path_while_a_key_is_spare(t
         else:
             assert response["action"] == "failed" and "no spare reporter" in response["reason"]
             assert oracle.suspendedUntil(printer) == 0
+
+
+def test_a_monitors_pause_is_lifted_early_only_through_the_timelock(lane):
+    """The runbook's lift: once the feeds recover, signers schedule the engine's setPause(TRADE, 0)
+    and execute it after the delay; before that the pause stands, and the monitor neither lifts it
+    nor pauses again for the incident it already contained."""
+    from bulwark.actors.guardian import GuardianDesk
+    from bulwark.monitor.config import Action, MonitorConfig
+
+    chain, built = lane
+    suite = built["suite"]
+    config = MonitorConfig(act={"MON-01": Action(duration=3 * 86_400)})  # outlasts the 2-day timelock
+    m = Monitor(
+        Node(chain.url), deployment(chain, suite), config, Sink(out=io.StringIO()), key=chain.keys[PAUSER]
+    )
+    m.poll()
+    chain.warp(suite.oracles[0].latest()[1] + suite.oracles[0].config().maxStaleness + 1)
+    m.poll()
+    assert suite.engine.pausedUntil(int(EngineScope.TRADE)) > chain.timestamp + 2 * 86_400
+    calls = [(suite.engine.address, 0, suite.engine.setPause.calldata(int(EngineScope.TRADE), 0))]
+    desk = GuardianDesk(chain, suite.guardian)
+    _, salt, receipt = desk.schedule(calls, 11, sender=chain.accounts[OPERATOR])
+    eta = receipt.event("OperationScheduled")["eta"]
+    desk.execute(calls, salt, sender=chain.accounts[OPERATOR]).assert_reverted(
+        "PauseGuardianOperationNotReady"
+    )
+    chain.warp(eta)
+    assert desk.execute(calls, salt, sender=chain.accounts[OPERATOR]).status
+    assert suite.engine.pausedUntil(int(EngineScope.TRADE)) <= chain.timestamp, "lifted"
+    m.poll()
+    assert [r["action"] for r in lines(m, "response") if r["action"] == "paused"] == ["paused"]

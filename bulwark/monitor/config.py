@@ -85,7 +85,14 @@ class Action(_Strict):
 def _default_actions() -> dict[str, Action]:
     trade = Action()
     outflows = Action(scopes=["TRADE", "WITHDRAW"])
-    return {"MON-01": trade, "MON-03": trade, "MON-04": trade, "MON-05": outflows, "MON-11": outflows}
+    return {
+        "MON-01": trade,
+        "MON-03": trade,
+        "MON-04": trade,
+        "MON-05": outflows,
+        "MON-11": outflows,
+        "MON-15": trade,
+    }
 
 
 class MonitorConfig(_Strict):

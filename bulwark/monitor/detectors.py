@@ -161,6 +161,22 @@ class NewDeficit(Detector):
                 )
 
 
+class BadDebtBooked(Detector):
+    """Losses past an account's margin: liquidations are not keeping up, and the fund starts paying."""
+
+    def check(self, history, config):
+        now = history[-1]
+        for e in now.events:
+            if e.name == "BadDebt":
+                yield self.alert(
+                    now,
+                    f"market {e.args['market']}",
+                    f"bad debt {e.args['debt'] / 1e18:,.2f} booked on {e.args['account']} in market "
+                    f"{e.args['market']}; the fund covered {e.args['covered'] / 1e18:,.2f}",
+                    key=f"{self.id}:market {e.args['market']}",
+                )
+
+
 class LiquidationRate(Detector):
     def check(self, history, config):
         now = history[-1]
@@ -309,6 +325,9 @@ DETECTORS = (
     ReporterOutlier(
         "MON-14", "warning", "reporter far from the median",
         "a report more than outlier from the median of the poke it came in",
+    ),
+    BadDebtBooked(
+        "MON-15", "critical", "bad debt booked", "a BadDebt event: an account closed below zero equity"
     ),
 )  # fmt: skip
 BY_ID = {d.id: d for d in DETECTORS}

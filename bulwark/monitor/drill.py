@@ -8,7 +8,7 @@ comes from the chain, not from the monitor: after the run, every block of the ru
 
     stale     consecutive blocks where an oracle's status is Stale      -> MON-01
     tripped   consecutive blocks where an oracle's status is Tripped    -> MON-03
-    drain     the fund paying cover for bad debt (a Covered event)      -> MON-05, MON-06 or MON-07
+    drain     the fund paying cover for bad debt (a Covered event)      -> MON-05, -06, -07 or -15
 
 Per detector: detection latency in blocks from an incident's first block to its first alert, blocks
 from the first block until the engine's TRADE scope is paused (0 if a running pause already covers it),
@@ -32,7 +32,11 @@ from bulwark.sim import batch
 from bulwark.sim.result import RunResult
 from bulwark.sim.scenario import load_scenario
 
-KINDS = {"stale": ("MON-01",), "tripped": ("MON-03",), "drain": ("MON-05", "MON-06", "MON-07")}
+KINDS = {
+    "stale": ("MON-01",),
+    "tripped": ("MON-03",),
+    "drain": ("MON-05", "MON-06", "MON-07", "MON-15"),
+}
 PAUSER = 2  # dev account 2: a guardian signer of params/local.json and params/simulation.json
 
 

@@ -36,6 +36,7 @@ def test_luna_breaker_trip_and_drain():
     assert tripped["incidents"] >= 1 and tripped["recall"] == 1.0, r.incidents
     assert set(tripped["latency_blocks"]) == {0} and tripped["blocks_to_pause"][0] == 1
     assert drain["incidents"] == 1 and drain["recall"] == 1.0 and drain["precision"] == 1.0
+    assert drain["latency_blocks"] == [0], "the first bad debt's block (MON-15)"
     [contained] = [x for x in r.responses if x["alert"] == "MON-05"]
     assert contained["action"] == "paused" and contained["scopes"] == ["WITHDRAW"], (
         "the drain's pause adds WITHDRAW to the TRADE pause the breaker trip started"

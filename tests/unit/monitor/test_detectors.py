@@ -165,3 +165,11 @@ def test_only_detectors_that_name_a_reporter_may_suspend(tmp_path):
     bad.write_text("act:\n  MON-01: {suspend: 3600}\n")
     with pytest.raises(MonitorConfigError, match="only MON-12 and MON-14 name a reporter to suspend"):
         load_config(bad)
+
+
+def test_bad_debt_booked_fires_on_each_bad_debt_event_once_per_market():
+    debt = Event("BadDebt", {"market": 0, "account": "0xB0b", "debt": 150 * WAD, "covered": 150 * WAD}, "0x0")
+    assert fired("MON-15", snapshot()) == []
+    [alert] = fired("MON-15", snapshot(events=[debt, debt]))[:1]
+    assert "bad debt 150.00 booked on 0xB0b" in alert.message and alert.key == "MON-15:market 0"
+    assert load_config(None).act["MON-15"].scopes == ["TRADE"], "it pauses trading by default"

@@ -3,8 +3,9 @@ against what the chain says happened.
 
 The monitor polls after every block the simulator's agents make (each transaction, each move of the
 clock), as a monitor following a node does; its own pause lands in the block after it polled. The truth
-comes from the chain, not from the monitor: after the run, every block of the run is read again
-(latest() of each oracle at that block, and the block's Covered events), which gives the incidents:
+comes from the chain, not from the monitor: every block is read again with reads of its own as the run
+goes (latest() of each oracle at that block, the engine's TRADE pause, and the fund's Covered events),
+which gives the incidents:
 
     stale     consecutive blocks where an oracle's status is Stale      -> MON-01
     tripped   consecutive blocks where an oracle's status is Tripped    -> MON-03
@@ -73,30 +74,44 @@ def _intervals(flags: list[tuple[int, bool]], kind: str, subject: str) -> list[I
     return found
 
 
-def truth(node: Node, deployment: Deployment, first: int, last: int) -> tuple[list[Incident], list[int]]:
-    """The incidents of blocks first..last, read from the chain block by block, and the blocks in
-    which the engine's TRADE scope was paused."""
-    oracles = deployment.addresses.oracles
-    flags: dict[str, list[tuple[int, bool, bool]]] = {m: [] for m in oracles}
-    paused = []
-    trade = Read("IGuarded", deployment.addresses.engine, "pausedUntil", (int(EngineScope.TRADE),))
-    for block in range(first, last + 1):
-        reads = [Read("MedianOracle", address, "latest") for address in oracles.values()]
-        *latest, until = node.read([*reads, trade], block)
-        if until > node.timestamp(block):
-            paused.append(block)
-        for name, (_, _, status) in zip(oracles, latest, strict=True):
-            flags[name].append((block, status == STALE, status == TRIPPED))
-    incidents = []
-    for name, rows in flags.items():
-        incidents += _intervals([(b, s) for b, s, _ in rows], "stale", name)
-        incidents += _intervals([(b, t) for b, _, t in rows], "tripped", name)
-    covers = sorted(
-        {b for b, e in node.events(first, last, [deployment.addresses.fund]) if e.name == "Covered"}
-    )
-    if covers:
-        incidents.append(Incident("drain", "InsuranceFund", covers[0], covers[-1]))
-    return incidents, paused
+class Truth:
+    """What the chain says happened, read block by block as the run goes (a node keeps the state of
+    recent blocks only), with reads of its own: the detectors' code is not used."""
+
+    def __init__(self, node: Node, deployment: Deployment, first: int):
+        self.node, self.deployment = node, deployment
+        self.oracles = deployment.addresses.oracles
+        self.flags: dict[str, list[tuple[int, bool, bool]]] = {m: [] for m in self.oracles}
+        self.paused: list[int] = []  # blocks in which the engine's TRADE scope was paused
+        self.covers: list[int] = []  # blocks with a Covered event of the fund
+        self.first, self.last = first, first - 1
+
+    def scan(self) -> None:
+        """Read every block mined since the last scan."""
+        head = self.node.block_number()
+        trade = Read("IGuarded", self.deployment.addresses.engine, "pausedUntil", (int(EngineScope.TRADE),))
+        reads = [Read("MedianOracle", address, "latest") for address in self.oracles.values()]
+        for block in range(self.last + 1, head + 1):
+            *latest, until = self.node.read([*reads, trade], block)
+            if until > self.node.timestamp(block):
+                self.paused.append(block)
+            for name, (_, _, status) in zip(self.oracles, latest, strict=True):
+                self.flags[name].append((block, status == STALE, status == TRIPPED))
+        if head > self.last:
+            fund = [self.deployment.addresses.fund]
+            self.covers += sorted(
+                {b for b, e in self.node.events(self.last + 1, head, fund) if e.name == "Covered"}
+            )
+        self.last = head
+
+    def incidents(self) -> list[Incident]:
+        found = []
+        for name, rows in self.flags.items():
+            found += _intervals([(b, s) for b, s, _ in rows], "stale", name)
+            found += _intervals([(b, t) for b, _, t in rows], "tripped", name)
+        if self.covers:
+            found.append(Incident("drain", "InsuranceFund", self.covers[0], self.covers[-1]))
+        return found
 
 
 def measure(incidents: list[Incident], alerts: list[dict], paused: list[int]) -> dict:
@@ -139,23 +154,24 @@ def drill(
     deployment = Deployment(chain.chain_id, suite.first_block, suite.addresses())
     node = Node(chain.url)
     sink = Sink(out=io.StringIO())
-    attached: list[Monitor] = []
+    attached: list = []  # the monitor and the truth, made at the run's first transaction
 
     def observe() -> None:
         if not attached:  # at the run's first transaction, after it restored the deployment
-            attached.append(
-                Monitor(
-                    node, deployment, config or MonitorConfig(), sink, key=chain.keys[PAUSER], dry_run=dry_run
-                )
+            monitor = Monitor(
+                node, deployment, config or MonitorConfig(), sink, key=chain.keys[PAUSER], dry_run=dry_run
             )
+            attached.extend([monitor, Truth(node, deployment, monitor.first)])
         attached[0].poll()
+        attached[1].scan()
 
     result = batch.run_job(job, "anvil", observer=observe)
     observe()
     first, last = attached[0].first, node.block_number()
+    truth = attached[1]
     alerts = [line for line in sink.lines if line["type"] == "alert"]
     responses = [line for line in sink.lines if line["type"] == "response"]
-    incidents, paused = truth(node, deployment, first, last)
+    incidents = truth.incidents()
     node.close()
     return DrillResult(
         scenario.name,
@@ -164,5 +180,5 @@ def drill(
         alerts,
         responses,
         result,
-        measure(incidents, alerts, paused),
+        measure(incidents, alerts, truth.paused),
     )

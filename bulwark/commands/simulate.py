@@ -197,7 +197,7 @@ def _runs(spec: Scenario, meta: dict, seeds: list[int], backend: str, workers: i
     with _progress() as progress:
         first = progress.add_task(f"{spec.name} seed {seeds[0]} ({backend})", total=steps)
         many = progress.add_task(f"{len(seeds)} runs", total=len(seeds)) if len(seeds) > 1 else None
-        batch._world(jobs[0], backend)  # deploy before the bar starts counting steps
+        batch.world_for(jobs[0], backend)  # deploy before the bar starts counting steps
         result = batch.run_job(jobs[0], backend, lambda i: progress.update(first, completed=i))
         if many is not None:
             progress.update(many, advance=1)

@@ -149,7 +149,7 @@ def drill(
     """Run the scenario on Anvil with a monitor attached; the incidents, alerts and figures."""
     scenario, digest = load_scenario(scenario_path)
     job = batch.Job(f"drill:{scenario.name}", scenario, seed, batch.meta_for(scenario, digest, "drill"))
-    world = batch._world(job, "anvil")
+    world = batch.world_for(job, "anvil")
     chain, suite = world.chain, world.suite
     deployment = Deployment(chain.chain_id, suite.first_block, suite.addresses())
     node = Node(chain.url)

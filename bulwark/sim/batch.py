@@ -46,7 +46,7 @@ class Job:
 _WORLDS: dict[tuple[str, str], World] = {}
 
 
-def _world(job: Job, backend: str) -> World:
+def world_for(job: Job, backend: str) -> World:
     key = (job.variant, backend)
     if key not in _WORLDS:
         while len(_WORLDS) >= 2:  # a sweep moves on: stop the oldest variant's chain
@@ -57,7 +57,7 @@ def _world(job: Job, backend: str) -> World:
 
 def run_job(job: Job, backend: str, progress=None, observer=None) -> RunResult:
     """One run of `job` in this process (its world made on first use)."""
-    return run_scenario(_world(job, backend), job.scenario, job.seed, job.meta, progress, observer)
+    return run_scenario(world_for(job, backend), job.scenario, job.seed, job.meta, progress, observer)
 
 
 def close_worlds() -> None:

@@ -274,7 +274,7 @@ class Recorder:
         named += [(f"trader-{i}", "trader", a) for i, a in enumerate(roles.traders)]
         accounts = []
         for name, role, address in named:
-            book = run._book(address)
+            book = run.book(address)
             deposited = self.flows["deposited"].get(address, 0) / run.unit
             withdrawn = self.flows["withdrawn"].get(address, 0) / run.unit
             equity = None if book is None else book.equity / WAD

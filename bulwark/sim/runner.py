@@ -369,7 +369,7 @@ class Run:
     def liquidation(self, keeper: str, account: str) -> tuple[str, int] | None:
         """The keeper's order for `account`: its largest position, as much as maxLiquidation and the
         keeper's own free margin allow (it must meet IM after taking it over)."""
-        mine = self.books.get(keeper) or self._book(keeper)
+        mine = self.books.get(keeper) or self.book(keeper)
         if mine is None:
             return None
         held = [(abs(self.engine.position(account, self.ids[n])[0]), n) for n in self.rec.markets_of(account)]
@@ -389,7 +389,8 @@ class Run:
         amount = min(amount, size, max(0, affordable))
         return (name, amount) if amount > 0 else None
 
-    def _book(self, account: str) -> Book | None:
+    def book(self, account: str) -> Book | None:
+        """`account`'s state read now (None while a price it needs is halted)."""
         try:
             return Book(*self.engine.accountState(account))
         except Reverted:
@@ -481,7 +482,7 @@ class Run:
 
     def withdraw_all(self, account: str) -> None:
         """Withdraw what the engine lets `account` take: everything without positions, else down to IM."""
-        book = self._book(account)
+        book = self.book(account)
         if book is None:
             return
         free = min(book.equity, book.collateral) - book.initial

@@ -15,19 +15,11 @@ import click
 
 from bulwark import PROJECT_ROOT
 from bulwark.cli import UserPath
-from bulwark.commands.simulate import DEFAULT_SCENARIO, _scenario, console, simulate
+from bulwark.commands.simulate import console, scenario_option, simulate
 
 
 @click.command("demo", short_help="Replay the March-2020 crash on a local Anvil and report the risk")
-@click.option(
-    "--scenario",
-    "scenario",
-    type=UserPath(exists=True, dir_okay=False, path_type=Path),
-    default=DEFAULT_SCENARIO,
-    show_default=True,
-    callback=_scenario,
-    help="Scenario file (YAML).",
-)
+@scenario_option()
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True)
 @click.option(
     "--out",

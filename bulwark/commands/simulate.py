@@ -76,6 +76,20 @@ def _scenario(ctx, param, path):
     return path, scenario, digest
 
 
+def scenario_option():
+    """`--scenario FILE`, loaded and validated (with its parameters) while arguments are parsed, so a
+    bad file is a one-line usage error; the command receives (path, Scenario, sha256)."""
+    return click.option(
+        "--scenario",
+        "scenario",
+        type=UserPath(exists=True, dir_okay=False, path_type=Path),
+        default=DEFAULT_SCENARIO,
+        show_default=True,
+        callback=_scenario,
+        help="Scenario file (YAML).",
+    )
+
+
 def _sweeps(ctx, param, values):
     try:
         return [sweep.parse_sweep(v) for v in values]
@@ -97,15 +111,7 @@ def _format(metric: str, value) -> str:
 
 
 @click.command("simulate", short_help="Replay a market crash against a fresh suite and report the risk")
-@click.option(
-    "--scenario",
-    "scenario",
-    type=UserPath(exists=True, dir_okay=False, path_type=Path),
-    default=DEFAULT_SCENARIO,
-    show_default=True,
-    callback=_scenario,
-    help="Scenario file (YAML).",
-)
+@scenario_option()
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True, help="First seed.")
 @click.option(
     "--runs",

@@ -39,7 +39,10 @@ class Thresholds(_Strict):
     drawdown: Fraction = Field(0.10, description="MON-05: fall of the fund's assets from their peak")
     drawdown_window: int = Field(3600, gt=0, description="MON-05: [s] the peak is looked for this far back")
     outflow: Fraction = Field(0.8, description="MON-06: fraction of maxOutflow paid in the window")
-    liquidations_per_block: int = Field(5, ge=0, description="MON-08")
+    liquidations: int = Field(10, ge=0, description="MON-08: more Liquidated events than this in the window")
+    liquidation_window: int = Field(
+        300, gt=0, description="MON-08: [s] the blocks counted, back from this one"
+    )
     pause_expiry: int = Field(1800, gt=0, description="MON-10: [s] warn this long before a pause ends")
     reporter_silence: int = Field(1800, gt=0, description="MON-12: [s] without a report from one reporter")
     underwater_share: Fraction = Field(0.25, description="MON-13: share of accounts below maintenance")

@@ -1,20 +1,18 @@
-"""Drills: replay a simulator scenario on Anvil with a monitor attached, then measure the monitor
-against what the chain says happened.
+"""Drills: replay a simulator scenario on Anvil with a monitor attached, then measure each detector
+against the ground truth (bulwark.monitor.truth): what the chain and the scenario say happened.
 
 The monitor polls after every block the simulator's agents make (each transaction, each move of the
-clock), as a monitor following a node does; its own pause lands in the block after it polled. The truth
-comes from the chain, not from the monitor: every block is read again with reads of its own as the run
-goes (latest() of each oracle at that block, the engine's TRADE pause, and the fund's Covered events),
-which gives the incidents:
+clock), as a monitor following a node does; its own pauses land in the block after it polled. Each
+market gets a reference feed (a ReferenceFeed, an AggregatorV3 the drill sets to the scenario's fair
+price whenever it moved `REFERENCE_DEVIATION` or `REFERENCE_HEARTBEAT` passed, as a Chainlink feed
+does), which the monitor compares with (MON-04).
 
-    stale     consecutive blocks where an oracle's status is Stale      -> MON-01
-    tripped   consecutive blocks where an oracle's status is Tripped    -> MON-03
-    drain     the fund paying cover for bad debt (a Covered event)      -> MON-05, -06, -07 or -15
-
-Per detector: detection latency in blocks from an incident's first block to its first alert, blocks
-from the first block until the engine's TRADE scope is paused (0 if a running pause already covers it),
-recall (incidents with an alert inside them) and precision
-(alerts inside an incident of their kind, over all alerts of that detector).
+Per detector: its incidents (intervals of blocks, `KINDS`), the incidents with an alert of the detector
+on the same subject inside them (recall), detection latency in blocks and seconds from an incident's
+first block to its first alert, blocks from the first block until the detector's own pause held (0 when a
+running pause already covered it; only for detectors that act), and precision (alerts inside an incident
+of their kind, over all the detector's alerts). `drain` groups MON-05, -06, -07 and -15 over the fund's
+Covered events, any subject.
 """
 
 from __future__ import annotations
@@ -22,31 +20,38 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-from bulwark.abi.scopes import EngineScope
 from bulwark.monitor.alerts import Sink
 from bulwark.monitor.config import MonitorConfig
-from bulwark.monitor.detectors import STALE, TRIPPED
-from bulwark.monitor.node import Node, Read
+from bulwark.monitor.node import Node
 from bulwark.monitor.reader import Deployment
 from bulwark.monitor.runner import Monitor
+from bulwark.monitor.truth import Incident, Truth
 from bulwark.sim import batch
+from bulwark.sim.oracle_agents import to_wad_price
 from bulwark.sim.result import RunResult
-from bulwark.sim.scenario import load_scenario
+from bulwark.sim.scenario import SOURCE_FAIR, load_scenario
 
 KINDS = {
-    "stale": ("MON-01",),
-    "tripped": ("MON-03",),
-    "drain": ("MON-05", "MON-06", "MON-07", "MON-15"),
+    "MON-01": "stale",
+    "MON-02": "ageing",
+    "MON-03": "tripped",
+    "MON-04": "diverged",
+    "MON-05": "drawdown",
+    "MON-06": "outflow",
+    "MON-07": "shared",
+    "MON-08": "cascade",
+    "MON-09": "scheduled",
+    "MON-10": "expiring",
+    "MON-11": "breach",  # no scenario breaks an invariant: every MON-11 alert counts against it
+    "MON-12": "silent",
+    "MON-13": "underwater",
+    "MON-14": "bad report",
+    "MON-15": "bad debt",
 }
+DRAIN = ("MON-05", "MON-06", "MON-07", "MON-15")
 PAUSER = 2  # dev account 2: a guardian signer of params/local.json and params/simulation.json
-
-
-@dataclass
-class Incident:
-    kind: str
-    subject: str  # market name, or InsuranceFund
-    first: int  # block
-    last: int  # block
+REFERENCE_DEVIATION = 0.005  # the reference feed moves when the fair price moved 0.5% ...
+REFERENCE_HEARTBEAT = 3600  # [s] ... or an hour passed
 
 
 @dataclass
@@ -57,90 +62,92 @@ class DrillResult:
     alerts: list[dict]
     responses: list[dict]
     run: RunResult
-    figures: dict = field(default_factory=dict)  # detector ID -> measured figures
+    figures: dict = field(default_factory=dict)  # detector ID (and "drain") -> measured figures
 
 
-def _intervals(flags: list[tuple[int, bool]], kind: str, subject: str) -> list[Incident]:
-    found, start, previous = [], None, None
-    for block, on in flags:
-        if on and start is None:
-            start = block
-        if not on and start is not None:
-            found.append(Incident(kind, subject, start, previous))
-            start = None
-        previous = block
-    if start is not None:
-        found.append(Incident(kind, subject, start, previous))
-    return found
+class References:
+    """One ReferenceFeed per market, set to the fair price as a deviation-and-heartbeat feed is."""
+
+    def __init__(self, run):
+        self.owner = run.chain.accounts[0]
+        self.feeds = {name: run.chain.deploy("ReferenceFeed", 18, sender=self.owner) for name in run.markets}
+        self.set: dict[str, tuple[int, float]] = {}  # market -> (when, price) last set
+        self.update(run)
+
+    def update(self, run) -> None:
+        for name, feed in self.feeds.items():
+            fair = run.paths.price(name, SOURCE_FAIR, run.t)
+            when, price = self.set.get(name, (None, None))
+            if (
+                when is None
+                or run.t - when >= REFERENCE_HEARTBEAT
+                or abs(fair / price - 1) >= REFERENCE_DEVIATION
+            ):
+                feed.setAnswer.transact(to_wad_price(fair), sender=self.owner)
+                self.set[name] = (run.t, fair)
+
+    def addresses(self) -> dict[str, str]:
+        return {name: feed.address for name, feed in self.feeds.items()}
 
 
-class Truth:
-    """What the chain says happened, read block by block as the run goes (a node keeps the state of
-    recent blocks only), with reads of its own: the detectors' code is not used."""
-
-    def __init__(self, node: Node, deployment: Deployment, first: int):
-        self.node, self.deployment = node, deployment
-        self.oracles = deployment.addresses.oracles
-        self.flags: dict[str, list[tuple[int, bool, bool]]] = {m: [] for m in self.oracles}
-        self.paused: list[int] = []  # blocks in which the engine's TRADE scope was paused
-        self.covers: list[int] = []  # blocks with a Covered event of the fund
-        self.first, self.last = first, first - 1
-
-    def scan(self) -> None:
-        """Read every block mined since the last scan."""
-        head = self.node.block_number()
-        trade = Read("IGuarded", self.deployment.addresses.engine, "pausedUntil", (int(EngineScope.TRADE),))
-        reads = [Read("MedianOracle", address, "latest") for address in self.oracles.values()]
-        for block in range(self.last + 1, head + 1):
-            *latest, until = self.node.read([*reads, trade], block)
-            if until > self.node.timestamp(block):
-                self.paused.append(block)
-            for name, (_, _, status) in zip(self.oracles, latest, strict=True):
-                self.flags[name].append((block, status == STALE, status == TRIPPED))
-        if head > self.last:
-            fund = [self.deployment.addresses.fund]
-            self.covers += sorted(
-                {b for b, e in self.node.events(self.last + 1, head, fund) if e.name == "Covered"}
-            )
-        self.last = head
-
-    def incidents(self) -> list[Incident]:
-        found = []
-        for name, rows in self.flags.items():
-            found += _intervals([(b, s) for b, s, _ in rows], "stale", name)
-            found += _intervals([(b, t) for b, _, t in rows], "tripped", name)
-        if self.covers:
-            found.append(Incident("drain", "InsuranceFund", self.covers[0], self.covers[-1]))
-        return found
+def _inside(alert: dict, incident: Incident, grouped: bool) -> bool:
+    return incident.first <= alert["block"] <= incident.last and (
+        grouped or alert["subject"] == incident.subject
+    )
 
 
-def measure(incidents: list[Incident], alerts: list[dict], paused: list[int]) -> dict:
-    """Per detector of KINDS: latency, blocks until trading was paused (0 when it already was: a
-    running pause contains the incident), recall and precision."""
+def measure(
+    incidents: list[Incident], alerts: list[dict], truth: Truth, config: MonitorConfig
+) -> dict[str, dict]:
+    """Per detector (and `drain`): incidents, recall, precision, latency and time to its pause."""
+    timestamps = {b.number: b.timestamp for b in truth.blocks}
+    groups = {d: ((d,), KINDS[d], False) for d in KINDS} | {"drain": (DRAIN, "drain", True)}
     figures = {}
-    for kind, ids in KINDS.items():
+    for name, (ids, kind, grouped) in groups.items():
         mine = [i for i in incidents if i.kind == kind]
         fired = [a for a in alerts if a["id"] in ids]
-        inside = [a for a in fired if any(i.first <= a["block"] <= i.last + 1 for i in mine)]
-        latencies, to_pause = [], []
+        inside = [a for a in fired if any(_inside(a, i, grouped) for i in mine)]
+        action = config.act.get(name)
+        paused = (
+            truth.paused([f"{action.contract}.{s}" for s in action.scopes])
+            if action and not action.suspend
+            else None
+        )
+        latencies, seconds, to_pause = [], [], []
         for incident in mine:
-            hits = [a["block"] for a in fired if incident.first <= a["block"] <= incident.last + 1]
+            hits = [a["block"] for a in fired if _inside(a, incident, grouped)]
             if hits:
                 latencies.append(min(hits) - incident.first)
-            landed = [b for b in paused if b >= incident.first]
+                seconds.append(timestamps[min(hits)] - timestamps[incident.first])
+            landed = [b for b in paused or [] if b >= incident.first]
             if landed:
                 to_pause.append(landed[0] - incident.first)
-        figures[kind] = {
+        figures[name] = {
             "detectors": list(ids),
+            "kind": kind,
             "incidents": len(mine),
             "detected": len(latencies),
             "alerts": len(fired),
             "latency_blocks": latencies,
-            "blocks_to_pause": to_pause,
+            "latency_seconds": seconds,
+            "blocks_to_pause": to_pause if paused is not None else None,
             "recall": len(latencies) / len(mine) if mine else None,
             "precision": len(inside) / len(fired) if fired else None,
         }
+    figures["MON-02"]["lead_seconds"] = _leads(incidents, alerts, timestamps)
     return figures
+
+
+def _leads(incidents: list[Incident], alerts: list[dict], timestamps: dict[int, int]) -> list[int]:
+    """MON-02's worth: per stale incident, seconds from the last MON-02 alert on its market before it
+    to the first stale block (none when the feed went stale unwarned)."""
+    leads = []
+    for stale in (i for i in incidents if i.kind == "stale"):
+        warned = [a["block"] for a in alerts if a["id"] == "MON-02" and a["subject"] == stale.subject]
+        before = [b for b in warned if b <= stale.first]
+        if before:
+            leads.append(timestamps[stale.first] - timestamps[max(before)])
+    return leads
 
 
 def drill(
@@ -148,37 +155,42 @@ def drill(
 ) -> DrillResult:
     """Run the scenario on Anvil with a monitor attached; the incidents, alerts and figures."""
     scenario, digest = load_scenario(scenario_path)
+    config = config or MonitorConfig()
     job = batch.Job(f"drill:{scenario.name}", scenario, seed, batch.meta_for(scenario, digest, "drill"))
     world = batch.world_for(job, "anvil")
     chain, suite = world.chain, world.suite
     deployment = Deployment(chain.chain_id, suite.first_block, suite.addresses())
     node = Node(chain.url)
     sink = Sink(out=io.StringIO())
-    attached: list = []  # the monitor and the truth, made at the run's first transaction
+    attached: dict = {}  # made at the run's first transaction, after it restored the deployment
+    roles = world.roles
+    accounts = [roles.maker, roles.bystander, roles.attacker, *roles.keepers, *roles.traders]
 
-    def observe() -> None:
-        if not attached:  # at the run's first transaction, after it restored the deployment
-            monitor = Monitor(
-                node, deployment, config or MonitorConfig(), sink, key=chain.keys[PAUSER], dry_run=dry_run
-            )
-            attached.extend([monitor, Truth(node, deployment, monitor.first)])
-        attached[0].poll()
-        attached[1].scan()
+    def observe(run) -> None:
+        if not attached:
+            references = References(run)
+            watching = config.model_copy(update={"references": references.addresses()})
+            monitor = Monitor(node, deployment, watching, sink, key=chain.keys[PAUSER], dry_run=dry_run)
+            attached.update(run=run, references=references, monitor=monitor)
+            attached["truth"] = Truth(node, deployment, monitor.first, accounts)
+        attached["truth"].scan(run)
+        attached["references"].update(run)
+        attached["monitor"].poll()
 
     result = batch.run_job(job, "anvil", observer=observe)
-    observe()
-    first, last = attached[0].first, node.block_number()
-    truth = attached[1]
+    run, truth, monitor = attached["run"], attached["truth"], attached["monitor"]
+    observe(run)
+    truth.scan(run)
     alerts = [line for line in sink.lines if line["type"] == "alert"]
     responses = [line for line in sink.lines if line["type"] == "response"]
-    incidents = truth.incidents()
+    incidents = truth.incidents(run, config)
     node.close()
     return DrillResult(
         scenario.name,
-        (first, last),
+        (monitor.first, truth.last),
         incidents,
         alerts,
         responses,
         result,
-        measure(incidents, alerts, truth.paused),
+        measure(incidents, alerts, truth, config),
     )

@@ -59,6 +59,17 @@ class Book:
         return self.equity / self.maintenance if self.maintenance else math.inf
 
 
+@dataclass(frozen=True)
+class SignedPoke:
+    """A poke as its relayer sent it: the market, the reports' time and each (reporter, price [wad])."""
+
+    t: int  # [s] scenario time it was sent
+    market: str
+    observed_at: int  # [unix s]
+    reports: tuple[tuple[str, int], ...]
+    relayer: str
+
+
 @dataclass
 class Pending:
     at: int  # [s] scenario time it lands
@@ -76,7 +87,7 @@ class Run:
         scenario: Scenario,
         seed: int,
         progress: Callable[[int], None] | None,
-        observer: Callable[[], None] | None = None,
+        observer: Callable[[Run], None] | None = None,
     ):
         self.world, self.scenario, self.seed = world, scenario, seed
         world.restore()  # every run starts from the deployment, at the same block time
@@ -85,7 +96,7 @@ class Run:
         self.unit = 10**self.suite.plan.decimals
         self.scale = WAD // self.unit
         self.progress = progress or (lambda _step: None)
-        self.observer = observer or (lambda: None)  # called after every block an agent makes (drills)
+        self.observer = observer or (lambda _run: None)  # called after every block an agent makes (drills)
         self.paths = Paths(scenario, seed)
         self.markets = list(scenario.markets)
         self.ids = {name: world.market_ids[name] for name in self.markets}
@@ -112,6 +123,7 @@ class Run:
         self.redeemed: set[str] = set()
         self.attacker_open = False  # its bet is placed
         self.books: dict[str, Book | None] = {}
+        self.signed: list[SignedPoke] = []  # every poke sent, as signed (a drill's ground truth)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -123,12 +135,12 @@ class Run:
         self.t = max(self.t, t)
         if self.now() > self.chain.timestamp:
             self.chain.warp(self.now())
-            self.observer()
+            self.observer(self)
 
     def send(self, contract, fn: str, *args, sender: str):
         receipt = getattr(contract, fn).attempt(*args, sender=sender)
         self.rec.receipt(receipt)
-        self.observer()
+        self.observer(self)
         return receipt
 
     def later(self, lag_blocks: int, action: Callable[[], None], rng: random.Random) -> None:
@@ -263,6 +275,8 @@ class Run:
     def poke(self, name: str, epoch: int, observations: list[Observation], observed_at: int, sender: str):
         oracle = self.oracles[name]
         reports = sign_poke(oracle, epoch, observations, observed_at)
+        signed = tuple((o.key.address, to_wad_price(o.price)) for o in observations)
+        self.signed.append(SignedPoke(self.t, name, observed_at, signed, sender))
         receipt = self.send(oracle, "poke", epoch, reports, sender=sender)
         if receipt.status:
             self.rec.pushed(name, receipt)
@@ -499,11 +513,11 @@ def run_scenario(
 ) -> RunResult:
     """Run `scenario` once with `seed` on `world` (restored first); `meta` carries the scenario's name,
     its hash, the parameters' hash and the commit for the result; `progress(step)` after each step,
-    `observer()` after each block the agents make (a drill's monitor polls there)."""
+    `observer(run)` after each block the agents make (a drill's monitor polls there)."""
     result = Run(world, scenario, seed, progress, observer).run()
     result.scenario, result.scenario_hash = meta["scenario"], meta["scenario_hash"]
     result.params_hash, result.commit, result.backend = meta["params_hash"], meta["commit"], world.backend
     return result
 
 
-__all__ = ["Run", "run_scenario", "to_wad_price"]
+__all__ = ["Run", "SignedPoke", "run_scenario", "to_wad_price"]

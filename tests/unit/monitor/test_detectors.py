@@ -76,13 +76,21 @@ def test_outflow_near_its_cap():
     assert fired("MON-06", snapshot(outflow_used=40_000))
 
 
-def test_new_deficit_and_liquidation_rate_read_the_blocks_events():
+def test_a_new_deficit_is_read_from_the_blocks_events():
     shared = Event("LossShared", {"market": 0, "longs": False, "amount": 12 * WAD}, "0x0")
     [alert] = fired("MON-07", snapshot(events=[shared]))
     assert "12.00 of bad debt shared with the shorts" in alert.message
-    liquidated = Event("Liquidated", {}, "0x0")
-    assert fired("MON-08", snapshot(events=[liquidated] * 5)) == []
-    assert fired("MON-08", snapshot(events=[liquidated] * 6))
+
+
+def test_liquidation_rate_counts_the_blocks_inside_its_window():
+    """More than 10 Liquidated events within 300 s, over blocks of one transaction each (a dev node)."""
+    liquidated = [Event("Liquidated", {}, "0x0")]
+    blocks = [snapshot(block=b, timestamp=10_000 + 20 * b, events=liquidated) for b in range(11)]
+    assert fired("MON-08", *blocks[:10]) == [], "10 liquidations in 180 s: at the threshold"
+    [alert] = fired("MON-08", *blocks)
+    assert "11 liquidations in the last 300 s" in alert.message
+    late = snapshot(block=11, timestamp=blocks[0].timestamp + 300, events=liquidated)
+    assert fired("MON-08", *blocks[:10], late) == [], "the first block is 300 s old: outside the window"
 
 
 def test_scheduled_operations_are_reported_with_their_eta():

@@ -13,6 +13,7 @@ a deployment does neither.
 from __future__ import annotations
 
 import os
+import sys
 from urllib.parse import urlsplit
 
 WEB3_PROVIDER_URI = "WEB3_PROVIDER_URI"
@@ -38,6 +39,7 @@ def resolve_rpc(provider, rpc: str | None) -> str | None:
     `node: <ecosystem>: <network>: uri:`, or `--provider-settings`), else `$WEB3_PROVIDER_URI`. None on
     a local network. Reads configuration only."""
     network = provider.network
+    where = f"{network.choice}:{provider.name}"
     if manages_its_node(network):
         return None
     if rpc:
@@ -46,17 +48,17 @@ def resolve_rpc(provider, rpc: str | None) -> str | None:
         configured = provider._configured_rpc  # Ape 0.8: configuration only, no request
     except Exception as err:  # ConfigError: a malformed uri in ape-config.yaml
         configured = str(err)
-        raise PreflightError(f"{network.choice}: the configured RPC is not usable ({configured})") from None
+        raise PreflightError(f"{where}: the configured RPC is not usable ({configured})") from None
     if configured and "$" in configured:
         raise PreflightError(
-            f"{network.choice}: the configured RPC {configured} names an environment variable that is not set"
+            f"{where}: the configured RPC {configured} names an environment variable that is not set"
         )
     if configured:
         return configured
     if env := os.environ.get(WEB3_PROVIDER_URI):
         return env
     raise PreflightError(
-        f"no RPC configured for {network.choice}: give --rpc URL, set {WEB3_PROVIDER_URI}, or add "
+        f"no RPC configured for {where}: give --rpc URL, set {WEB3_PROVIDER_URI}, or add "
         f"'{network.ecosystem.name}: {network.name}: uri: ...' under '{provider.name}:' in ape-config.yaml"
     )
 
@@ -129,6 +131,11 @@ def load_deployer(alias: str | None, network, *, sign: bool):
     if sign and hasattr(account, "set_autosign"):  # a keyfile account; plugins' devices sign themselves
         env = f"APE_ACCOUNTS_{alias}_PASSPHRASE"
         passphrase = os.environ.get(env)
+        if passphrase is None and not sys.stdin.isatty():
+            raise PreflightError(
+                f"--account {alias}: cannot unlock the keyfile "
+                f"(no passphrase: set {env} or run in a terminal)"
+            )
         try:
             if passphrase is None:
                 import click

@@ -104,6 +104,7 @@ class Options:
     ):
         self.provider, self.provider_settings = provider, provider_settings
         self.network = provider.network
+        self.choice = f"{self.network.choice}:{provider.name}"  # ethereum:sepolia:node
         self.path, self.params, self.raw = params_file
         self.alias, self.rpc_option, self.chain_id_option = account, rpc, chain_id
         self.resume, self.out = resume, Path(out)
@@ -147,7 +148,7 @@ class Options:
 
     def resume_command(self, partial: Path) -> str:
         """The command line that resumes from `partial`."""
-        words = ["bulwark", "deploy", "--network", self.network.choice, "--params", str(self.path)]
+        words = ["bulwark", "deploy", "--network", self.choice, "--params", str(self.path)]
         if self.alias:
             words += ["--account", self.alias]
         if self.rpc_option:
@@ -174,7 +175,7 @@ def deploy(options: Options, show_checks: bool):
     """Deploy, record and verify on the target; UsageError or ClickException on failure."""
     rpc, expected, _, existing, deployer = options.check(sign=True)
     if rpc is not None:
-        check_chain(rpc, expected, options.network.choice)
+        check_chain(rpc, expected, options.choice)
     with _connect(options, rpc) as provider:
         from ape import accounts, chain, project
 
@@ -203,15 +204,13 @@ def _deploy_connected(options, provider, project, chain, deployer, accounts, exi
     local_accounts = accounts.test_accounts if options.local else None
     partial = partial_path(out, chain_id)
     action = "Resuming" if existing else "Deploying"
-    console.print(
-        f"{action} {options.path} on chain {chain_id} ({provider.network_choice}) from {deployer.address}"
-    )
+    console.print(f"{action} {options.path} on chain {chain_id} ({options.choice}) from {deployer.address}")
 
     def record(addresses, deployed, first_block, last_block, verification, input_file=None, digest=None):
         return deployment_record(
             addresses,
             chain_id=chain_id,
-            network=provider.network_choice if options.rpc_option is None else options.network.choice,
+            network=options.choice,  # never the URI, which may hold an API key
             deployer=deployer.address,
             first_block=first_block,
             last_block=last_block,
@@ -308,9 +307,9 @@ def rehearse_deployment(options: Options, show_checks: bool):
     from bulwark.rehearsal import WEI_PER_ETH, WEI_PER_GWEI, fork_node, gas_report
 
     if options.local:
-        raise click.UsageError(f"--rehearse forks a live network; {options.network.choice} is local")
+        raise click.UsageError(f"--rehearse forks a live network; {options.choice} is local")
     rpc, expected, _, existing, deployer = options.check(sign=False)
-    chain_id = check_chain(rpc, expected, options.network.choice)
+    chain_id = check_chain(rpc, expected, options.choice)
     host = os.environ.pop("APE_FOUNDRY_HOST", None)  # it would point ape-foundry elsewhere
     try:
         with fork_node(rpc) as fork:
@@ -318,12 +317,15 @@ def rehearse_deployment(options: Options, show_checks: bool):
                 f"Rehearsing on a fork of {shown(rpc)} (chain {fork.chain_id}, anvil pid {fork.pid} at "
                 f"{fork.url}); nothing is sent to the target"
             )
-            from ape import accounts, networks, project
+            from ape import networks, project
 
             with networks.ethereum.local.use_provider(
                 "foundry", provider_settings={"host": fork.url}, disconnect_on_exit=True
             ) as provider:
-                impersonated = accounts[deployer.address]
+                from ape.api.accounts import ImpersonatedAccount
+
+                provider.unlock_account(deployer.address)  # the fork sends as the deployer, unsigned
+                impersonated = ImpersonatedAccount(raw_address=deployer.address)
                 balance = provider.get_balance(deployer.address)
                 gas_price = provider.gas_price
                 fork_block = provider.get_block("latest").number

@@ -47,12 +47,13 @@ def resolve_rpc(provider, rpc: str | None) -> str | None:
     try:
         configured = provider._configured_rpc  # Ape 0.8: configuration only, no request
     except Exception as err:  # ConfigError: a malformed uri in ape-config.yaml
-        configured = str(err)
-        raise PreflightError(f"{where}: the configured RPC is not usable ({configured})") from None
-    if configured and "$" in configured:
-        raise PreflightError(
-            f"{where}: the configured RPC {configured} names an environment variable that is not set"
-        )
+        problem = " ".join(str(err).split())
+        if "$" in problem:  # Ape expands ${VAR} in ape-config.yaml and leaves an unset one as it is
+            variable = problem[problem.index("$") :]
+            raise PreflightError(
+                f"{where}: ape-config.yaml's RPC is {variable}, an environment variable that is not set"
+            ) from None
+        raise PreflightError(f"{where}: the configured RPC is not usable ({problem})") from None
     if configured:
         return configured
     if env := os.environ.get(WEB3_PROVIDER_URI):

@@ -306,6 +306,21 @@ def test_the_rehearsal_stops_its_fork(rehearsal):
         os.kill(pid, 0)
 
 
+def test_a_rehearsal_says_when_the_deployer_cannot_pay(ape_data, params_file, testnet, tmp_path):
+    """The fork tops the balance up so the rehearsal runs to the end, then the shortfall is the error."""
+    result = bulwark_deploy(
+        ape_data,
+        *("--network", "ethereum:sepolia:node", "--rpc", testnet.url, "--params", str(params_file)),
+        *("--account", "broke", "--rehearse", "--out", str(tmp_path)),
+    )
+    line = one_line_error(result, 1)
+    report = json.loads((tmp_path / f"{SEPOLIA}.rehearsal.json").read_text())
+    cost = int(report["gas"]["cost_wei"]) / 10**18
+    assert report["verification"]["ok"] is True and report["deployer_balance_wei"] == 0
+    assert f"the deployer {address('broke')} holds 0.000000 ETH, the deployment costs {cost:.6f} ETH" in line
+    assert testnet.nonce(address("broke")) == 0
+
+
 @pytest.fixture(scope="module")
 def deployment(rehearsal, ape_data, params_file, testnet, tmp_path_factory):
     """The real deployment on the stand-in, right after the rehearsal (same nonce, so same addresses)."""

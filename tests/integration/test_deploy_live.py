@@ -356,6 +356,20 @@ def test_the_deployment_verifies_and_records_every_transaction(deployment, testn
     assert not (out / f"{SEPOLIA}.partial.json").exists()
 
 
+def test_the_monitor_and_the_signer_tools_read_the_new_record(deployment):
+    """Version 2 keeps the fields bulwark.monitor and bulwark guardian read."""
+    from bulwark.commands.guardian._common import read_deployment
+    from bulwark.monitor.reader import Deployment
+
+    record, out = deployment
+    path = out / f"{SEPOLIA}.json"
+    monitored = Deployment.load(path)
+    assert (monitored.chain_id, monitored.first_block) == (SEPOLIA, record["deployments"][0]["block_number"])
+    assert monitored.addresses.engine == record["deployments"][3]["address"]
+    signed = read_deployment(path)
+    assert signed.addresses == monitored.addresses and signed.chain_id == SEPOLIA
+
+
 def test_the_rehearsal_predicted_the_gas_of_every_transaction(rehearsal, deployment):
     """Same deployer, same nonce, same arguments: the fork's gas is exactly what the target used."""
     _, report, *_ = rehearsal

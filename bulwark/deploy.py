@@ -157,6 +157,8 @@ class Suite:
     deployer: str
     first_block: int  # block of the first deployment transaction
     last_block: int  # block of the last one
+    deployed: list = field(default_factory=list)  # Deployed, one per transaction, in order
+    abandoned: list = field(default_factory=list)  # Existing: recorded by a partial run, not reused
 
     def addresses(self) -> SuiteAddresses:
         return SuiteAddresses(
@@ -201,46 +203,192 @@ def predicted_address(deployer: str, nonce: int) -> str:
     return get_create_address(deployer, nonce)
 
 
+@dataclass(frozen=True)
+class Deployed:
+    """One deployment transaction of the suite (or a contract reused from an earlier, partial run)."""
+
+    step: str  # "PauseGuardian", "collateral", "MedianOracle ETH/USD", "InsuranceFund", "MarginEngine"
+    contract: str  # the contract type
+    address: str
+    args: tuple  # the constructor arguments as sent
+    transaction_hash: str | None = None  # None on the chain lane, which keeps no receipts
+    block_number: int | None = None
+    gas_used: int | None = None
+    gas_price: int | None = None  # [wei] the effective price paid per gas
+    reused: bool = False  # taken from a partial record instead of deployed now
+
+
+@dataclass(frozen=True)
+class Existing:
+    """A contract a partial record says was deployed: reused on resume when its code is there and its
+    ABI-encoded constructor arguments are the ones the plan would send now."""
+
+    step: str
+    contract: str
+    address: str
+    encoded_args: str  # 0x-hex
+    transaction_hash: str | None = None
+    block_number: int | None = None
+    gas_used: int | None = None
+    gas_price: int | None = None
+
+
+class PartialDeployment(DeploymentError):
+    """A deployment stopped partway: `deployed` lists what exists (in order), `step` what failed."""
+
+    def __init__(self, message: str, deployed: list[Deployed], step: str):
+        super().__init__(message)
+        self.deployed, self.step = list(deployed), step
+
+
 class _Deployer(NamedTuple):
-    """How one backend deploys: `deploy(name, *args)` returns the contract (arguments are addresses and
-    plain values), `block()` is the block of the last deployment, `nonce` the deployer's next nonce."""
+    """How one backend deploys: `deploy(name, *args)` returns (contract, receipt or None) (arguments are
+    addresses and plain values), `at(name, address)` a contract instance, `block()` the latest block,
+    `nonce()` the deployer's next nonce, `has_code(address)`, and `encode(name, args)` the ABI-encoded
+    constructor arguments (0x-hex; None where no ABI is at hand)."""
 
     address: str
     deploy: Any
+    at: Any
     block: Any
-    nonce: int
+    nonce: Any
+    has_code: Any
+    encode: Any
 
 
-def _deploy_planned(plan: SuitePlan, params: SuiteParams, d: _Deployer, collateral, signers: list) -> Suite:
+class _Steps:
+    """Runs the suite's deployments one step at a time: reuses what a partial record names (when it
+    still fits the plan), deploys the rest, reports progress after each step and turns any failure
+    into a PartialDeployment listing what exists."""
+
+    def __init__(self, d: _Deployer, existing: dict[str, Existing] | None, progress):
+        self.d, self.existing, self.progress = d, dict(existing or {}), progress
+        self.deployed: list[Deployed] = []
+        self.abandoned: list[Existing] = []  # recorded contracts that no longer fit the plan
+
+    def reusable(self, step: str, name: str, args: tuple) -> Existing | None:
+        prior = self.existing.get(step)
+        if prior is None:
+            return None
+        encoded = self.d.encode(name, args)
+        if prior.contract != name or encoded is None or encoded != prior.encoded_args:
+            return None
+        if not self.d.has_code(prior.address):
+            return None
+        return prior
+
+    def run(self, step: str, name: str, *args):
+        """The contract of `step`: the recorded one if it fits, else deployed now."""
+        if (prior := self.reusable(step, name, args)) is not None:
+            self.existing.pop(step)
+            contract = self.d.at(name, prior.address)
+            self._add(
+                Deployed(
+                    step,
+                    name,
+                    prior.address,
+                    args,
+                    prior.transaction_hash,
+                    prior.block_number,
+                    prior.gas_used,
+                    prior.gas_price,
+                    reused=True,
+                )
+            )
+            return contract
+        if (stale := self.existing.pop(step, None)) is not None:
+            self.abandoned.append(stale)
+        try:
+            contract, receipt = self.d.deploy(name, *args)
+        except DeploymentError:
+            raise
+        except Exception as err:  # a node, funds, gas or revert error: one line, with what exists
+            detail = " ".join(str(err).split())[:300] or type(err).__name__
+            raise PartialDeployment(
+                f"{step} failed ({type(err).__name__}: {detail})", self.deployed, step
+            ) from err
+        self._add(
+            Deployed(
+                step,
+                name,
+                contract.address,
+                args,
+                transaction_hash=getattr(receipt, "txn_hash", None),
+                block_number=getattr(receipt, "block_number", None),
+                gas_used=getattr(receipt, "gas_used", None),
+                gas_price=getattr(receipt, "gas_price", None),
+            )
+        )
+        return contract
+
+    def _add(self, deployed: Deployed) -> None:
+        self.deployed.append(deployed)
+        if self.progress is not None:
+            self.progress(list(self.deployed))
+
+
+def _deploy_planned(
+    plan: SuitePlan,
+    params: SuiteParams,
+    d: _Deployer,
+    collateral,
+    signers: list,
+    existing: dict[str, Existing] | None = None,
+    progress=None,
+) -> Suite:
     """The suite's deployments, in the one order both paths use: guardian, collateral (a mock, unless
     given), oracles, fund, engine. The fund registers the engine's CREATE address predicted from the
-    deployer's nonce, so nothing else may send from the deployer meanwhile."""
-    guardian = d.deploy(
-        "PauseGuardian", plan.signers, list(plan.thresholds), plan.delay, list(plan.bounds.as_tuple())
+    deployer's nonce, so nothing else may send from the deployer meanwhile.
+
+    `existing` (from a partial record) names contracts deployed by an earlier run: each is reused if
+    its code is there and its constructor arguments are the plan's; the fund is reused only while the
+    engine can still land at the address it registered (the deployer's next nonce). `progress` is
+    called with the list of contracts after each step."""
+    steps = _Steps(d, existing, progress)
+    guardian = steps.run(
+        "PauseGuardian",
+        "PauseGuardian",
+        plan.signers,
+        list(plan.thresholds),
+        plan.delay,
+        list(plan.bounds.as_tuple()),
     )
-    first_block = d.block()
-    nonce = d.nonce + 1
     c = params.collateral
     if collateral is None:
-        collateral = d.deploy("MockERC20", c.name, c.symbol, c.decimals)
-        nonce += 1
+        collateral = steps.run("collateral", "MockERC20", c.name, c.symbol, c.decimals)
     oracles = [
-        d.deploy("MedianOracle", guardian.address, m.feed_id, m.name, tuple(m.config), list(m.reporters))
+        steps.run(
+            f"MedianOracle {m.name}",
+            "MedianOracle",
+            guardian.address,
+            m.feed_id,
+            m.name,
+            tuple(m.config),
+            list(m.reporters),
+        )
         for m in plan.markets
     ]
-    nonce += len(oracles)
-    expected_engine = predicted_address(d.address, nonce + 1)
-    fund = d.deploy(
-        "InsuranceFund",
-        guardian.address,
-        collateral.address,
-        plan.fund_name,
-        plan.fund_symbol,
-        plan.outflow_window,
-        tuple(plan.fund_config),
-        [expected_engine],
-    )
-    engine = d.deploy(
+
+    def fund_args(engine: str) -> tuple:
+        return (
+            guardian.address,
+            collateral.address,
+            plan.fund_name,
+            plan.fund_symbol,
+            plan.outflow_window,
+            tuple(plan.fund_config),
+            [engine],
+        )
+
+    nonce = d.nonce()
+    # A recorded fund fits only if the engine, sent next (at `nonce`), lands where the fund expects it.
+    if steps.reusable("InsuranceFund", "InsuranceFund", fund_args(predicted_address(d.address, nonce))):
+        expected_engine = predicted_address(d.address, nonce)
+    else:
+        expected_engine = predicted_address(d.address, nonce + 1)
+    fund = steps.run("InsuranceFund", "InsuranceFund", *fund_args(expected_engine))
+    engine = steps.run(
+        "MarginEngine",
         "MarginEngine",
         guardian.address,
         fund.address,
@@ -250,9 +398,11 @@ def _deploy_planned(plan: SuitePlan, params: SuiteParams, d: _Deployer, collater
     if engine.address != expected_engine:
         raise DeploymentError(
             f"MarginEngine landed at {engine.address}, not at the predicted {expected_engine} the fund "
-            f"{fund.address} registered (did {d.address} send another transaction after nonce "
-            f"{nonce}?): redeploy the fund and the engine"
+            f"{fund.address} registered (did {d.address} send another transaction meanwhile?): "
+            "redeploy the fund and the engine"
         )
+    deployed = steps.deployed
+    blocks = [x.block_number for x in deployed if x.block_number is not None]
     return Suite(
         guardian=guardian,
         signers=signers,
@@ -262,38 +412,80 @@ def _deploy_planned(plan: SuitePlan, params: SuiteParams, d: _Deployer, collater
         oracles=oracles,
         plan=plan,
         deployer=d.address,
-        first_block=first_block,
-        last_block=d.block(),
+        first_block=min(blocks) if blocks else d.block(),
+        last_block=max(blocks) if blocks else d.block(),
+        deployed=deployed,
+        abandoned=steps.abandoned,
     )
 
 
-def deploy_suite(project, deployer, params: SuiteParams, local_accounts=None) -> Suite:
+def encode_constructor_args(contract_type, args) -> str:
+    """The ABI encoding of `args` for `contract_type`'s constructor, as 0x-hex (what follows the
+    creation code in the deployment transaction)."""
+    from eth_abi import encode
+
+    constructor = contract_type.constructor
+    types = [i.canonical_type for i in constructor.inputs] if constructor else []
+    return "0x" + encode(types, [_abi_value(a) for a in args]).hex()
+
+
+def _abi_value(value):
+    if isinstance(value, tuple | list):
+        return (
+            tuple(_abi_value(v) for v in value)
+            if isinstance(value, tuple)
+            else [_abi_value(v) for v in value]
+        )
+    return value
+
+
+def deploy_suite(
+    project,
+    deployer,
+    params: SuiteParams,
+    local_accounts=None,
+    *,
+    existing: dict[str, Existing] | None = None,
+    progress=None,
+) -> Suite:
     """Deploy every contract the parameters describe, wired, with the PauseGuardian as their admin.
 
     `local_accounts` (Anvil test accounts) are needed when the parameters name `anvil_signers`.
-    Nothing else may send transactions from `deployer` meanwhile (the engine's address is predicted)."""
+    Nothing else may send transactions from `deployer` meanwhile (the engine's address is predicted).
+    `existing` and `progress`: see `_deploy_planned` (resuming a partial deployment). A failing step
+    raises PartialDeployment with what exists."""
+    provider = deployer.provider
     c = params.collateral
-    if not c.deploy_mock and len(deployer.provider.get_code(c.address)) == 0:
+    if not c.deploy_mock and len(provider.get_code(c.address)) == 0:
         raise DeploymentError(f"collateral.address {c.address} has no code on this chain")
     decimals = c.decimals if c.deploy_mock else project.MockERC20.at(c.address).decimals()
     plan = plan_suite(params, decimals, local_accounts)
-    last = []
 
     def deploy(name, *args):
-        last.append(deployer.deploy(getattr(project, name), *args))
-        return last[-1]
+        contract = deployer.deploy(getattr(project, name), *args)
+        return contract, provider.get_receipt(contract.txn_hash)
 
     ape_deployer = _Deployer(
-        deployer.address, deploy, lambda: last[-1].creation_metadata.block, deployer.nonce
+        address=deployer.address,
+        deploy=deploy,
+        at=lambda name, address: getattr(project, name).at(address),
+        block=lambda: provider.get_block("latest").number,
+        nonce=lambda: provider.get_nonce(deployer.address),
+        has_code=lambda address: len(provider.get_code(address)) > 0,
+        encode=lambda name, args: encode_constructor_args(getattr(project, name).contract_type, args),
     )
     collateral = None if c.deploy_mock else project.MockERC20.at(c.address)  # any ERC20 ABI serves
     anvil = params.guardian.anvil_signers
     signers = list(local_accounts[1 : 1 + anvil]) if anvil else []
-    return _deploy_planned(plan, params, ape_deployer, collateral, signers)
+    return _deploy_planned(plan, params, ape_deployer, collateral, signers, existing, progress)
 
 
 class _LocalAccount(NamedTuple):
     address: str
+
+
+class _LaneReceipt(NamedTuple):
+    block_number: int
 
 
 def deploy_suite_on(chain, params: SuiteParams, deployer: str | None = None) -> Suite:
@@ -305,7 +497,16 @@ def deploy_suite_on(chain, params: SuiteParams, deployer: str | None = None) -> 
     plan = plan_suite(params, params.collateral.decimals, [_LocalAccount(a) for a in chain.accounts])
 
     def deploy(name, *args):
-        return chain.deploy(name, *args, sender=deployer)
+        contract = chain.deploy(name, *args, sender=deployer)
+        return contract, _LaneReceipt(chain.block_number)
 
-    lane_deployer = _Deployer(deployer, deploy, lambda: chain.block_number, chain.nonce(deployer))
+    lane_deployer = _Deployer(
+        address=deployer,
+        deploy=deploy,
+        at=None,  # nothing is reused on the lane
+        block=lambda: chain.block_number,
+        nonce=lambda: chain.nonce(deployer),
+        has_code=None,
+        encode=lambda name, args: None,
+    )
     return _deploy_planned(plan, params, lane_deployer, None, list(plan.signers))

@@ -25,7 +25,7 @@ from bulwark.deploy import SuiteAddresses, SuitePlan
 from bulwark.params import THRESHOLDS
 from bulwark.signing.reports import feed_id
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: deployments, abis, compiler (1 had addresses only)
 
 
 @dataclass(frozen=True)
@@ -215,12 +215,14 @@ def deployment_record(
     params_path: Path,
     params_bytes: bytes,
     verification: Verification | None,
+    details: dict | None = None,
 ) -> dict:
     """`deployments/<chainId>.json`: where everything is, from which parameters, and whether it verified.
-    `verification` None means not verified (yet)."""
+    `verification` None means not verified (yet). `details` (from `contract_details`) adds each
+    deployment transaction, constructor arguments, ABIs and the compiler input."""
     path = Path(params_path).resolve()
     shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
-    return {
+    record = {
         "version": RECORD_VERSION,
         "chain_id": chain_id,
         "network": network,
@@ -231,24 +233,176 @@ def deployment_record(
         "params_sha256": hashlib.sha256(params_bytes).hexdigest(),
         "params": json.loads(params_bytes),
         "contracts": addresses.as_dict(),
-        "verification": verification.as_dict() if verification is not None else {"ok": None},
     }
+    record.update(details or {})
+    record["verification"] = verification.as_dict() if verification is not None else {"ok": None}
+    return record
 
 
 def record_path(directory: Path, chain_id: int) -> Path:
     return Path(directory) / f"{chain_id}.json"
 
 
-def write_record(directory: Path, record: dict) -> Path:
-    """Write `record` to `<directory>/<chainId>.json` (atomically: a reader never sees half a file)."""
-    path = record_path(directory, record["chain_id"])
+def partial_path(directory: Path, chain_id: int) -> Path:
+    return Path(directory) / f"{chain_id}.partial.json"
+
+
+def input_path(directory: Path, chain_id: int) -> Path:
+    return Path(directory) / f"{chain_id}.input.json"
+
+
+def _write_json(path: Path, data) -> Path:
+    """Write atomically: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(record, indent=2) + "\n")
-    partial.replace(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.replace(path)
     return path
+
+
+def write_record(directory: Path, record: dict) -> Path:
+    """Write `record` to `<directory>/<chainId>.json`."""
+    return _write_json(record_path(directory, record["chain_id"]), record)
+
+
+def write_partial(directory: Path, record: dict) -> Path:
+    """Write what exists of an unfinished deployment to `<directory>/<chainId>.partial.json`."""
+    return _write_json(partial_path(directory, record["chain_id"]), dict(record, partial=True))
 
 
 def read_record(path: Path) -> tuple[dict, SuiteAddresses]:
     record = json.loads(Path(path).read_text())
     return record, SuiteAddresses.from_dict(record["contracts"])
+
+
+def read_partial(path: Path):
+    """A partial record and its contracts as `bulwark.deploy.Existing` by step; ValueError (one line)
+    if it is not one."""
+    from bulwark.deploy import Existing
+
+    try:
+        record = json.loads(Path(path).read_text())
+        existing = {
+            d["step"]: Existing(
+                step=d["step"],
+                contract=d["contract"],
+                address=d["address"],
+                encoded_args=d["constructor_arguments_encoded"],
+                transaction_hash=d.get("transaction_hash"),
+                block_number=d.get("block_number"),
+                gas_used=d.get("gas_used"),
+                gas_price=d.get("gas_price"),
+            )
+            for d in record["deployments"]
+        }
+        int(record["chain_id"])
+        _ = record["params_sha256"], record["deployer"]  # required
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"{path}: not a partial deployment record ({type(err).__name__}: {err})") from None
+    return record, existing
+
+
+# ---------------------------------------------------------------- what explorers and integrators need
+
+
+def contract_details(project, deployed, input_file: str | None, input_sha256: str | None) -> dict:
+    """Per deployment transaction: contract, source, address, transaction hash and block, gas, the
+    constructor arguments decoded (by name; integers as decimal strings) and ABI-encoded; each
+    contract's ABI once; the compiler, its settings and the standard-JSON input's file and hash."""
+    from bulwark.deploy import encode_constructor_args
+
+    entries, abis = [], {}
+    for d in deployed:
+        ct = getattr(project, d.contract).contract_type
+        encoded = encode_constructor_args(ct, d.args)
+        entries.append(
+            {
+                "step": d.step,
+                "contract": d.contract,
+                "source": f"{ct.source_id}:{ct.name}",
+                "address": d.address,
+                "transaction_hash": d.transaction_hash,
+                "block_number": d.block_number,
+                "gas_used": d.gas_used,
+                "gas_price": d.gas_price,
+                "reused": d.reused,
+                "constructor_arguments": decode_constructor_args(ct, encoded),
+                "constructor_arguments_encoded": encoded,
+            }
+        )
+        abis.setdefault(d.contract, [item.model_dump(mode="json", by_alias=True) for item in ct.abi])
+    [compiler] = [c for c in project.manifest.compilers or [] if c.name == "solidity"]
+    return {
+        "deployments": entries,
+        "abis": abis,
+        "compiler": {
+            "name": "solc",
+            "version": f"v{compiler.version}",
+            "settings": {k: v for k, v in compiler.settings.items() if k != "outputSelection"},
+            "standard_json_input": input_file,
+            "standard_json_input_sha256": input_sha256,
+        },
+    }
+
+
+def decode_constructor_args(contract_type, encoded: str) -> dict:
+    """The constructor arguments by name (structs as objects), JSON-safe: integers as decimal strings,
+    bytes as 0x-hex, addresses checksummed."""
+    from eth_abi import decode
+
+    constructor = contract_type.constructor
+    if constructor is None or not constructor.inputs:
+        return {}
+    inputs = constructor.inputs
+    values = decode([i.canonical_type for i in inputs], bytes.fromhex(encoded.removeprefix("0x")))
+    return {i.name: _named(i, v) for i, v in zip(inputs, values, strict=True)}
+
+
+def _named(abi_type, value):
+    from eth_utils import to_checksum_address
+
+    kind = abi_type.type
+    if kind.endswith("]"):
+        element = abi_type.model_copy(update={"type": kind[: kind.rindex("[")]})
+        return [_named(element, v) for v in value]
+    if kind == "tuple":
+        return {c.name: _named(c, v) for c, v in zip(abi_type.components, value, strict=True)}
+    if kind == "address":
+        return to_checksum_address(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return value
+
+
+def standard_json_input(project) -> dict:
+    """The Solidity standard-JSON input Ape compiled the project with: every source it compiled
+    (dependency sources under the same `contracts/.cache/<name>/<version>/` ids, read from
+    node_modules), and its settings (optimizer, EVM version, remappings). Compiled with the pinned solc
+    it reproduces each deployed contract's creation and runtime code (tests/integration/
+    test_deploy_live.py); explorers verify from it."""
+    [compiler] = [c for c in project.manifest.compilers or [] if c.name == "solidity"]
+    npm = {
+        f"{project.contracts_folder.name}/.cache/{d['name']}/{d['version']}/": PROJECT_ROOT
+        / "node_modules"
+        / d["npm"]
+        for d in project.config.dependencies
+        if "npm" in d
+    }
+    sources = {}
+    for source_id in sorted(compiler.settings["outputSelection"]):
+        prefix = next((p for p in npm if source_id.startswith(p)), None)
+        path = npm[prefix] / source_id[len(prefix) :] if prefix else project.path / source_id
+        sources[source_id] = {"content": path.read_text(encoding="utf8")}
+    settings = {k: v for k, v in compiler.settings.items() if k != "outputSelection"}
+    settings["outputSelection"] = {"*": {"*": ["abi", "evm.bytecode", "evm.deployedBytecode", "metadata"]}}
+    return {"language": "Solidity", "sources": sources, "settings": settings}
+
+
+def write_standard_input(directory: Path, chain_id: int, data: dict) -> tuple[Path, str]:
+    """Write the standard-JSON input beside the record; returns its path and sha256."""
+    path = _write_json(input_path(directory, chain_id), data)
+    return path, hashlib.sha256(path.read_bytes()).hexdigest()

@@ -36,14 +36,19 @@ console = Console(width=140)
     help="Directory for <chainId>.json.",
 )
 @click.option("--show-checks", is_flag=True, help="List every check, not only the mismatches.")
-def cli(network, provider, params_file, account, out, show_checks):
+@click.option("--accept-warnings", is_flag=True, help="Deploy on a live network despite lint warnings.")
+def cli(network, provider, params_file, account, out, show_checks, accept_warnings):
     """Deploy the suite from a parameter file, write <out>/<chainId>.json and verify every wire."""
-    deploy(network, provider, params_file, account, out, show_checks)
+    deploy(network, provider, params_file, account, out, show_checks, accept_warnings)
 
 
-def deploy(network, provider, params_file: ParamsFile, account: str | None, out: Path, show_checks: bool):
+def deploy(
+    network, provider, params_file: ParamsFile, account, out: Path, show_checks, accept_warnings=False
+):
     """Deploy, record and verify on the connected network; UsageError or ClickException on failure."""
     from ape import accounts, chain
+
+    from bulwark.lints import deploy_gate  # parameter lints: live networks refuse errors (docs/PARAMS.md)
 
     path, params, raw = params_file
     local = network.is_local
@@ -51,6 +56,8 @@ def deploy(network, provider, params_file: ParamsFile, account: str | None, out:
         raise click.UsageError(
             f"{path}: {', '.join(fields)} are for local networks only (got {network.name})"
         )
+    if lints := deploy_gate(params, path, live=not local, accept_warnings=accept_warnings):
+        console.print(lints, highlight=False)
     if account:
         try:
             deployer = accounts.load(account)

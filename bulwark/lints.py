@@ -133,9 +133,6 @@ class Finding:
     value: str  # the value, with its unit
     reason: str  # what breaks and who pays
 
-    def line(self) -> str:
-        return f"{self.severity} {self.id} {self.path} = {self.value}: {self.reason}"
-
     def as_dict(self) -> dict:
         return asdict(self)
 

@@ -61,15 +61,18 @@ class ParamsFile(NamedTuple):
     raw: bytes  # the file's exact bytes, hashed into a deployment record
 
 
-def params_option():
+def params_option(demo_for: str | None = None):
     """`--params FILE`, read and validated while arguments are parsed, so a bad file is a one-line usage
-    error before any node starts. The command receives `params_file`, a ParamsFile."""
+    error before any node starts. The command receives `params_file`, a ParamsFile. `demo_for` names a
+    command that reads the demo-only fields (`pause.demo_duration`): a file without them is refused."""
 
     def validated(ctx, param, path):
         from bulwark.params import ParamsError, read_params
 
         try:
             params, raw = read_params(path)
+            if demo_for is not None:
+                params.require_demo_fields(path, demo_for)
         except ParamsError as err:
             raise click.BadParameter(str(err), ctx, param) from None
         return ParamsFile(path, params, raw)

@@ -225,10 +225,20 @@ class MarketParams(_Strict):
     name: str = Field(min_length=1, max_length=64, description="the feed, e.g. ETH/USD")
     oracle: OracleParams
     risk: RiskParams
+    # Never deployed and left out of model_dump (so of the simulator's params hash): the price the team
+    # expects at launch, which `bulwark params check` needs to size the fund's cap against the market's
+    # open interest (bulwark.lints, PL-FND-01) and to test the oracle's price bounds (PL-ORA-08).
+    reference_price: Dec | None = Field(
+        default=None, gt=0, le=10**20, exclude=True, description="[price] expected at launch; lints only"
+    )
 
 
 class PauseParams(_Strict):
-    demo_duration: int = Field(gt=0, le=7 * 24 * 3600, description="[s] pause shown in the demo")
+    """Demo-only: read by the scripted walk (bulwark.scenario), never deployed; optional elsewhere."""
+
+    demo_duration: int | None = Field(
+        default=None, gt=0, le=7 * 24 * 3600, description="[s] pause shown in the walk"
+    )
 
 
 class SuiteParams(_Strict):
@@ -237,19 +247,28 @@ class SuiteParams(_Strict):
     guardian: GuardianParams
     fund: FundParams
     markets: list[MarketParams] = Field(min_length=1, max_length=MAX_MARKETS)
-    pause: PauseParams
+    pause: PauseParams = Field(default_factory=PauseParams, description="demo-only fields")
 
     @model_validator(mode="after")
     def _consistent(self):
         names = [m.name for m in self.markets]
         if len(set(names)) != len(names):
             raise ValueError(f"market names repeat: {names}")
-        if self.pause.demo_duration > self.guardian.max_pause_duration:
+        demo = self.pause.demo_duration
+        if demo is not None and demo > self.guardian.max_pause_duration:
             raise ValueError(
                 f"pause.demo_duration {self.pause.demo_duration} exceeds guardian.max_pause_duration "
                 f"{self.guardian.max_pause_duration}"
             )
         return self
+
+    def require_demo_fields(self, source: Path | str, what: str = "the walk") -> None:
+        """ParamsError (one line) unless the demo-only fields `what` reads are given."""
+        if self.pause.demo_duration is None:
+            raise ParamsError(
+                f"{source}: pause.demo_duration is required by {what} (the length of the fast pause it "
+                "shows, in seconds); production files may leave it out"
+            )
 
     def local_only(self) -> list[str]:
         """The fields that make sense only on a local network (mock token, test accounts and keys)."""

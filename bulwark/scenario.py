@@ -81,6 +81,8 @@ class Crash(Walk):
                 raise ScenarioError(f"markets.{m}.oracle: the demo signs with test_reporters keys")
         if not self.suite.signers:
             raise ScenarioError("guardian: the demo signs approvals with anvil_signers keys")
+        if self.params.pause.demo_duration is None:  # demo-only, optional in the file
+            raise ScenarioError("pause.demo_duration is required by the walk (the pause it shows, in s)")
         confirm = plan.markets[ETH].config.confirmDelay
         if self.params.pause.demo_duration <= confirm + 60:
             raise ScenarioError(

@@ -32,6 +32,7 @@ from rich.table import Table
 
 from bulwark import PROJECT_ROOT
 from bulwark.cli import LOCAL_NETWORK, ParamsFile, UserPath, params_option
+from bulwark.lints import deploy_gate
 from bulwark.preflight import (
     PreflightError,
     check_chain,
@@ -84,9 +85,15 @@ class DeployCommand(ConnectedProviderCommand):
     help="Directory for <chainId>.json, .input.json, .partial.json and .rehearsal.json.",
 )
 @click.option("--show-checks", is_flag=True, help="List every check, not only the mismatches.")
-def cli(provider, provider_settings, params_file, account, rpc, chain_id, rehearse, resume, out, show_checks):
+@click.option("--accept-warnings", is_flag=True, help="Deploy on a live network despite lint warnings.")
+def cli(
+    provider, provider_settings, params_file, account, rpc, chain_id, rehearse, resume, out, show_checks,
+    accept_warnings,
+):  # fmt: skip
     """Deploy the suite from a parameter file, write <out>/<chainId>.json and verify every wire."""
-    options = Options(provider, provider_settings or {}, params_file, account, rpc, chain_id, resume, out)
+    options = Options(
+        provider, provider_settings or {}, params_file, account, rpc, chain_id, resume, out, accept_warnings
+    )
     try:
         if rehearse:
             rehearse_deployment(options, show_checks)
@@ -100,7 +107,16 @@ class Options:
     """The command's options, checked before any node is contacted (`check`)."""
 
     def __init__(
-        self, provider, provider_settings, params_file: ParamsFile, account, rpc, chain_id, resume, out
+        self,
+        provider,
+        provider_settings,
+        params_file: ParamsFile,
+        account,
+        rpc,
+        chain_id,
+        resume,
+        out,
+        accept_warnings=False,
     ):
         self.provider, self.provider_settings = provider, provider_settings
         self.network = provider.network
@@ -108,6 +124,7 @@ class Options:
         self.path, self.params, self.raw = params_file
         self.alias, self.rpc_option, self.chain_id_option = account, rpc, chain_id
         self.resume, self.out = resume, Path(out)
+        self.accept_warnings = accept_warnings
         self.local = manages_its_node(self.network)
 
     def check(self, *, sign: bool):
@@ -117,6 +134,10 @@ class Options:
             raise click.UsageError(
                 f"{self.path}: {', '.join(fields)} are for local networks only (got {self.network.name})"
             )
+        # parameter lints (docs/PARAMS.md): a live network refuses errors, and warnings without the flag
+        lints = deploy_gate(self.params, self.path, live=not self.local, accept_warnings=self.accept_warnings)
+        if lints:
+            console.print(lints, highlight=False)
         rpc = resolve_rpc(self.provider, self.rpc_option)
         expected = expected_chain_id(self.network, self.chain_id_option)
         partial, existing = None, None

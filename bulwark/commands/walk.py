@@ -35,7 +35,7 @@ console = Console(width=140)
     short_help="Walk a scripted market crash on a local Anvil, step by step",
 )
 @network_option(default=LOCAL_NETWORK, callback=local_only("the walk"))
-@params_option()
+@params_option(demo_for="the walk")
 def cli(network, provider, params_file):
     """Deploy the suite on a local Anvil, verify it, walk a market crash and stop the node."""
     require_local(network, "the walk")

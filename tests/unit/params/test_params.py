@@ -98,7 +98,7 @@ ETH_ORACLE = ("markets", 0, "oracle")
         (_set("collateral", "decimals", value=19), "collateral.decimals: Input should be less than"),
         (_set("collateral", "address", value=ADDRESS), "give either deploy_mock"),
         (_set("surprise", value=1), "surprise: Extra inputs are not permitted"),
-        (_drop("pause"), "pause: Field required"),
+        (_set("pause", "surprise", value=1), "pause.surprise: Extra inputs are not permitted"),
         (_set("pause", "demo_duration", value=0), "pause.demo_duration: Input should be greater"),
         (
             _set("pause", "demo_duration", value=4 * 86_400),
@@ -302,3 +302,22 @@ def test_a_single_signer_guardian_loads_with_every_threshold_at_one():
     )
     guardian = validate_params(data).guardian
     assert (guardian.shift_pause_threshold, guardian.breaker_threshold) == (1, 1)
+
+
+def test_a_production_file_without_the_demo_fields_validates():
+    """pause.demo_duration is read only by the walk: the testnet example leaves it out and loads."""
+    assert "pause" not in json.loads(TESTNET.read_text())
+    params = load_params(TESTNET)
+    assert params.pause.demo_duration is None
+    with pytest.raises(ParamsError, match=r"pause.demo_duration is required by the walk"):
+        params.require_demo_fields(TESTNET)
+
+
+def test_the_reference_price_is_read_but_never_hashed_into_simulations():
+    """reference_price (lints only) stays out of model_dump, so the simulator's params hash ignores it."""
+    data = json.loads(TESTNET.read_text(), parse_float=Decimal)
+    params = validate_params(data)
+    assert params.markets[0].reference_price == Decimal(2000)
+    del data["markets"][0]["reference_price"]
+    assert validate_params(data).model_dump() == params.model_dump()
+    assert "reference_price" not in params.model_dump()["markets"][0]

@@ -97,9 +97,12 @@ def _inside(alert: dict, incident: Incident, grouped: bool) -> bool:
 
 
 def measure(
-    incidents: list[Incident], alerts: list[dict], truth: Truth, config: MonitorConfig
+    incidents: list[Incident], alerts: list[dict], firing: list[dict], truth: Truth, config: MonitorConfig
 ) -> dict[str, dict]:
-    """Per detector (and `drain`): incidents, recall, precision, latency and time to its pause."""
+    """Per detector (and `drain`): incidents, recall, precision, latency and time to its pause. An
+    incident is detected where the detector fires on its subject inside it (`firing`: every block's
+    firing, new or still active: an alert is raised once per incident, so a condition that flickers in
+    the truth but held for the monitor is one alert); precision counts the alerts raised."""
     timestamps = {b.number: b.timestamp for b in truth.blocks}
     groups = {d: ((d,), KINDS[d], False) for d in KINDS} | {"drain": (DRAIN, "drain", True)}
     figures = {}
@@ -115,7 +118,7 @@ def measure(
         )
         latencies, seconds, to_pause = [], [], []
         for incident in mine:
-            hits = [a["block"] for a in fired if _inside(a, incident, grouped)]
+            hits = [a["block"] for a in firing if a["id"] in ids and _inside(a, incident, grouped)]
             if hits:
                 latencies.append(min(hits) - incident.first)
                 seconds.append(timestamps[min(hits)] - timestamps[incident.first])
@@ -163,14 +166,20 @@ def drill(
     node = Node(chain.url)
     sink = Sink(out=io.StringIO())
     attached: dict = {}  # made at the run's first transaction, after it restored the deployment
+    firing: list[dict] = []  # every block's firing alerts, new or still active
     roles = world.roles
     accounts = [roles.maker, roles.bystander, roles.attacker, *roles.keepers, *roles.traders]
+
+    def noting(_snapshot, fired) -> None:
+        firing.extend({"id": a.id, "block": a.block, "subject": a.subject} for a in fired)
 
     def observe(run) -> None:
         if not attached:
             references = References(run)
             watching = config.model_copy(update={"references": references.addresses()})
-            monitor = Monitor(node, deployment, watching, sink, key=chain.keys[PAUSER], dry_run=dry_run)
+            monitor = Monitor(
+                node, deployment, watching, sink, key=chain.keys[PAUSER], dry_run=dry_run, on_check=noting
+            )
             attached.update(run=run, references=references, monitor=monitor)
             attached["truth"] = Truth(node, deployment, monitor.first, accounts)
         attached["truth"].scan(run)
@@ -192,5 +201,5 @@ def drill(
         alerts,
         responses,
         result,
-        measure(incidents, alerts, truth, config),
+        measure(incidents, alerts, firing, truth, config),
     )

@@ -20,9 +20,17 @@ HISTORY = 4096  # snapshots kept for windowed detectors
 
 class Monitor:
     def __init__(
-        self, node: Node, deployment: Deployment, config: MonitorConfig, sink, key=None, dry_run=False
+        self,
+        node: Node,
+        deployment: Deployment,
+        config: MonitorConfig,
+        sink,
+        key=None,
+        dry_run=False,
+        on_check=None,
     ):
         self.node, self.config, self.sink = node, config, sink
+        self.on_check = on_check or (lambda _snapshot, _fired: None)  # (snapshot, every alert firing in it)
         self.reader = Reader(node, deployment, config.references)
         self.responder = Responder(node, deployment, config, key, sink, dry_run)
         self.history: list[Snapshot] = []
@@ -61,6 +69,7 @@ class Monitor:
             self.sink.alert(alert)
             self.responder.respond(alert, snapshot)
         self.active = keys
+        self.on_check(snapshot, fired)
         return fired
 
     def run(self, blocks: int | None = None) -> None:

@@ -37,6 +37,9 @@ UNREACHABLE = {
     "EightDecimalsConsumerBadPrice": "a mock consumer's own check",
     "PreviousRoundConsumerBadResponse": "a mock consumer's own check",
     "PreviousRoundConsumerPriceChangeAboveMax": "a mock consumer's own check",
+    # the monitor drills' reference feed (tests/unit/monitor/test_reference_feed.py raises them)
+    "ReferenceFeedNoRound": "a test feed's own check",
+    "ReferenceFeedNotOwner": "a test feed's own check",
 }
 
 

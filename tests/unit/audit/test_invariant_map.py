@@ -9,7 +9,7 @@ import re
 
 from bulwark import PROJECT_ROOT
 from bulwark.audit import generated_block
-from bulwark.audit.invariants import BEGIN, COMMAND, END, collect, machine_cases, render, asserting_tests
+from bulwark.audit.invariants import BEGIN, COMMAND, END, asserting_tests, collect, machine_cases, render
 from bulwark.invariants import BY_ID
 
 DOC = PROJECT_ROOT / "docs" / "audit" / "INVARIANTS.md"

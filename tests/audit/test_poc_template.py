@@ -3,10 +3,10 @@ real EVM (the Anvil that ape-foundry starts), an attacker with its own accounts,
 checked at the end.
 
 To write a proof of concept: copy this file to `tests/audit/test_poc_<finding>.py`, rename the test
-(keep `poc` in its name so `make test ARGS="-k poc"` runs it), replace the steps between the ATTACKER
-markers with the attack, and keep `assert_invariants` and the profit check at the end. A finding is
-shown when the PoC's own assertion of the broken promise passes, or when one of the final checks fails
-with the invariant's ID.
+(keep the `test_poc_` prefix so `make test ARGS="-k test_poc"` runs it), replace the steps between
+the ATTACKER markers with the attack, and keep `assert_invariants` and the profit check at the end. A
+finding is shown when the PoC's own assertion of the broken promise passes, or when one of the final
+checks fails with the invariant's ID.
 
 As shipped the template runs one benign round trip and passes: the attacker deposits, opens a long
 against a market maker, tries to withdraw past its initial margin, to liquidate a healthy account, to

@@ -21,15 +21,20 @@ def base() -> dict:
     return json.loads(TESTNET.read_text(), parse_float=Decimal)
 
 
-def lint(*changes):
-    """Findings for the base file with `changes` ((path, value) pairs) applied."""
+def params_with(*changes):
+    """The base file with `changes` ((path, value) pairs) applied, validated."""
     data = base()
     for path, value in changes:
         target = data
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
-    return check(validate_params(data)).findings
+    return validate_params(data)
+
+
+def lint(*changes):
+    """Findings for the base file with `changes` applied."""
+    return check(params_with(*changes)).findings
 
 
 def of(findings, lint_id, path=None):
@@ -207,16 +212,6 @@ def test_exit_codes_follow_the_ci_convention():
 
 
 # ---------------------------------------------------------------- the deploy gate
-
-
-def params_with(*changes):
-    data = base()
-    for path, value in changes:
-        target = data
-        for key in path[:-1]:
-            target = target[key]
-        target[path[-1]] = value
-    return validate_params(data)
 
 
 ERRORS = params_with(((*GRD, "grace_period"), 1), ((*ORA, "max_deviation"), Decimal(18)))

@@ -1,0 +1,37 @@
+"""`bulwark bench gas` as `make bench` and `make gas-check` run it: the tables and nothing from the
+frameworks underneath, the figures as JSON, and the same figures on a second run of the same code."""
+
+import json
+import subprocess
+
+from bulwark import PROJECT_ROOT
+from bulwark.bench.fund import BASELINE_DEPOSIT, BASELINE_REDEEM
+from bulwark.bench.fund import PATHS as FUND_PATHS
+
+BULWARK = PROJECT_ROOT / ".venv" / "bin" / "bulwark"
+
+
+def bench_fund(out) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BULWARK), "bench", "gas", "fund", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_bench_gas_prints_only_its_tables_and_writes_the_same_figures_twice(tmp_path):
+    """Ape logs the node's start and every deployment and confirmation at INFO/SUCCESS; none of it may
+    reach the output. The node's clock is fixed, so two runs measure identical gas."""
+    first, second = bench_fund(tmp_path / "first.json"), bench_fund(tmp_path / "second.json")
+    for run in (first, second):
+        assert run.returncode == 0, run.stderr
+        lines = (run.stdout + run.stderr).splitlines()
+        assert not [line for line in lines if line.startswith(("INFO:", "SUCCESS:", "WARNING:"))], lines
+        assert "InsuranceFund gas (receipt gas_used" in run.stdout
+    figures = json.loads((tmp_path / "first.json").read_text())
+    assert set(figures["gas"]) == {"InsuranceFund"}
+    assert set(figures["gas"]["InsuranceFund"]) == set(FUND_PATHS)
+    assert {BASELINE_DEPOSIT, BASELINE_REDEEM} <= set(figures["reference"])
+    assert all(gas > 21_000 for gas in figures["gas"]["InsuranceFund"].values())
+    assert json.loads((tmp_path / "second.json").read_text()) == figures

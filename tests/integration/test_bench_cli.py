@@ -11,9 +11,11 @@ from bulwark.bench.fund import PATHS as FUND_PATHS
 BULWARK = PROJECT_ROOT / ".venv" / "bin" / "bulwark"
 
 
-def bench_fund(out) -> subprocess.CompletedProcess:
+def bench(out) -> subprocess.CompletedProcess:
+    """The oracle's figures move with the clock (report times and so signatures are calldata) unless
+    the bench fixes it; the fund's carry the reference figures."""
     return subprocess.run(
-        [str(BULWARK), "bench", "gas", "fund", "--json", str(out)],
+        [str(BULWARK), "bench", "gas", "oracle", "fund", "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -23,14 +25,17 @@ def bench_fund(out) -> subprocess.CompletedProcess:
 def test_bench_gas_prints_only_its_tables_and_writes_the_same_figures_twice(tmp_path):
     """Ape logs the node's start and every deployment and confirmation at INFO/SUCCESS; none of it may
     reach the output. The node's clock is fixed, so two runs measure identical gas."""
-    first, second = bench_fund(tmp_path / "first.json"), bench_fund(tmp_path / "second.json")
+    first, second = bench(tmp_path / "first.json"), bench(tmp_path / "second.json")
     for run in (first, second):
         assert run.returncode == 0, run.stderr
         lines = (run.stdout + run.stderr).splitlines()
         assert not [line for line in lines if line.startswith(("INFO:", "SUCCESS:", "WARNING:"))], lines
         assert "InsuranceFund gas (receipt gas_used" in run.stdout
+        assert "MedianOracle.poke gas (receipt gas_used" in run.stdout
     figures = json.loads((tmp_path / "first.json").read_text())
-    assert set(figures["gas"]) == {"InsuranceFund"}
+    assert set(figures["gas"]) == {"MedianOracle", "InsuranceFund"}
+    oracle = figures["gas"]["MedianOracle"]
+    assert oracle["poke: 13 reports"] > oracle["poke: 3 reports"]
     assert set(figures["gas"]["InsuranceFund"]) == set(FUND_PATHS)
     assert {BASELINE_DEPOSIT, BASELINE_REDEEM} <= set(figures["reference"])
     assert all(gas > 21_000 for gas in figures["gas"]["InsuranceFund"].values())

@@ -18,12 +18,12 @@ def workflow(name: str) -> dict:
     return yaml.safe_load((WORKFLOWS / name).read_text())
 
 
-def steps(job: str) -> list[dict]:
-    return workflow("ci.yml")["jobs"][job]["steps"]
+def steps(job: str, name: str = "ci.yml") -> list[dict]:
+    return workflow(name)["jobs"][job]["steps"]
 
 
-def uses(job: str, action: str) -> list[dict]:
-    return [s for s in steps(job) if s.get("uses", "").startswith(action)]
+def uses(job: str, action: str, name: str = "ci.yml") -> list[dict]:
+    return [s for s in steps(job, name) if s.get("uses", "").startswith(action)]
 
 
 def runs(job: str) -> str:
@@ -65,13 +65,16 @@ def test_test_reports_and_bench_figures_are_uploaded_pass_or_fail():
 
 def test_build_is_cached_on_exact_sources_and_compiler_and_never_restored_from_others():
     """A .build restored from other sources would keep stale importers (README, known issue 9)."""
-    for job in ("test", "gas"):
-        [cache] = [s for s in uses(job, "actions/cache@v4") if s["with"]["path"] == ".build"]
+    keys = set()
+    for name, job in (("ci.yml", "test"), ("ci.yml", "gas"), ("fuzz.yml", "deep-tests")):
+        [cache] = [s for s in uses(job, "actions/cache@v4", name) if s["with"]["path"] == ".build"]
         key = cache["with"]["key"]
         assert "hashFiles('contracts/**'" in key and "${{ steps.solc.outputs.version }}" in key
         assert "restore-keys" not in cache["with"]
-        [version] = [s for s in steps(job) if s.get("id") == "solc"]
+        [version] = [s for s in steps(job, name) if s.get("id") == "solc"]
         assert "devDependencies.solc" in version["run"]
+        keys.add(key)
+    assert len(keys) == 1  # one build, shared by every job that compiles the same sources
 
 
 def test_the_example_database_cached_is_the_one_the_tests_keep_in_ci(monkeypatch):

@@ -56,8 +56,8 @@ demo: toolchain
 # All four gas benchmarks on one Anvil, then the lane table (raw RPC, Anvil lane, revm lane, Ape): the
 # tables only (no framework log lines), and the figures as JSON in $(REPORTS).
 bench: toolchain
-	$(BIN)/bulwark bench gas --json $(REPORTS)/bench-gas.json
-	$(BIN)/bulwark bench lane --out $(REPORTS)/bench-lane.json
+	@$(BIN)/bulwark bench gas --json $(REPORTS)/bench-gas.json
+	@$(BIN)/bulwark bench lane --out $(REPORTS)/bench-lane.json
 
 # The gas of every benchmarked function against the committed gas-snapshot.json: a rise beyond its
 # tolerance fails (old, new, %), improvements are reported; `make gas-snapshot` rewrites the file.

@@ -142,7 +142,7 @@ def measure_ape(project, accounts) -> Lane:
 
     def reverts():
         # Ape prints a call trace and an ERROR line for each; the benchmark's output is its table
-        with quiet.muted_output():
+        with quiet.no_revert_traces():
             for _ in range(APE_REVERTS):
                 with contextlib.suppress(ContractLogicError):
                     token.transfer(receiver, 10**40, sender=sender, raise_on_revert=False)

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import sys
 from collections.abc import Iterator
+from unittest import mock
 
 FRAMEWORK_LOGGERS = ("ape", "ape_foundry", "ape_solidity", "web3", "urllib3", "asyncio")
 
@@ -23,24 +22,21 @@ def silence_frameworks(level: int = logging.ERROR) -> None:
 
 
 @contextlib.contextmanager
-def muted_output() -> Iterator[None]:
-    """Both standard streams to /dev/null at the descriptor level while the block runs: Ape prints the
-    call trace of each reverted transaction through a console bound to the original stdout, which
-    neither logging levels nor `contextlib.redirect_stdout` reach."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            os.dup2(null.fileno(), 2)
-            try:
-                yield
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-    finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in saved:
-            os.close(fd)
+def no_revert_traces() -> Iterator[None]:
+    """While the block runs, Ape neither prints the call trace of a reverted transaction nor logs it:
+    the trace goes through a console bound to the stdout Ape was imported with, which no logging level
+    reaches, so its `show` is switched off (and Ape's logger with it) and restored afterwards."""
+    from ape.logging import logger
+    from ape_ethereum.trace import Trace
+
+    level = logger.level  # restored by hand: Ape's own `logger.disabled()` does not survive an exception
+    with mock.patch.object(Trace, "show", _no_show):
+        logger.set_level(logger.DISABLE_LEVEL)
+        try:
+            yield
+        finally:
+            logger.set_level(level)
+
+
+def _no_show(self, *args, **kwargs) -> None:
+    return None

@@ -40,3 +40,32 @@ def test_bench_gas_prints_only_its_tables_and_writes_the_same_figures_twice(tmp_
     assert {BASELINE_DEPOSIT, BASELINE_REDEEM} <= set(figures["reference"])
     assert all(gas > 21_000 for gas in figures["gas"]["InsuranceFund"].values())
     assert json.loads((tmp_path / "second.json").read_text()) == figures
+
+
+def test_no_revert_traces_silences_only_inside_the_block_and_restores_after_an_exception():
+    """Ape's trace printer and logger are off inside the block and back afterwards, also after an
+    exception raised inside it."""
+    from ape.logging import logger
+    from ape_ethereum.trace import Trace
+
+    from bulwark.bench import quiet
+
+    show, level = Trace.show, logger.level
+    try:
+        with quiet.no_revert_traces():
+            assert Trace.show is not show and logger.level == logger.DISABLE_LEVEL
+            raise RuntimeError("inside")
+    except RuntimeError:
+        pass
+    assert Trace.show is show and logger.level == level
+
+
+def test_the_ape_row_of_the_lane_bench_prints_no_call_traces(project, accounts, capfd):
+    """Ape prints a call trace and an ERROR line for each reverted transfer it sends; the row's
+    reverted figure still comes from real reverted transactions."""
+    from bulwark.bench import lane
+
+    row = lane.measure_ape(project, accounts)
+    out, err = capfd.readouterr()
+    assert "Call trace for" not in out + err and "ERROR:" not in out + err, (out + err)[-500:]
+    assert row.accepted_per_s > 0 and row.reverted_per_s > 0

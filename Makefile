@@ -12,13 +12,20 @@ export PATH := $(CURDIR)/.toolchain/bin:$(CURDIR)/node_modules/.bin:$(BIN):$(PAT
 # leaves dependency sources in contracts/.cache, after which it finds "nothing to compile". Clean
 # clones often live under /tmp, so Ape's scratch space is kept inside the project instead.
 export TMPDIR := $(CURDIR)/.toolchain/tmp
+# py-solc-x (so ape-solidity) finds the pinned solc in this checkout's own folder, never the user-wide
+# ~/.solcx: two checkouts side by side each keep theirs (bulwark/toolchain.py).
+export SOLCX_BINARY_PATH := $(CURDIR)/.toolchain/solcx
 # Hypothesis profile: ci (default, bounded) or deep (long campaigns); see README.
 export BULWARK_HYPOTHESIS_PROFILE ?= ci
 
 # Extra arguments for pytest, e.g. make test ARGS="-k pause -x"
 ARGS ?=
+# A JUnit XML report of the test run, e.g. make test JUNIT_XML=.toolchain/reports/junit.xml (CI does)
+JUNIT_XML ?=
+# Where bench and gas figures go (JSON; gitignored with the rest of .toolchain/)
+REPORTS := $(CURDIR)/.toolchain/reports
 
-.PHONY: install toolchain test demo lint bench fuzz mutate clean
+.PHONY: install toolchain test demo lint bench gas-check gas-snapshot fuzz mutate clean
 
 install: toolchain
 
@@ -35,21 +42,30 @@ node_modules/.installed: package.json package-lock.json .npmrc
 	touch $@
 
 # Always checked (it takes well under a second when everything is in place), so a removed
-# ~/.solcx or a moved checkout is repaired on the next run.
+# .toolchain/ or a moved checkout is repaired on the next run.
 toolchain: $(VENV)/.installed node_modules/.installed
 	@mkdir -p $(TMPDIR)
 	@$(BIN)/python -m bulwark.toolchain
 
 test: toolchain
-	$(BIN)/ape test $(ARGS)
+	$(BIN)/ape test $(if $(JUNIT_XML),--junitxml=$(JUNIT_XML)) $(ARGS)
 
 demo: toolchain
 	$(BIN)/bulwark demo
 
-# All four gas benchmarks on one Anvil, then the lane table (raw RPC, Anvil lane, revm lane, Ape).
+# All four gas benchmarks on one Anvil, then the lane table (raw RPC, Anvil lane, revm lane, Ape): the
+# tables only (no framework log lines), and the figures as JSON in $(REPORTS).
 bench: toolchain
-	$(BIN)/bulwark bench gas
-	$(BIN)/bulwark bench lane
+	@$(BIN)/bulwark bench gas --json $(REPORTS)/bench-gas.json
+	@$(BIN)/bulwark bench lane --out $(REPORTS)/bench-lane.json
+
+# The gas of every benchmarked function against the committed gas-snapshot.json: a rise beyond its
+# tolerance fails (old, new, %), improvements are reported; `make gas-snapshot` rewrites the file.
+gas-check: toolchain
+	$(BIN)/bulwark bench gas --check gas-snapshot.json --json $(REPORTS)/bench-gas.json
+
+gas-snapshot: toolchain
+	$(BIN)/bulwark bench gas --update-snapshot gas-snapshot.json --json $(REPORTS)/bench-gas.json
 
 # An invariant campaign on all cores (docs/FUZZING.md), e.g. make fuzz MINUTES=30 FUZZ_ARGS="--machine engine"
 MINUTES ?= 5
@@ -65,6 +81,7 @@ mutate: toolchain
 lint: toolchain
 	$(BIN)/ruff check bulwark tests scripts
 	$(BIN)/ruff format --check bulwark tests scripts
+	forge fmt --check contracts
 	forge build --quiet
 	$(BIN)/slither . --config-file slither.config.json
 

@@ -118,7 +118,8 @@ cli = PackageGroup(
 
 def _enter_project() -> None:
     """What the Makefile sets up, for `bulwark` started directly: the project as working directory, the
-    pinned toolchain first on PATH, and Ape's scratch space inside the project (see the Makefile)."""
+    pinned toolchain first on PATH, py-solc-x's folder and Ape's scratch space inside the project (see
+    the Makefile)."""
     global _invoked_from
     _invoked_from = Path.cwd()
     os.chdir(PROJECT_ROOT)
@@ -128,6 +129,7 @@ def _enter_project() -> None:
     )
     (toolchain / "tmp").mkdir(parents=True, exist_ok=True)
     os.environ["TMPDIR"] = str(toolchain / "tmp")
+    os.environ["SOLCX_BINARY_PATH"] = str(toolchain / "solcx")  # this checkout's compiler registration
     tempfile.tempdir = None  # read TMPDIR again
 
 

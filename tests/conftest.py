@@ -7,8 +7,10 @@ Hypothesis profiles, chosen with BULWARK_HYPOTHESIS_PROFILE (default ``ci``):
   ci    bounded so the whole suite stays inside 10 minutes on a 2-core machine (the lane machines: 150
         examples x 30 steps on revm, 8 x 15 on Anvil, bulwark/fuzz/profiles.py; other properties 20 x 15)
   deep  long campaigns for the scheduled CI job or a night on a workstation
-Outside CI (no ``CI`` variable) failing examples are stored in .hypothesis/ and replayed first on the
-next run; in CI the failing example is printed with a @reproduce_failure blob instead.
+Outside CI (no ``CI`` variable) failing examples are stored in .hypothesis/examples and replayed first
+on the next run; in CI the failing example is printed with a @reproduce_failure blob instead, and the
+database is kept too only with BULWARK_EXAMPLE_DATABASE=1 (the GitHub workflow sets it and caches the
+folder between runs, so a failure found once is replayed first in the next run).
 """
 
 from __future__ import annotations
@@ -24,14 +26,21 @@ from bulwark.deploy import GuardianBounds, deploy_pause_guardian
 from bulwark.fuzz.profiles import PROFILE_VARIABLE, profile_name
 from bulwark.model.guardian import TEST_BOUNDS, TEST_DELAY, TEST_THRESHOLDS
 
+EXAMPLE_DATABASE = PROJECT_ROOT / ".hypothesis" / "examples"
+EXAMPLE_DATABASE_VARIABLE = "BULWARK_EXAMPLE_DATABASE"
+
+
+def keep_example_database() -> bool:
+    """Outside CI always; in CI only when BULWARK_EXAMPLE_DATABASE=1 (a cached database)."""
+    return not os.environ.get("CI") or os.environ.get(EXAMPLE_DATABASE_VARIABLE) == "1"
+
+
 _common = {
     # A transaction on Anvil takes milliseconds, and timing is the node's business, not a property.
     "deadline": None,
     # Examples reuse Ape's fixtures; each stateful example restores its own chain snapshot.
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    "database": None
-    if os.environ.get("CI")
-    else DirectoryBasedExampleDatabase(PROJECT_ROOT / ".hypothesis" / "examples"),
+    "database": DirectoryBasedExampleDatabase(EXAMPLE_DATABASE) if keep_example_database() else None,
     "print_blob": True,
 }
 settings.register_profile("ci", max_examples=20, stateful_step_count=15, **_common)

@@ -109,6 +109,7 @@ class Workspace:
         ]
         env["PATH"] = os.pathsep.join([*map(str, bins), env.get("PATH", "")])
         env["TMPDIR"] = str(self.checkout / ".toolchain" / "tmp")
+        env["SOLCX_BINARY_PATH"] = str(self.source / ".toolchain" / "solcx")  # the source's registration
         env.pop("CI", None)  # the example database stays inside the copy
         return env
 

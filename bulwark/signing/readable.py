@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from eth_abi import decode
@@ -144,7 +144,7 @@ def wad_text(value: int) -> str:
 
 def utc(timestamp: int) -> str:
     """A unix time as `2026-12-02 19:30:00 UTC`."""
-    return datetime.fromtimestamp(int(timestamp), tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(int(timestamp), tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def span(seconds: int) -> str:

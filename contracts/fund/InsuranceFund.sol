@@ -64,18 +64,16 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
         uint256 outflowWindow,
         Params memory initialParams,
         address[] memory initialEngines
-    )
-        ERC4626(asset_)
-        ERC20(name_, symbol_)
-        Guarded(guardian)
-    {
+    ) ERC4626(asset_) ERC20(name_, symbol_) Guarded(guardian) {
         if (outflowWindow < MIN_OUTFLOW_WINDOW || outflowWindow > MAX_OUTFLOW_WINDOW) {
             revert InsuranceFundInvalidOutflowWindow(outflowWindow, MIN_OUTFLOW_WINDOW, MAX_OUTFLOW_WINDOW);
         }
         OUTFLOW_WINDOW = outflowWindow;
         BUCKET_SECONDS = outflowWindow.ceilDiv(OUTFLOW_BUCKETS);
         _setParams(initialParams);
-        for (uint256 i; i < initialEngines.length; ++i) _setEngine(initialEngines[i], true);
+        for (uint256 i; i < initialEngines.length; ++i) {
+            _setEngine(initialEngines[i], true);
+        }
     }
 
     // ---------------------------------------------------------------- staking in
@@ -139,7 +137,9 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
         if (shares == 0) revert InsuranceFundZeroAmount();
         RedeemRequest memory live = _requests[msg.sender];
         // one live request per owner: its shares cannot be requested twice
-        if (block.timestamp < live.expiresAt) revert InsuranceFundRequestPending(msg.sender, live.shares, live.expiresAt);
+        if (block.timestamp < live.expiresAt) {
+            revert InsuranceFundRequestPending(msg.sender, live.shares, live.expiresAt);
+        }
         uint256 balance = balanceOf(msg.sender);
         if (shares > balance) revert InsuranceFundSharesLocked(msg.sender, shares, balance, 0);
         assets = _convertToAssets(shares, Math.Rounding.Floor);
@@ -218,7 +218,9 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
     }
 
     function _setEngine(address engine, bool registered) private {
-        if (engine == address(0) || isEngine[engine] == registered) revert InsuranceFundEngineMembership(engine, registered);
+        if (engine == address(0) || isEngine[engine] == registered) {
+            revert InsuranceFundEngineMembership(engine, registered);
+        }
         isEngine[engine] = registered;
         emit EngineUpdated(engine, registered);
     }
@@ -352,7 +354,9 @@ contract InsuranceFund is ERC4626, Guarded, ReentrancyGuardTransient, IInsurance
     /// @dev Paid in buckets bucket - OUTFLOW_BUCKETS .. bucket: they cover at least the last OUTFLOW_WINDOW.
     function _usedAt(uint256 bucket) private view returns (uint256 used) {
         uint256 first = bucket > OUTFLOW_BUCKETS ? bucket - OUTFLOW_BUCKETS : 0;
-        for (uint256 b = first; b <= bucket; ++b) used += uint128(_outflowPairs[b >> 1] >> ((b & 1) * 128));
+        for (uint256 b = first; b <= bucket; ++b) {
+            used += uint128(_outflowPairs[b >> 1] >> ((b & 1) * 128));
+        }
     }
 
     function _allowanceAt(uint256 bucket) private view returns (uint256) {

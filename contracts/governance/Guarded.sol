@@ -42,7 +42,7 @@ abstract contract Guarded is IGuarded {
 
     /// @inheritdoc IGuarded
     function isPaused(uint256 scopes) external view returns (bool) {
-        for (uint256 remaining = scopes; remaining != 0; ) {
+        for (uint256 remaining = scopes; remaining != 0;) {
             uint256 scope;
             (scope, remaining) = ScopeBits.popLowest(remaining);
             if (block.timestamp < pausedUntil[scope]) return true;
@@ -55,7 +55,7 @@ abstract contract Guarded is IGuarded {
         uint256 known = pauseScopes();
         // every bit names a scope this contract enforces, so a pause can never be set on nothing
         if (scopes == 0 || scopes & ~known != 0) revert GuardedInvalidScopes(scopes, known);
-        for (uint256 remaining = scopes; remaining != 0; ) {
+        for (uint256 remaining = scopes; remaining != 0;) {
             uint256 scope;
             (scope, remaining) = ScopeBits.popLowest(remaining);
             uint64 previous = pausedUntil[scope];

@@ -14,9 +14,8 @@ import {SignerApprovals} from "./SignerApprovals.sol";
 /// @dev See IPauseGuardian for the rules, the typed data and the assumptions.
 contract PauseGuardian is SignerApprovals {
     bytes32 private constant CALL_TYPEHASH = keccak256("Call(address target,uint256 value,bytes data)");
-    bytes32 private constant SCHEDULE_TYPEHASH = keccak256(
-        "Schedule(Call[] calls,bytes32 salt,uint64 validUntil)Call(address target,uint256 value,bytes data)"
-    );
+    bytes32 private constant SCHEDULE_TYPEHASH =
+        keccak256("Schedule(Call[] calls,bytes32 salt,uint64 validUntil)Call(address target,uint256 value,bytes data)");
     bytes32 private constant CANCEL_TYPEHASH = keccak256("Cancel(bytes32 id,uint64 validUntil)");
     bytes32 private constant PAUSE_TYPEHASH =
         keccak256("Pause(address target,uint256 scopes,uint64 until,uint64 validUntil)");
@@ -61,11 +60,18 @@ contract PauseGuardian is SignerApprovals {
     ///        within the bounds of IPauseGuardian
     /// @param initialDelay [s] within [minDelay, maxDelay]
     /// @param bounds [minDelay, maxDelay, gracePeriod, maxPauseDuration] in seconds, each at most 365 days
-    constructor(address[] memory initialSigners, uint8[5] memory thresholds_, uint256 initialDelay, uint256[4] memory bounds)
-        SignerApprovals(initialSigners, thresholds_)
-    {
-        (uint256 minDelay, uint256 maxDelay, uint256 grace, uint256 maxPause) = (bounds[0], bounds[1], bounds[2], bounds[3]);
-        if (minDelay > maxDelay || maxDelay > MAX_BOUND || grace == 0 || grace > MAX_BOUND || maxPause == 0 || maxPause > MAX_BOUND) {
+    constructor(
+        address[] memory initialSigners,
+        uint8[5] memory thresholds_,
+        uint256 initialDelay,
+        uint256[4] memory bounds
+    ) SignerApprovals(initialSigners, thresholds_) {
+        (uint256 minDelay, uint256 maxDelay, uint256 grace, uint256 maxPause) =
+            (bounds[0], bounds[1], bounds[2], bounds[3]);
+        if (
+            minDelay > maxDelay || maxDelay > MAX_BOUND || grace == 0 || grace > MAX_BOUND || maxPause == 0
+                || maxPause > MAX_BOUND
+        ) {
             revert PauseGuardianInvalidBounds(minDelay, maxDelay, grace, maxPause);
         }
         (MIN_DELAY, MAX_DELAY, GRACE_PERIOD, MAX_PAUSE_DURATION) = (minDelay, maxDelay, grace, maxPause);
@@ -105,14 +111,18 @@ contract PauseGuardian is SignerApprovals {
     // ---------------------------------------------------------------- the slow path
 
     /// @inheritdoc IPauseGuardian
-    function schedule(Call[] calldata calls, bytes32 salt, Approval[] calldata approvals) external returns (bytes32 id) {
+    function schedule(Call[] calldata calls, bytes32 salt, Approval[] calldata approvals)
+        external
+        returns (bytes32 id)
+    {
         if (calls.length == 0) revert PauseGuardianEmptyOperation();
         bytes32 callsHash = _hashCalls(calls);
         id = keccak256(abi.encode(callsHash, salt));
         Operation storage op = _operations[id];
         // an id is scheduled at most once, so an executed or cancelled operation never comes back
         if (op.state != OperationState.Unset) revert PauseGuardianUnexpectedState(id, op.state, OperationState.Unset);
-        address[] memory approvers = _requireApprovals(SCHEDULE_TYPEHASH, abi.encode(callsHash, salt), approvals, threshold);
+        address[] memory approvers =
+            _requireApprovals(SCHEDULE_TYPEHASH, abi.encode(callsHash, salt), approvals, threshold);
         uint256 eta = block.timestamp + delay();
         // safe cast: delay <= MAX_DELAY <= 365 days
         (op.eta, op.state) = (uint64(eta), OperationState.Scheduled);
@@ -168,7 +178,8 @@ contract PauseGuardian is SignerApprovals {
 
     /// @inheritdoc IPauseGuardian
     function extendPause(address target, uint256 scopes, uint64 until, Approval[] calldata approvals) external {
-        address[] memory approvers = _approveFastPause(EXTEND_PAUSE_TYPEHASH, target, scopes, until, approvals, threshold);
+        address[] memory approvers =
+            _approveFastPause(EXTEND_PAUSE_TYPEHASH, target, scopes, until, approvals, threshold);
         emit PauseExtended(target, scopes, until, approvers);
         IGuarded(target).setPause(scopes, until);
     }
@@ -265,7 +276,7 @@ contract PauseGuardian is SignerApprovals {
         bytes memory fields = abi.encode(target, scopes, until);
         bytes32 request = _requireFreshRequest(typehash, fields, until);
         bool extending = typehash == EXTEND_PAUSE_TYPEHASH;
-        for (uint256 remaining = scopes; remaining != 0; ) {
+        for (uint256 remaining = scopes; remaining != 0;) {
             uint256 scope;
             (scope, remaining) = ScopeBits.popLowest(remaining);
             // bounded by the target's scopes: setPause rejects any bit it does not know
@@ -284,7 +295,11 @@ contract PauseGuardian is SignerApprovals {
     ///      end with `until`): it has not run before, and it ends in (now, now + MAX_PAUSE_DURATION].
     ///      The caller then checks the target's state and calls `_spendRequest`.
     /// @return request The replay key, keccak256(abi.encode(typehash, ...fields)).
-    function _requireFreshRequest(bytes32 typehash, bytes memory fields, uint64 until) private view returns (bytes32 request) {
+    function _requireFreshRequest(bytes32 typehash, bytes memory fields, uint64 until)
+        private
+        view
+        returns (bytes32 request)
+    {
         request = keccak256(bytes.concat(typehash, fields));
         if (pauseRequestUsed[request]) revert PauseGuardianPauseReplayed(request);
         if (until <= block.timestamp) revert PauseGuardianPauseInPast(until, block.timestamp);

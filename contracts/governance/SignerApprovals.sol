@@ -66,13 +66,17 @@ abstract contract SignerApprovals is IPauseGuardian, EIP712 {
         if (!_signers.remove(signer)) revert PauseGuardianSignerMembership(signer, false);
         uint256 count = _signers.length();
         // every threshold stays reachable by the signers left, and in order (GRD-02, GRD-05)
-        _requireValidThresholds(threshold, cancelThreshold, pauseThreshold, shiftPauseThreshold, breakerThreshold, count);
+        _requireValidThresholds(
+            threshold, cancelThreshold, pauseThreshold, shiftPauseThreshold, breakerThreshold, count
+        );
         emit SignerRemoved(signer, count);
     }
 
     function _setThresholds(uint8 t, uint8 c, uint8 p, uint8 s, uint8 b) internal {
         _requireValidThresholds(t, c, p, s, b, _signers.length());
-        emit ThresholdsUpdated(threshold, cancelThreshold, pauseThreshold, shiftPauseThreshold, breakerThreshold, t, c, p, s, b);
+        emit ThresholdsUpdated(
+            threshold, cancelThreshold, pauseThreshold, shiftPauseThreshold, breakerThreshold, t, c, p, s, b
+        );
         (threshold, cancelThreshold, pauseThreshold, shiftPauseThreshold, breakerThreshold) = (t, c, p, s, b);
     }
 

@@ -184,7 +184,12 @@ interface IMarginEngine is IGuarded {
     event Withdrawn(address indexed account, address indexed receiver, uint256 amount);
     event OperatorUpdated(address indexed account, address indexed operator, bool approved);
     event Filled(
-        uint256 indexed market, address indexed maker, address indexed taker, int256 size, uint256 price, address operator
+        uint256 indexed market,
+        address indexed maker,
+        address indexed taker,
+        int256 size,
+        uint256 price,
+        address operator
     );
     event Liquidated(
         uint256 indexed market,

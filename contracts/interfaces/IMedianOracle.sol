@@ -170,7 +170,12 @@ interface IMedianOracle is IGuarded, IAggregatorV3 {
     /// @notice A poke (or the guardian) served `price` as `round`; `epoch` is the last accepted update
     ///         (when the guardian serves a held candidate: the epoch of the last held poke).
     event PriceUpdated(
-        uint80 indexed round, uint256 price, uint256 updatedAt, uint256 reports, uint256 annualisedVolatility, uint256 epoch
+        uint80 indexed round,
+        uint256 price,
+        uint256 updatedAt,
+        uint256 reports,
+        uint256 annualisedVolatility,
+        uint256 epoch
     );
     /// @notice A poke's median moved more than maxDeviation: it is held, not served, and is the level.
     event BreakerTripped(uint256 servedPrice, uint256 candidate, uint256 deviation, uint256 trippedAt, uint256 epoch);
@@ -219,7 +224,14 @@ interface IMedianOracle is IGuarded, IAggregatorV3 {
     function breaker()
         external
         view
-        returns (bool tripped, uint256 candidate, uint256 candidateAt, uint256 trippedAt, uint256 level, uint256 levelSince);
+        returns (
+            bool tripped,
+            uint256 candidate,
+            uint256 candidateAt,
+            uint256 trippedAt,
+            uint256 level,
+            uint256 levelSince
+        );
     /// @notice The volatility estimate, annualised, in WAD (0.8e18 = 80% a year).
     function annualisedVolatility() external view returns (uint256);
     /// @notice The last volatility sample: its price and updatedAt (0, 0 before the first price).

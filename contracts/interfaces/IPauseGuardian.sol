@@ -166,7 +166,9 @@ interface IPauseGuardian {
     // ---------------------------------------------------------------- events
 
     /// @notice An operation was scheduled: everything needed to review it, with who approved it.
-    event OperationScheduled(bytes32 indexed id, uint256 eta, uint256 expiresAt, Call[] calls, bytes32 salt, address[] approvers);
+    event OperationScheduled(
+        bytes32 indexed id, uint256 eta, uint256 expiresAt, Call[] calls, bytes32 salt, address[] approvers
+    );
     /// @notice An operation ran (all its calls succeeded).
     event OperationExecuted(bytes32 indexed id, address indexed executor);
     /// @notice An operation was cancelled and can never run.
@@ -177,7 +179,9 @@ interface IPauseGuardian {
     event PauseExtended(address indexed target, uint256 scopes, uint64 until, address[] approvers);
     /// @notice A fast-path suspension of `reporter` on `oracle` until `until` was approved by `approvers`;
     ///         emitted just before the call to the oracle, which emits ReporterSuspended.
-    event ReporterSuspensionRequested(address indexed oracle, address indexed reporter, uint64 until, address[] approvers);
+    event ReporterSuspensionRequested(
+        address indexed oracle, address indexed reporter, uint64 until, address[] approvers
+    );
     /// @notice A fast-path clear of `oracle`'s tripped breaker (serving the candidate if `acceptCandidate`),
     ///         for its update `epoch`, was approved by `approvers`; emitted just before the call to the
     ///         oracle, which emits BreakerCleared.

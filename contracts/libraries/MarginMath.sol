@@ -24,7 +24,11 @@ library MarginMath {
     }
 
     /// @notice MM and IM of one position, rounded up.
-    function margins(int256 size, uint256 index, uint256 rate, uint256 imFactor) internal pure returns (uint256 mm, uint256 im) {
+    function margins(int256 size, uint256 index, uint256 rate, uint256 imFactor)
+        internal
+        pure
+        returns (uint256 mm, uint256 im)
+    {
         uint256 notional = Math.mulDiv(SignedMath.abs(size), index, WAD, Math.Rounding.Ceil);
         mm = Math.mulDiv(notional, rate, WAD, Math.Rounding.Ceil);
         im = Math.mulDiv(mm, imFactor, WAD, Math.Rounding.Ceil);

@@ -142,7 +142,9 @@ library ReportBatch {
                         mstore(add(frame, 0x140), calldataload(add(report, 0x40)))
                         mstore(add(frame, 0x160), s)
                         mstore(0x00, 0) // the precompile returns nothing when it recovers nothing
-                        if iszero(staticcall(gas(), 0x01, add(frame, 0x100), 0x80, 0x00, 0x20)) { revert(0, 0) }
+                        if iszero(staticcall(gas(), 0x01, add(frame, 0x100), 0x80, 0x00, 0x20)) {
+                            revert(0, 0)
+                        }
                         reporter := mload(0x00)
                     }
                 }

@@ -24,7 +24,9 @@ library RoundHistory {
 
     /// @notice Mark every slot unwritten (in the constructor).
     function prefill(Round[ROUND_HISTORY_SIZE] storage ring) internal {
-        for (uint256 i; i < SIZE; ++i) ring[i].round = NONE;
+        for (uint256 i; i < SIZE; ++i) {
+            ring[i].round = NONE;
+        }
     }
 
     /// @notice Record `round`, served now.
@@ -34,7 +36,11 @@ library RoundHistory {
     }
 
     /// @notice Round `round`, if kept; `latest` is the newest round served.
-    function get(Round[ROUND_HISTORY_SIZE] storage ring, uint256 round, uint256 latest) internal view returns (bool kept, Round memory r) {
+    function get(Round[ROUND_HISTORY_SIZE] storage ring, uint256 round, uint256 latest)
+        internal
+        view
+        returns (bool kept, Round memory r)
+    {
         if (round == 0 || round > latest || latest - round >= SIZE) return (false, r);
         r = ring[round % SIZE];
         kept = r.round == round;

@@ -86,7 +86,9 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         (FUND, COLLATERAL, SCALE) = (fund, collateral, 10 ** (18 - decimals));
         SafeERC20.forceApprove(IERC20(collateral), address(fund), type(uint256).max); // sweepFees pays in
         if (oracles.length != risks.length) revert MarginEngineMarketsMismatch(oracles.length, risks.length);
-        for (uint256 i; i < oracles.length; ++i) _addMarket(oracles[i], risks[i]);
+        for (uint256 i; i < oracles.length; ++i) {
+            _addMarket(oracles[i], risks[i]);
+        }
     }
 
     // ---------------------------------------------------------------- collateral
@@ -217,7 +219,11 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     // ---------------------------------------------------------------- guardian
 
     /// @inheritdoc IMarginEngine
-    function addMarket(IMedianOracle oracle, RiskParams calldata risk) external onlyGuardian returns (uint256 marketId) {
+    function addMarket(IMedianOracle oracle, RiskParams calldata risk)
+        external
+        onlyGuardian
+        returns (uint256 marketId)
+    {
         return _addMarket(oracle, risk);
     }
 
@@ -404,11 +410,16 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     }
 
     /// @dev After a fill: reduce-only, dust, then IM for a risk-increasing change (ENG-05), MM otherwise.
-    function _checkFill(address account, uint256 marketId, int256 before, int256 after_, MarketState storage s, Prices memory prices)
-        private
-        view
-    {
-        bool increases = SignedMath.abs(after_) > SignedMath.abs(before) || (before != 0 && after_ != 0 && (before > 0) != (after_ > 0));
+    function _checkFill(
+        address account,
+        uint256 marketId,
+        int256 before,
+        int256 after_,
+        MarketState storage s,
+        Prices memory prices
+    ) private view {
+        bool increases = SignedMath.abs(after_) > SignedMath.abs(before)
+            || (before != 0 && after_ != 0 && (before > 0) != (after_ > 0));
         if (increases && s.reduceOnly) revert MarginEngineReduceOnly(marketId, account);
         _requireNoDust(account, marketId, after_, s.risk.dustSize);
         if (increases) return _requireInitialMargin(account, prices);
@@ -419,7 +430,9 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     }
 
     function _requireNoDust(address account, uint256 marketId, int256 size, uint256 dustSize) private pure {
-        if (size != 0 && SignedMath.abs(size) < dustSize) revert MarginEngineDustPosition(account, marketId, size, dustSize);
+        if (size != 0 && SignedMath.abs(size) < dustSize) {
+            revert MarginEngineDustPosition(account, marketId, size, dustSize);
+        }
     }
 
     /// @dev min(equity, collateral) >= IM: unrealised profit excluded (ENG-05).
@@ -434,11 +447,13 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     // ---------------------------------------------------------------- internals: liquidation
 
     /// @dev ENG-03 and the size rules; returns the account's state before the liquidation.
-    function _requireLiquidatable(address account, uint256 marketId, uint256 amount, RiskParams memory risk, Prices memory prices)
-        private
-        view
-        returns (AccountState memory before)
-    {
+    function _requireLiquidatable(
+        address account,
+        uint256 marketId,
+        uint256 amount,
+        RiskParams memory risk,
+        Prices memory prices
+    ) private view returns (AccountState memory before) {
         int256 size = _positions[account][marketId].size;
         if (size == 0) revert MarginEngineNoPosition(account, marketId);
         before = _state(account, prices); // a halted price reverts here (ENG-06)
@@ -476,11 +491,13 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
 
     /// @dev Bonus and insurance share for closing `notional`, capped so the account's margin ratio does
     ///      not fall (ENG-04) and its equity does not go below zero; split pro rata.
-    function _penalty(address account, AccountState memory before, uint256 notional, RiskParams memory risk, Prices memory prices)
-        private
-        view
-        returns (uint256 bonus, uint256 share)
-    {
+    function _penalty(
+        address account,
+        AccountState memory before,
+        uint256 notional,
+        RiskParams memory risk,
+        Prices memory prices
+    ) private view returns (uint256 bonus, uint256 share) {
         uint256 rates = uint256(risk.liquidationBonus) + risk.insuranceShare;
         uint256 nominal = notional * rates / WAD;
         AccountState memory afterClose = _state(account, prices);
@@ -488,7 +505,9 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         if (nominal == 0 || before.equity <= 0 || afterClose.equity <= 0) return (0, 0);
         uint256 equity = uint256(afterClose.equity);
         // equity' / MM' >= equity / MM  <=>  equity' >= ceil(equity * MM' / MM)
-        uint256 floor = Math.mulDiv(uint256(before.equity), afterClose.maintenanceMargin, before.maintenanceMargin, Math.Rounding.Ceil);
+        uint256 floor = Math.mulDiv(
+            uint256(before.equity), afterClose.maintenanceMargin, before.maintenanceMargin, Math.Rounding.Ceil
+        );
         uint256 cap = equity > floor ? equity - floor : 0;
         uint256 penalty = Math.min(nominal, cap);
         bonus = penalty * risk.liquidationBonus / rates;
@@ -647,7 +666,8 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         (index,) = s.oracle.read();
         RiskParams memory r = s.risk;
         // slither-disable-next-line calls-loop
-        uint256 horizonVol = Math.mulDiv(s.oracle.annualisedVolatility(), Math.sqrt(uint256(r.horizon) * WAD * WAD / YEAR), WAD);
+        uint256 horizonVol =
+            Math.mulDiv(s.oracle.annualisedVolatility(), Math.sqrt(uint256(r.horizon) * WAD * WAD / YEAR), WAD);
         rate = Math.min(r.maxMmr, r.baseMmr + Math.mulDiv(r.volMultiplier, horizonVol, WAD));
         (prices.index[marketId], prices.rate[marketId]) = (index, rate);
     }

@@ -115,7 +115,8 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
         if (s.tripped) b = _breaker;
         // reports observed before the served price (or the held candidate) never count: no older data
         uint256 floor = s.tripped ? b.candidateAt : s.updatedAt;
-        (uint256[] memory prices, uint256 updatedAt) = ReportBatch.verify(_rules(c, epoch, floor), reports, _suspendedUntil);
+        (uint256[] memory prices, uint256 updatedAt) =
+            ReportBatch.verify(_rules(c, epoch, floor), reports, _suspendedUntil);
         // epoch == s.epoch + 1; past 2^32 - 1 (2^32 updates) this reverts rather than wrap
         s.epoch = SafeCast.toUint32(epoch);
         // the median lies between the lowest and highest report (ORA-01), and between the honest ones
@@ -144,15 +145,21 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
     }
 
     /// @dev Serve the median, or hold it behind the breaker; `s` carries the new epoch.
-    function _settle(Served memory s, Breaker memory b, uint256 median, uint256 updatedAt, uint256 reports, Config memory c)
-        private
-    {
+    function _settle(
+        Served memory s,
+        Breaker memory b,
+        uint256 median,
+        uint256 updatedAt,
+        uint256 reports,
+        Config memory c
+    ) private {
         // round is a state flag (no price yet), not a balance
         // slither-disable-next-line incorrect-equality
         if (s.round == 0) return _serve(s, median, updatedAt, reports, c);
         bool nearServed = _within(median, s.price, c.maxDeviation);
         // safe casts: median <= maxPrice (uint128); updatedAt <= now < 2^32 until 2106
-        (uint128 candidate, uint32 candidateAt, uint32 now_) = (uint128(median), uint32(updatedAt), uint32(block.timestamp));
+        (uint128 candidate, uint32 candidateAt, uint32 now_) =
+            (uint128(median), uint32(updatedAt), uint32(block.timestamp));
         if (!s.tripped) {
             if (nearServed) return _serve(s, median, updatedAt, reports, c);
             s.tripped = true;
@@ -225,7 +232,14 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
     function breaker()
         external
         view
-        returns (bool tripped, uint256 candidate, uint256 candidateAt, uint256 trippedAt, uint256 level, uint256 levelSince)
+        returns (
+            bool tripped,
+            uint256 candidate,
+            uint256 candidateAt,
+            uint256 trippedAt,
+            uint256 level,
+            uint256 levelSince
+        )
     {
         Breaker memory b = _breaker;
         return (_served.tripped, b.candidate, b.candidateAt, b.trippedAt, _level, b.levelSince);
@@ -263,7 +277,9 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
         uint256 count = _reporterCount;
         bytes memory table = AddressTable.load(_reporterTable, count);
         list = new address[](count);
-        for (uint256 i; i < count; ++i) list[i] = AddressTable.at(table, i);
+        for (uint256 i; i < count; ++i) {
+            list[i] = AddressTable.at(table, i);
+        }
     }
 
     /// @inheritdoc IMedianOracle
@@ -326,7 +342,9 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
         if (roundId == latestRound && latestRound != 0) return latestRoundData();
         (bool kept, RoundHistory.Round memory r) = _history.get(roundId, latestRound);
         // safe casts: round numbers are uint32
-        if (!kept) revert MedianOracleRoundUnavailable(roundId, uint80(RoundHistory.oldest(latestRound)), uint80(latestRound));
+        if (!kept) {
+            revert MedianOracleRoundUnavailable(roundId, uint80(RoundHistory.oldest(latestRound)), uint80(latestRound));
+        }
         return (roundId, SafeCast.toInt256(r.price), r.updatedAt, r.updatedAt, roundId);
     }
 
@@ -344,16 +362,22 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
         uint256 below = mask & ((1 << slot) - 1);
         // the table stays sorted; suspension bits move with their reporters
         if (authorised) {
-            for (uint256 i = count; i > slot; --i) next[i] = old[i - 1];
+            for (uint256 i = count; i > slot; --i) {
+                next[i] = old[i - 1];
+            }
             next[slot] = reporter;
             mask = below | ((mask >> slot) << (slot + 1));
         } else {
-            for (uint256 i = slot; i + 1 < count; ++i) next[i] = old[i + 1];
+            for (uint256 i = slot; i + 1 < count; ++i) {
+                next[i] = old[i + 1];
+            }
             mask = below | ((mask >> (slot + 1)) << slot);
             // a removed reporter's suspension ends with its membership
             delete _suspendedUntil[reporter];
         }
-        for (uint256 i; i < slot; ++i) next[i] = old[i];
+        for (uint256 i; i < slot; ++i) {
+            next[i] = old[i];
+        }
         _requireTolerance(_config.quorum, _config.faultTolerance, next.length);
         // safe casts: at most MAX_REPORTERS entries, and as many mask bits
         (_reporterTable, _reporterCount, _suspendedMask) = (AddressTable.write(next), uint8(next.length), uint32(mask));
@@ -407,9 +431,9 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
     // ---------------------------------------------------------------- internals
 
     function _setConfig(Config memory c) private {
-        bool valid = c.quorum >= 1 && c.quorum <= MAX_REPORTERS && c.maxReportAge > 0
-            && c.maxReportAge < c.maxStaleness && c.maxFutureSkew <= MAX_FUTURE_SKEW && c.volatilityTau > 0
-            && c.volatilityInterval > 0 && c.maxDeviation > 0 && c.minPrice > 0 && c.minPrice <= c.maxPrice;
+        bool valid = c.quorum >= 1 && c.quorum <= MAX_REPORTERS && c.maxReportAge > 0 && c.maxReportAge < c.maxStaleness
+            && c.maxFutureSkew <= MAX_FUTURE_SKEW && c.volatilityTau > 0 && c.volatilityInterval > 0
+            && c.maxDeviation > 0 && c.minPrice > 0 && c.minPrice <= c.maxPrice;
         if (!valid) revert MedianOracleInvalidConfig(c);
         _requireTolerance(c.quorum, c.faultTolerance, _reporterCount);
         if (_suspendedMask != 0) _requireUnsuspendedQuorum(address(0), reporters(), c.quorum);
@@ -439,7 +463,9 @@ contract MedianOracle is Guarded, EIP712, IMedianOracle {
         }
         // safe cast: only bits of the uint32 mask were cleared
         _suspendedMask = uint32(mask);
-        if (list.length - running < quorum) revert MedianOracleSuspensionBreaksQuorum(changed, list.length - running, quorum);
+        if (list.length - running < quorum) {
+            revert MedianOracleSuspensionBreaksQuorum(changed, list.length - running, quorum);
+        }
     }
 
     /// @dev Reverts unless there is a fresh served price and the breaker is clear (ORA-04).

@@ -1,9 +1,18 @@
 """`bulwark bench gas [guardian|oracle|fund|engine]...` (also `ape run bench_<name>`, `make bench`): gas of
 each contract's paths on one local Anvil, printed as tables beside the reference figures.
 
-The measuring is in bulwark.bench; this prints the tables. ape-foundry starts the node and stops it when
-the command ends; every benchmark deploys its own contracts, so they share one node.
+The measuring is in bulwark.bench; this prints the tables, and with `--json FILE` writes the figures.
+`--check` compares them with the committed gas snapshot (gas-snapshot.json, bulwark.bench.snapshot) and
+exits 1 on a regression beyond its tolerance; `--update-snapshot` rewrites it (`make gas-check`,
+`make gas-snapshot`). ape-foundry starts the node and stops it when the command ends; every benchmark
+deploys its own contracts, so they share one node, and the node's clock is set to a fixed instant
+first, so the same code gives the same figures run after run (signed deadlines and report times, and
+so calldata, do not depend on the wall clock).
 """
+
+import json
+import sys
+from pathlib import Path
 
 import click
 from ape import project
@@ -11,15 +20,20 @@ from ape.cli import ConnectedProviderCommand, network_option
 from rich.console import Console
 from rich.table import Table
 
-from bulwark.bench import engine, fund, guardian, oracle
-from bulwark.cli import LOCAL_NETWORK, local_only, require_local
+from bulwark.bench import engine, fund, guardian, oracle, quiet
+from bulwark.bench import snapshot as gas_snapshot
+from bulwark.cli import LOCAL_NETWORK, UserPath, local_only, require_local
 from bulwark.signing.safe import SAFE_VERSION
 
 GUARDIAN_CONFIGS = ((3, 5), (5, 9))  # (threshold, signers)
+# Every run starts its first benchmark at this block time (2040-01-01), whatever the wall clock says.
+FIXED_START = 2_208_988_800
 console = Console(width=110)
 
+quiet.silence_frameworks()  # the tables only: no Ape/web3 log lines (node start, each deployment)
 
-def guardian_gas(chain, test_accounts) -> None:
+
+def guardian_gas(chain, test_accounts) -> tuple[gas_snapshot.Figures, dict[str, int]]:
     """PauseGuardian's pause (one signature; two for a loss-shifting scope), schedule and execute paths at
     3-of-5 and 5-of-9, beside a real Safe's two-signature execTransaction."""
     deployer = relayer = test_accounts[0]  # never a signer
@@ -52,9 +66,11 @@ def guardian_gas(chain, test_accounts) -> None:
         f"making the same GuardedMock.setValue call used {safe_gas:,} gas "
         f"({guardian.ratio_to_safe(safe_gas):.2f}x)."
     )
+    figures = {f"{path} ({r.label})": r.gas[path] for r in results for path in guardian.PATHS}
+    return {"PauseGuardian": figures}, {f"Safe {SAFE_VERSION} execTransaction, 2-of-3": safe_gas}
 
 
-def oracle_gas(chain, test_accounts) -> None:
+def oracle_gas(chain, test_accounts) -> tuple[gas_snapshot.Figures, dict[str, int]]:
     """MedianOracle.poke with 3, 5, 9, 13 and 21 reports."""
     result = oracle.measure_poke_gas(project, chain, test_accounts[0])
     table = Table(title=f"MedianOracle.poke gas (receipt gas_used, steady state, chain {chain.chain_id})")
@@ -71,9 +87,12 @@ def oracle_gas(chain, test_accounts) -> None:
             f"~{oracle.MAKER_MEDIAN_13_GAS:,} (estimate); "
             f"target: marginal <= {oracle.MARGINAL_TARGET:,} gas per report, 13 reports below ~135k."
         )
+    figures = {f"poke: {n} reports": gas for n, gas in result.gas.items()}
+    figures |= {f"poke: {n} reports, with a volatility sample": gas for n, gas in result.sampled.items()}
+    return {"MedianOracle": figures}, {}
 
 
-def fund_gas(chain, test_accounts) -> None:
+def fund_gas(chain, test_accounts) -> tuple[gas_snapshot.Figures, dict[str, int]]:
     """InsuranceFund deposit, requestRedeem, redeem, cover and addRevenue, beside a plain OpenZeppelin
     ERC4626."""
     result = fund.measure_fund_gas(project, chain, *test_accounts[:4])
@@ -94,9 +113,10 @@ def fund_gas(chain, test_accounts) -> None:
             f"{ratios[path]:.2f}x" if path in ratios else "",
         )
     console.print(table)
+    return {"InsuranceFund": {path: result.gas[path] for path in fund.PATHS}}, dict(result.baseline)
 
 
-def engine_gas(chain, test_accounts) -> None:
+def engine_gas(chain, test_accounts) -> tuple[gas_snapshot.Figures, dict[str, int]]:
     """MarginEngine deposit, withdraw, fills, partial and insolvent liquidations (fund-paid and shared),
     and a fill that settles a shared loss."""
     result = engine.measure_engine_gas(project, chain, test_accounts[0], test_accounts[1:7])
@@ -114,17 +134,29 @@ def engine_gas(chain, test_accounts) -> None:
         f"steady-state partial liquidation: {partial:,} gas; target < {engine.LIQUIDATION_TARGET:,}: "
         f"{verdict}; costliest liquidation path: {result.worst_liquidation():,} gas"
     )
+    return {"MarginEngine": {path: result.gas[path] for path in engine.PATHS}}, {}
 
 
 BENCHMARKS = {"guardian": guardian_gas, "oracle": oracle_gas, "fund": fund_gas, "engine": engine_gas}
 
 
-def run_gas(names) -> None:
-    """The named benchmarks (all when none is named), in this order, on the connected local node."""
+def run_gas(names) -> tuple[gas_snapshot.Figures, dict[str, int]]:
+    """The named benchmarks (all when none is named), in this order, on the connected local node; returns
+    the gas per contract function and the reference figures (a Safe, a plain ERC4626)."""
     from ape import accounts, chain
 
+    # A fixed clock: the first block at FIXED_START, each later one a second after the one before (not
+    # wall-clock time), so deadlines, report times and so signatures and calldata repeat exactly.
+    if chain.blocks.head.timestamp < FIXED_START:
+        chain.pending_timestamp = FIXED_START
+    chain.provider.make_request("anvil_setBlockTimestampInterval", [1])
+    figures: gas_snapshot.Figures = {}
+    reference: dict[str, int] = {}
     for name in names or BENCHMARKS:
-        BENCHMARKS[name](chain, accounts.test_accounts)
+        measured, baseline = BENCHMARKS[name](chain, accounts.test_accounts)
+        figures |= measured
+        reference |= baseline
+    return figures, reference
 
 
 def single_benchmark(name: str) -> click.Command:
@@ -147,7 +179,50 @@ def single_benchmark(name: str) -> click.Command:
 )
 @network_option(default=LOCAL_NETWORK, callback=local_only("the benchmark"))
 @click.argument("benchmarks", nargs=-1, type=click.Choice(list(BENCHMARKS)), metavar="[BENCHMARK]...")
-def cli(network, benchmarks):
+@click.option(
+    "--json",
+    "json_out",
+    type=UserPath(dir_okay=False, path_type=Path),
+    help="Also write the figures (gas per contract function, reference figures) to this file.",
+)
+@click.option(
+    "--check",
+    "check",
+    type=UserPath(dir_okay=False, path_type=Path),
+    help="Compare with this gas snapshot; exit 1 on a regression beyond its tolerance (make gas-check).",
+)
+@click.option(
+    "--update-snapshot",
+    "update",
+    type=UserPath(dir_okay=False, path_type=Path),
+    help="Rewrite this gas snapshot with the figures measured (make gas-snapshot).",
+)
+def cli(network, benchmarks, json_out, check, update):
     """Gas of each BENCHMARK (guardian, oracle, fund, engine; default: all) on one local Anvil."""
     require_local(network, "the benchmark")
-    run_gas(dict.fromkeys(benchmarks))  # once each, in the order given
+    if (check or update) and benchmarks and set(benchmarks) != set(BENCHMARKS):
+        raise click.UsageError("--check and --update-snapshot measure every benchmark: name none")
+    if check:
+        snapshot = read_snapshot_or_fail(check)
+    figures, reference = run_gas(dict.fromkeys(benchmarks))  # once each, in the order given
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps({"gas": figures, "reference": reference}, indent=2) + "\n")
+        console.print(f"figures written to {json_out}")
+    if update:
+        written = gas_snapshot.write_snapshot(figures, update)
+        count = sum(len(f) for f in figures.values())
+        console.print(f"{update}: {count} functions written (tolerance {written.tolerance_percent:g}%)")
+    if check:
+        comparison = gas_snapshot.compare(snapshot, figures)
+        click.echo(comparison.report())
+        if not comparison.ok:
+            sys.exit(1)
+
+
+def read_snapshot_or_fail(path: Path) -> gas_snapshot.Snapshot:
+    """The snapshot, read before anything is measured, so a bad file is one line and exit 2."""
+    try:
+        return gas_snapshot.read_snapshot(path)
+    except gas_snapshot.SnapshotError as err:
+        raise click.UsageError(str(err)) from None

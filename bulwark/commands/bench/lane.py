@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bulwark import PROJECT_ROOT
-from bulwark.bench import lane
+from bulwark.bench import lane, quiet
 from bulwark.cli import LOCAL_NETWORK, UserPath, local_only
 
 MACHINES = {
@@ -24,6 +24,8 @@ MACHINES = {
     "guarded": "bulwark.fuzz.machines.guarded:GuardedMachine",
 }
 console = Console(width=130)
+
+quiet.silence_frameworks()  # the tables only: no Ape/web3 log lines (node start, each deployment)
 
 
 def _machine(name: str) -> type:

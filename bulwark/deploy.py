@@ -44,11 +44,11 @@ class GuardianBounds:
         return (self.min_delay, self.max_delay, self.grace_period, self.max_pause)
 
 
-def deploy_pause_guardian(project, deployer, signers, thresholds, delay, bounds: GuardianBounds):
+def deploy_pause_guardian(project, deployer, signers, thresholds, delay, bounds: GuardianBounds, pausers=()):
     """Deploy a PauseGuardian: `thresholds` is (threshold, cancelThreshold, pauseThreshold,
-    shiftPauseThreshold, breakerThreshold)."""
+    shiftPauseThreshold, breakerThreshold); `pausers` the pause-only keys (GRD-06)."""
     return deployer.deploy(
-        project.PauseGuardian, list(signers), list(thresholds), delay, list(bounds.as_tuple())
+        project.PauseGuardian, list(signers), list(thresholds), delay, list(bounds.as_tuple()), list(pausers)
     )
 
 
@@ -70,6 +70,7 @@ class SuitePlan:
     thresholds: tuple[int, int, int, int, int]  # in constructor order, as bulwark.params.THRESHOLDS
     delay: int
     bounds: GuardianBounds
+    pausers: list[str]  # pause-only keys (GRD-06)
     decimals: int
     fund_name: str
     fund_symbol: str
@@ -88,12 +89,15 @@ def plan_suite(params: SuiteParams, decimals: int, local_accounts=None) -> Suite
         signers = [a.address for a in local_accounts[1 : 1 + g.anvil_signers]]
     else:
         signers = list(g.signers or [])
+    if set(signers) & set(g.pausers):
+        raise DeploymentError("guardian.pausers names a signer: a pause-only key must not be a signer")
     f = params.fund
     return SuitePlan(
         signers=signers,
         thresholds=tuple(getattr(g, name) for name in THRESHOLDS),
         delay=g.delay,
         bounds=GuardianBounds(g.min_delay, g.max_delay, g.grace_period, g.max_pause_duration),
+        pausers=list(g.pausers),
         decimals=decimals,
         fund_name=f.name,
         fund_symbol=f.symbol,
@@ -352,6 +356,7 @@ def _deploy_planned(
         list(plan.thresholds),
         plan.delay,
         list(plan.bounds.as_tuple()),
+        list(plan.pausers),
     )
     c = params.collateral
     if collateral is None:
@@ -484,6 +489,9 @@ class _LocalAccount(NamedTuple):
     address: str
 
 
+PAUSER_FUNDS = 10**18  # [wei] what the lane gives an unfunded local pauser
+
+
 class _LaneReceipt(NamedTuple):
     block_number: int
 
@@ -509,4 +517,8 @@ def deploy_suite_on(chain, params: SuiteParams, deployer: str | None = None) -> 
         has_code=None,
         encode=lambda name, args: None,
     )
-    return _deploy_planned(plan, params, lane_deployer, None, list(plan.signers))
+    suite = _deploy_planned(plan, params, lane_deployer, None, list(plan.signers))
+    for pauser in plan.pausers:  # a local pause-only key (a monitor's) pays for its pauses
+        if chain.balance(pauser) == 0:
+            chain.send(deployer, pauser, b"", value=PAUSER_FUNDS)
+    return suite

@@ -129,6 +129,7 @@ def verify_suite(project, addresses: SuiteAddresses, plan: SuitePlan) -> Verific
         r.read("guardian.max_delay", bounds.max_delay, g.MAX_DELAY)
         r.read("guardian.grace_period", bounds.grace_period, g.GRACE_PERIOD)
         r.read("guardian.max_pause_duration", bounds.max_pause, g.MAX_PAUSE_DURATION)
+        r.read("guardian.pausers", sorted(plan.pausers), lambda: sorted(g.pausers()))
 
     token = r.at("collateral", project.MockERC20, addresses.collateral)
     if token is not None:

@@ -88,6 +88,11 @@ GRD_05 = Invariant(
     "least breakerThreshold; pauseThreshold <= shiftPauseThreshold <= breakerThreshold <= threshold, "
     "and shiftPauseThreshold >= 2 whenever there are two or more signers",
 )
+GRD_06 = Invariant(
+    "GRD-06",
+    "a pauser's call counts as an approval only for a fast-path pause of scopes that shift no losses or "
+    "a suspension while the oracle has a spare key; pausers change only through an executed operation",
+)
 FND_01 = Invariant("FND-01", "totalAssets() equals the fund's token balance")
 FND_02 = Invariant(
     "FND-02", "only a registered engine can take assets out other than stakers' own redemptions"

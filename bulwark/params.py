@@ -104,6 +104,12 @@ class GuardianParams(_Strict):
     max_delay: int = Field(gt=0, le=365 * DAY, description="[s]")
     grace_period: int = Field(gt=0, le=365 * DAY, description="[s]")
     max_pause_duration: int = Field(gt=0, le=365 * DAY, description="[s]")
+    pausers: list[Address] = Field(
+        default_factory=list,
+        max_length=8,
+        description="pause-only keys (a monitor's): each one's call counts on the fast path only for "
+        "pauses that shift no losses and suspensions of spare reporters (GRD-06)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -113,6 +119,13 @@ class GuardianParams(_Strict):
             )
         if self.signers is not None and len(set(self.signers)) != len(self.signers):
             raise ValueError("signers lists an address twice")
+        if len(set(self.pausers)) != len(self.pausers):
+            raise ValueError("pausers lists an address twice")
+        both = set(self.pausers) & set(self.signers or [])
+        if both:
+            raise ValueError(
+                f"{sorted(both)[0]} is both a signer and a pauser: a pause-only key must not be a signer"
+            )
         count = self.anvil_signers or len(self.signers or [])
         for name in THRESHOLDS:
             if getattr(self, name) > count:

@@ -116,6 +116,7 @@ def deploy_guardian(project, accounts):
         breaker_threshold=TEST_THRESHOLDS[4],
         delay=TEST_DELAY,
         bounds=GUARDIAN_BOUNDS,
+        pausers=(),
     ):
         return deploy_pause_guardian(
             project,
@@ -124,6 +125,7 @@ def deploy_guardian(project, accounts):
             (threshold, cancel_threshold, pause_threshold, shift_pause_threshold, breaker_threshold),
             delay,
             bounds,
+            [p.address for p in pausers],
         )
 
     return deploy

@@ -34,16 +34,23 @@ DEV_MNEMONIC = "test test test test test test test test test test test junk"  # 
 DEV_ACCOUNTS = 12
 DEV_BALANCE = 10_000 * 10**18  # wei per dev account (Anvil's default)
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+# The local parameter files' pause-only key (guardian.pausers, GRD-06): dev account 99, beyond any role
+# the simulator hands out, so no agent ever sends from it; the lane funds it (deploy_suite_on).
+PAUSER_INDEX = 99
 
 
 @cache
 def dev_keys(count: int = DEV_ACCOUNTS) -> tuple[bytes, ...]:
     """Private keys of the dev accounts (derived from Anvil's public mnemonic: they hold nothing real)."""
     Account.enable_unaudited_hdwallet_features()
-    return tuple(
-        bytes(Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").key)
-        for i in range(count)
-    )
+    return tuple(dev_key(i) for i in range(count))
+
+
+@cache
+def dev_key(index: int) -> bytes:
+    """The private key of dev account `index` of Anvil's mnemonic, funded or not."""
+    Account.enable_unaudited_hdwallet_features()
+    return bytes(Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key)
 
 
 @cache

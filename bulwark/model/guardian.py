@@ -228,6 +228,7 @@ class GuardianModel:
     # (digest, signature) -> signer for signatures whose maker is known (ecrecover is slow in Python);
     # any other signature is recovered
     known_signers: dict = field(default_factory=dict)
+    pausers: frozenset = frozenset()  # pause-only keys (GRD-06)
 
     @classmethod
     def fresh(
@@ -239,19 +240,27 @@ class GuardianModel:
         thresholds: tuple = TEST_THRESHOLDS,
         delay: int = TEST_DELAY,
         bounds: tuple = TEST_BOUNDS,
+        pausers=(),
     ) -> GuardianModel:
         min_delay, max_delay, grace, max_pause = bounds
         governance = Governance(set(signers), *thresholds, delay, min_delay, max_delay)
-        return cls(governance, chain_id, guardian, target, grace, max_pause)
+        return cls(governance, chain_id, guardian, target, grace, max_pause, pausers=frozenset(pausers))
 
     # --- approvals -------------------------------------------------------------------------------
     def approval_error(
-        self, approvals: list[Approval], sender: str, message: Message, required: int, ts: int
+        self,
+        approvals: list[Approval],
+        sender: str,
+        message: Message,
+        required: int,
+        ts: int,
+        pauser_counts: bool = False,
     ) -> tuple[Expected | None, list[str] | None]:
         """Mirror of SignerApprovals._requireApprovals: (first error, None) or (None, approvers); a
-        sender who is a signer counts as the first approver."""
+        sender who is a signer (or, where `pauser_counts`, a pauser: GRD-06) counts as the first
+        approver."""
         signers = self.governance.signers
-        caller_approves = sender in signers
+        caller_approves = sender in signers or (pauser_counts and sender in self.pausers)
         approvers = [sender] if caller_approves else []
         previous = None
         for i, a in enumerate(approvals):
@@ -370,6 +379,11 @@ class GuardianModel:
         )
 
     # --- fast-path pauses ------------------------------------------------------------------------
+    @staticmethod
+    def pauser_counts(kind: str, scopes: int) -> bool:
+        """A pauser's call counts only for a pause of scopes that shift no losses (GRD-06)."""
+        return kind == "Pause" and not scopes & LOSS_SHIFTING
+
     def required_for(self, kind: str, scopes: int) -> int:
         """A pause needs pauseThreshold (shiftPauseThreshold with a loss-shifting scope in the mask,
         GRD-05); an extension needs threshold."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+from bulwark.chain.base import PAUSER_INDEX, dev_key
 from bulwark.monitor.alerts import Sink
 from bulwark.monitor.config import MonitorConfig
 from bulwark.monitor.node import Node
@@ -49,7 +50,7 @@ KINDS = {
     "MON-15": "bad debt",
 }
 DRAIN = ("MON-05", "MON-06", "MON-07", "MON-15")
-PAUSER = 2  # dev account 2: a guardian signer of params/local.json and params/simulation.json
+PAUSE_KEY = dev_key(PAUSER_INDEX)  # params/simulation.json's pause-only key (guardian.pausers, GRD-06)
 REFERENCE_DEVIATION = 0.005  # the reference feed moves when the fair price moved 0.5% ...
 REFERENCE_HEARTBEAT = 3600  # [s] ... or an hour passed
 
@@ -178,7 +179,7 @@ def drill(
             references = References(run)
             watching = config.model_copy(update={"references": references.addresses()})
             monitor = Monitor(
-                node, deployment, watching, sink, key=chain.keys[PAUSER], dry_run=dry_run, on_check=noting
+                node, deployment, watching, sink, key=PAUSE_KEY, dry_run=dry_run, on_check=noting
             )
             attached.update(run=run, references=references, monitor=monitor)
             attached["truth"] = Truth(node, deployment, monitor.first, accounts)

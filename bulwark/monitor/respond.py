@@ -34,6 +34,17 @@ class Responder:
             [Read("PauseGuardian", guardian, "MAX_PAUSE_DURATION")], node.block_number()
         )[0]
         self.signer = Account.from_key(key).address if key else None
+        self.role = self._role(node, guardian) if self.signer else None
+
+    def _role(self, node: Node, guardian: str) -> str:
+        """What the key is to the guardian: "pauser" (pause-only, GRD-06: what a monitor should hold),
+        "signer" (a full signer key: it works, but a stolen copy is a signer) or "none" (every pause it
+        sends is refused)."""
+        pauser, signer = node.read(
+            [Read("PauseGuardian", guardian, name, (self.signer,)) for name in ("isPauser", "isSigner")],
+            node.block_number(),
+        )
+        return "pauser" if pauser else "signer" if signer else "none"
 
     def respond(self, alert: Alert, now: Snapshot) -> dict | None:
         """Contain `alert` if its detector is configured to act; the response line, or None."""
@@ -55,9 +66,9 @@ class Responder:
         if self.dry_run:
             return self.sink.emit("response", action="would pause", until=until, dry_run=True, **base)
         if self.key is None:
-            return self.sink.emit("response", action="none", reason="no pause signer key", **base)
+            return self.sink.emit("response", action="none", reason="no pause key", **base)
         guardian = self.deployment.addresses.guardian
-        # the signer sends the pause itself: a signer calling counts as its own approval, so none is attached
+        # the key sends the pause itself: a pauser's or signer's call counts as its approval, none attached
         pause = self.node.artifacts["PauseGuardian"].abi.function("pause")
         data = pause.encode(target, mask, until, [])
         try:
@@ -95,7 +106,7 @@ class Responder:
             )
         until = now.timestamp + min(action.suspend, self.max_pause)
         if self.dry_run or self.key is None:
-            reason = {} if self.dry_run else {"reason": "no pause signer key"}
+            reason = {} if self.dry_run else {"reason": "no pause key"}
             return self.sink.emit(
                 "response", action="would suspend", until=until, dry_run=self.dry_run, **reason, **base
             )

@@ -43,7 +43,14 @@ class Monitor:
         )
         self.first = head  # the first block checked
         self.last = head - 1
-        sink.emit("start", block=head, chain_id=node.chain_id, signer=self.responder.signer, dry_run=dry_run)
+        sink.emit(
+            "start",
+            block=head,
+            chain_id=node.chain_id,
+            signer=self.responder.signer,
+            role=self.responder.role,
+            dry_run=dry_run,
+        )
 
     def poll(self) -> int:
         """Check every block mined since the last poll; the number checked."""

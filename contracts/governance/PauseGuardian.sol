@@ -60,12 +60,15 @@ contract PauseGuardian is SignerApprovals {
     ///        within the bounds of IPauseGuardian
     /// @param initialDelay [s] within [minDelay, maxDelay]
     /// @param bounds [minDelay, maxDelay, gracePeriod, maxPauseDuration] in seconds, each at most 365 days
+    /// @param initialPausers 0..MAX_PAUSERS distinct non-zero addresses: keys for automated containment,
+    ///        whose call counts only on the pause-only fast path (GRD-06)
     constructor(
         address[] memory initialSigners,
         uint8[5] memory thresholds_,
         uint256 initialDelay,
-        uint256[4] memory bounds
-    ) SignerApprovals(initialSigners, thresholds_) {
+        uint256[4] memory bounds,
+        address[] memory initialPausers
+    ) SignerApprovals(initialSigners, thresholds_, initialPausers) {
         (uint256 minDelay, uint256 maxDelay, uint256 grace, uint256 maxPause) =
             (bounds[0], bounds[1], bounds[2], bounds[3]);
         if (
@@ -122,7 +125,7 @@ contract PauseGuardian is SignerApprovals {
         // an id is scheduled at most once, so an executed or cancelled operation never comes back
         if (op.state != OperationState.Unset) revert PauseGuardianUnexpectedState(id, op.state, OperationState.Unset);
         address[] memory approvers =
-            _requireApprovals(SCHEDULE_TYPEHASH, abi.encode(callsHash, salt), approvals, threshold);
+            _requireApprovals(SCHEDULE_TYPEHASH, abi.encode(callsHash, salt), approvals, threshold, false);
         uint256 eta = block.timestamp + delay();
         // safe cast: delay <= MAX_DELAY <= 365 days
         (op.eta, op.state) = (uint64(eta), OperationState.Scheduled);
@@ -158,7 +161,8 @@ contract PauseGuardian is SignerApprovals {
         if (op.state != OperationState.Scheduled) {
             revert PauseGuardianUnexpectedState(id, op.state, OperationState.Scheduled);
         }
-        address[] memory approvers = _requireApprovals(CANCEL_TYPEHASH, abi.encode(id), approvals, cancelThreshold);
+        address[] memory approvers =
+            _requireApprovals(CANCEL_TYPEHASH, abi.encode(id), approvals, cancelThreshold, false);
         op.state = OperationState.Cancelled;
         emit OperationCancelled(id, approvers);
     }
@@ -171,7 +175,9 @@ contract PauseGuardian is SignerApprovals {
         // shiftPauseThreshold >= pauseThreshold always
         bool shifting = scopes & IGuarded(target).lossShiftingScopes() != 0;
         uint256 required = shifting ? shiftPauseThreshold : pauseThreshold;
-        address[] memory approvers = _approveFastPause(PAUSE_TYPEHASH, target, scopes, until, approvals, required);
+        // a pauser's call counts only where pausing shifts no losses (GRD-06)
+        address[] memory approvers =
+            _approveFastPause(PAUSE_TYPEHASH, target, scopes, until, approvals, required, !shifting);
         emit Paused(target, scopes, until, approvers);
         IGuarded(target).setPause(scopes, until);
     }
@@ -179,7 +185,7 @@ contract PauseGuardian is SignerApprovals {
     /// @inheritdoc IPauseGuardian
     function extendPause(address target, uint256 scopes, uint64 until, Approval[] calldata approvals) external {
         address[] memory approvers =
-            _approveFastPause(EXTEND_PAUSE_TYPEHASH, target, scopes, until, approvals, threshold);
+            _approveFastPause(EXTEND_PAUSE_TYPEHASH, target, scopes, until, approvals, threshold, false);
         emit PauseExtended(target, scopes, until, approvers);
         IGuarded(target).setPause(scopes, until);
     }
@@ -192,8 +198,11 @@ contract PauseGuardian is SignerApprovals {
         uint64 current = IMedianOracle(oracle).suspendedUntil(reporter);
         if (current > block.timestamp) revert PauseGuardianAlreadySuspended(oracle, reporter, current);
         // past the spare keys, the tolerated hostile keys could halt the feed by silence (GRD-05)
-        uint256 required = IMedianOracle(oracle).spareReporters() != 0 ? pauseThreshold : shiftPauseThreshold;
-        address[] memory approvers = _spendRequest(request, SUSPEND_REPORTER_TYPEHASH, fields, approvals, required);
+        bool spare = IMedianOracle(oracle).spareReporters() != 0;
+        uint256 required = spare ? pauseThreshold : shiftPauseThreshold;
+        // a pauser's call counts only while a spare key remains (GRD-06)
+        address[] memory approvers =
+            _spendRequest(request, SUSPEND_REPORTER_TYPEHASH, fields, approvals, required, spare);
         emit ReporterSuspensionRequested(oracle, reporter, until, approvers);
         IMedianOracle(oracle).suspendReporter(reporter, until);
     }
@@ -207,7 +216,8 @@ contract PauseGuardian is SignerApprovals {
         uint256 current = IMedianOracle(oracle).nextEpoch() - 1;
         if (current != epoch) revert PauseGuardianBreakerMoved(oracle, epoch, current);
         // clearing serves or restores a price, so it moves losses: breakerThreshold >= shiftPauseThreshold
-        address[] memory approvers = _spendRequest(request, CLEAR_BREAKER_TYPEHASH, fields, approvals, breakerThreshold);
+        address[] memory approvers =
+            _spendRequest(request, CLEAR_BREAKER_TYPEHASH, fields, approvals, breakerThreshold, false);
         emit BreakerClearRequested(oracle, acceptCandidate, epoch, approvers);
         IMedianOracle(oracle).clearBreaker(acceptCandidate);
     }
@@ -222,6 +232,16 @@ contract PauseGuardian is SignerApprovals {
     /// @inheritdoc IPauseGuardian
     function removeSigner(address signer) external onlySelf {
         _removeSigner(signer);
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function addPauser(address pauser) external onlySelf {
+        _addPauser(pauser);
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function removePauser(address pauser) external onlySelf {
+        _removePauser(pauser);
     }
 
     /// @inheritdoc IPauseGuardian
@@ -271,7 +291,8 @@ contract PauseGuardian is SignerApprovals {
         uint256 scopes,
         uint64 until,
         Approval[] calldata approvals,
-        uint256 required
+        uint256 required,
+        bool pauserCounts
     ) private returns (address[] memory approvers) {
         bytes memory fields = abi.encode(target, scopes, until);
         bytes32 request = _requireFreshRequest(typehash, fields, until);
@@ -288,7 +309,7 @@ contract PauseGuardian is SignerApprovals {
                 revert PauseGuardianNotExtending(target, scope, current, until);
             }
         }
-        approvers = _spendRequest(request, typehash, fields, approvals, required);
+        approvers = _spendRequest(request, typehash, fields, approvals, required, pauserCounts);
     }
 
     /// @dev The first rules of every fast-path request (typed message `typehash` over `fields`, which
@@ -308,15 +329,17 @@ contract PauseGuardian is SignerApprovals {
     }
 
     /// @dev The last rule of a fast-path request (pause, extension, suspension or breaker clear):
-    ///      `required` approvals; then it is spent, never to run again.
+    ///      `required` approvals (a calling pauser counted if `pauserCounts`); then it is spent, never to
+    ///      run again.
     function _spendRequest(
         bytes32 request,
         bytes32 typehash,
         bytes memory fields,
         Approval[] calldata approvals,
-        uint256 required
+        uint256 required,
+        bool pauserCounts
     ) private returns (address[] memory approvers) {
-        approvers = _requireApprovals(typehash, fields, approvals, required);
+        approvers = _requireApprovals(typehash, fields, approvals, required, pauserCounts);
         pauseRequestUsed[request] = true;
     }
 

@@ -18,7 +18,11 @@ abstract contract SignerApprovals is IPauseGuardian, EIP712 {
     /// @inheritdoc IPauseGuardian
     uint256 public constant MAX_SIGNERS = 20; // bounds every loop over signers and approvals
 
+    /// @inheritdoc IPauseGuardian
+    uint256 public constant MAX_PAUSERS = 8;
+
     EnumerableSet.AddressSet private _signers;
+    EnumerableSet.AddressSet private _pausers; // keys whose call counts on the pause-only fast path (GRD-06)
 
     /// @inheritdoc IPauseGuardian
     uint8 public threshold; // [count] approvals to schedule or to extend a pause
@@ -32,7 +36,10 @@ abstract contract SignerApprovals is IPauseGuardian, EIP712 {
     uint8 public breakerThreshold; // [count] approvals to clear a tripped oracle breaker on the fast path
 
     /// @param thresholds_ [threshold, cancelThreshold, pauseThreshold, shiftPauseThreshold, breakerThreshold]
-    constructor(address[] memory initialSigners, uint8[5] memory thresholds_) EIP712("Bulwark PauseGuardian", "1") {
+    /// @param initialPausers 0..MAX_PAUSERS distinct non-zero addresses
+    constructor(address[] memory initialSigners, uint8[5] memory thresholds_, address[] memory initialPausers)
+        EIP712("Bulwark PauseGuardian", "1")
+    {
         if (initialSigners.length == 0 || initialSigners.length > MAX_SIGNERS) {
             revert PauseGuardianSignerCountOutOfBounds(initialSigners.length, MAX_SIGNERS);
         }
@@ -42,6 +49,9 @@ abstract contract SignerApprovals is IPauseGuardian, EIP712 {
             emit SignerAdded(signer, i + 1);
         }
         _setThresholds(thresholds_[0], thresholds_[1], thresholds_[2], thresholds_[3], thresholds_[4]);
+        for (uint256 i; i < initialPausers.length; ++i) {
+            _addPauser(initialPausers[i]);
+        }
     }
 
     /// @inheritdoc IPauseGuardian
@@ -52,6 +62,28 @@ abstract contract SignerApprovals is IPauseGuardian, EIP712 {
     /// @inheritdoc IPauseGuardian
     function signers() external view returns (address[] memory) {
         return _signers.values();
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function isPauser(address account) public view returns (bool) {
+        return _pausers.contains(account);
+    }
+
+    /// @inheritdoc IPauseGuardian
+    function pausers() external view returns (address[] memory) {
+        return _pausers.values();
+    }
+
+    function _addPauser(address pauser) internal {
+        uint256 count = _pausers.length() + 1;
+        if (count > MAX_PAUSERS) revert PauseGuardianPauserCountOutOfBounds(count, MAX_PAUSERS);
+        if (pauser == address(0) || !_pausers.add(pauser)) revert PauseGuardianInvalidPauser(pauser);
+        emit PauserAdded(pauser, count);
+    }
+
+    function _removePauser(address pauser) internal {
+        if (!_pausers.remove(pauser)) revert PauseGuardianNotPauser(pauser);
+        emit PauserRemoved(pauser, _pausers.length());
     }
 
     function _addSigner(address signer) internal {
@@ -90,14 +122,17 @@ abstract contract SignerApprovals is IPauseGuardian, EIP712 {
     }
 
     /// @dev Checks `approvals` of the typed message (`typehash`, `fields`, validUntil) and that, with the
-    ///      caller counted if it is a signer, at least `required` distinct signers approve.
-    /// @return approvers The caller (if a signer) followed by the listed signers, in order.
-    function _requireApprovals(bytes32 typehash, bytes memory fields, Approval[] calldata approvals, uint256 required)
-        internal
-        view
-        returns (address[] memory approvers)
-    {
-        bool callerApproves = isSigner(msg.sender);
+    ///      caller counted if it is a signer (or, when `pauserCounts`, a pauser: GRD-06), at least
+    ///      `required` distinct accounts approve.
+    /// @return approvers The caller (if counted) followed by the listed signers, in order.
+    function _requireApprovals(
+        bytes32 typehash,
+        bytes memory fields,
+        Approval[] calldata approvals,
+        uint256 required,
+        bool pauserCounts
+    ) internal view returns (address[] memory approvers) {
+        bool callerApproves = isSigner(msg.sender) || (pauserCounts && isPauser(msg.sender));
         uint256 count = callerApproves ? 1 : 0;
         approvers = new address[](approvals.length + count);
         if (callerApproves) approvers[0] = msg.sender;

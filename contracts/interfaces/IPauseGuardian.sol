@@ -42,6 +42,12 @@ pragma solidity ^0.8.24;
 ///      Approvals are EIP-712 typed data (domain: name "Bulwark PauseGuardian", version "1", chain id,
 ///      this contract), each with a `validUntil` deadline, passed sorted by signer, strictly ascending.
 ///      A signer calling directly counts as its own approval (and must not also appear in the list).
+///      Pausers (GRD-06) are keys for automated containment (a monitor): a pauser calling `pause` for
+///      scopes that shift no losses, or `suspendReporter` while the oracle has a spare key, counts as
+///      one approval, exactly as a signer calling does; it counts for nothing else (no schedule,
+///      cancel, extension, loss-shifting pause or suspension, breaker clear) and signs no approval. So a
+///      stolen monitor key can pause what shifts no losses, which signers may lift through the
+///      timelock, and nothing more. Pausers change only through operations (`addPauser`, `removePauser`).
 ///      EOAs sign with ECDSA (low-s only); contract signers (e.g. a Safe) answer EIP-1271.
 ///      Typed data, with `validUntil` always the last member:
 ///        Call(address target,uint256 value,bytes data)
@@ -108,6 +114,12 @@ interface IPauseGuardian {
     error PauseGuardianOnlySelf(address caller);
     /// @notice `addSigner` of a current signer, or `removeSigner` of a non-signer.
     error PauseGuardianSignerMembership(address signer, bool isSigner);
+    /// @notice A pauser list entry (or `addPauser`'s argument) is the zero address or a current pauser.
+    error PauseGuardianInvalidPauser(address pauser);
+    /// @notice The pauser count would exceed maxPausers.
+    error PauseGuardianPauserCountOutOfBounds(uint256 count, uint256 maxPausers);
+    /// @notice `removePauser` of an account that is not a pauser.
+    error PauseGuardianNotPauser(address account);
 
     // ---------------------------------------------------------------- errors: approvals
 
@@ -190,6 +202,11 @@ interface IPauseGuardian {
     event SignerAdded(address indexed signer, uint256 signerCount);
     /// @notice `signer` left the signer set (now `signerCount` signers).
     event SignerRemoved(address indexed signer, uint256 signerCount);
+    /// @notice `pauser` may now pause scopes that shift no losses and suspend spare reporters (now
+    ///         `pauserCount` pausers).
+    event PauserAdded(address indexed pauser, uint256 pauserCount);
+    /// @notice `pauser` is no longer a pauser (now `pauserCount` pausers).
+    event PauserRemoved(address indexed pauser, uint256 pauserCount);
     /// @notice The thresholds changed from the previous values to the new ones (all five, both times).
     event ThresholdsUpdated(
         uint8 previousThreshold,
@@ -210,6 +227,8 @@ interface IPauseGuardian {
 
     /// @notice Most signers the set may hold.
     function MAX_SIGNERS() external view returns (uint256);
+    /// @notice Most pausers the set may hold.
+    function MAX_PAUSERS() external view returns (uint256);
     /// @notice [s] Lower bound on the delay, fixed at deployment.
     function MIN_DELAY() external view returns (uint256);
     /// @notice [s] Upper bound on the delay, fixed at deployment.
@@ -240,6 +259,10 @@ interface IPauseGuardian {
     function isSigner(address account) external view returns (bool);
     /// @notice The current signers, in no particular order.
     function signers() external view returns (address[] memory);
+    /// @notice True if `account` is a pauser (GRD-06).
+    function isPauser(address account) external view returns (bool);
+    /// @notice The current pausers, in no particular order.
+    function pausers() external view returns (address[] memory);
     /// @notice The state and ETA of an operation.
     function operation(bytes32 id) external view returns (OperationState state, uint64 eta);
     /// @notice The id of the operation made of `calls` and `salt`.
@@ -269,8 +292,9 @@ interface IPauseGuardian {
     // ---------------------------------------------------------------- the fast path
 
     /// @notice Pause `scopes` on the Guarded `target` until `until`, at once.
-    /// @dev Needs `pauseThreshold` approvals of `Pause(target, scopes, until, validUntil)`, or
-    ///      `shiftPauseThreshold` if `scopes & target.lossShiftingScopes() != 0`. Every scope must be live
+    /// @dev Needs `pauseThreshold` approvals of `Pause(target, scopes, until, validUntil)` (a calling
+    ///      pauser counts as one), or `shiftPauseThreshold` signers if
+    ///      `scopes & target.lossShiftingScopes() != 0`. Every scope must be live
     ///      now, and `until` at most `now + MAX_PAUSE_DURATION`. Each request runs once.
     function pause(address target, uint256 scopes, uint64 until, Approval[] calldata approvals) external;
 
@@ -282,7 +306,8 @@ interface IPauseGuardian {
     /// @notice Suspend `reporter` on the MedianOracle `oracle` until `until`, at once: its reports do not
     ///         count until then (the oracle enforces its quorum rule and reverts otherwise).
     /// @dev Needs `pauseThreshold` approvals of `SuspendReporter(oracle, reporter, until, validUntil)`
-    ///      while `oracle.spareReporters() > 0`, else `shiftPauseThreshold`. The reporter must not be
+    ///      while `oracle.spareReporters() > 0` (a calling pauser counts as one), else
+    ///      `shiftPauseThreshold` signers. The reporter must not be
     ///      suspended now (`oracle.suspendedUntil(reporter) <= now`), so the fast
     ///      path never shortens or lengthens a running suspension; `until` within
     ///      (now, now + MAX_PAUSE_DURATION]. Each request runs once. This guardian must be the oracle's
@@ -305,6 +330,10 @@ interface IPauseGuardian {
     function addSigner(address signer) external;
     /// @notice Remove a signer; reverts if the thresholds would break their bounds with the signers left.
     function removeSigner(address signer) external;
+    /// @notice Add a pauser (GRD-06). Only through an operation this guardian executes.
+    function addPauser(address pauser) external;
+    /// @notice Remove a pauser. Only through an operation this guardian executes.
+    function removePauser(address pauser) external;
     /// @notice Set the five thresholds within their bounds (see above). Only through an operation.
     function setThresholds(
         uint8 newThreshold,

@@ -308,30 +308,19 @@ def run(s: Scenario) -> None:
 
     s.step("constructor errors")
     signers, thresholds = list(s.plan.signers), list(s.plan.thresholds)
-    bounds = list(s.plan.bounds.as_tuple())
-    s.deploy_fails(
-        "PauseGuardian", [], thresholds, s.plan.delay, bounds, error="PauseGuardianSignerCountOutOfBounds"
-    )
-    s.deploy_fails(
-        "PauseGuardian",
-        [ZERO, *signers[1:]],
-        thresholds,
-        s.plan.delay,
-        bounds,
-        error="PauseGuardianInvalidSigner",
-    )
-    s.deploy_fails(
-        "PauseGuardian", signers, [9, 2, 1, 2, 2], s.plan.delay, bounds, error="PauseGuardianInvalidThreshold"
-    )
-    s.deploy_fails("PauseGuardian", signers, thresholds, 1, bounds, error="PauseGuardianDelayOutOfBounds")
-    s.deploy_fails(
-        "PauseGuardian",
-        signers,
-        thresholds,
-        s.plan.delay,
-        [bounds[1], bounds[0], *bounds[2:]],
-        error="PauseGuardianInvalidBounds",
-    )
+    bounds, pausers = list(s.plan.bounds.as_tuple()), list(s.plan.pausers)
+    delay = s.plan.delay
+    fails = [
+        ([], thresholds, delay, bounds, pausers, "PauseGuardianSignerCountOutOfBounds"),
+        ([ZERO, *signers[1:]], thresholds, delay, bounds, pausers, "PauseGuardianInvalidSigner"),
+        (signers, [9, 2, 1, 2, 2], delay, bounds, pausers, "PauseGuardianInvalidThreshold"),
+        (signers, thresholds, 1, bounds, pausers, "PauseGuardianDelayOutOfBounds"),
+        (signers, thresholds, delay, [*bounds[1::-1], *bounds[2:]], pausers, "PauseGuardianInvalidBounds"),
+        (signers, thresholds, delay, bounds, [*pausers, *pausers], "PauseGuardianInvalidPauser"),
+        (signers, thresholds, delay, bounds, list(a[:9]), "PauseGuardianPauserCountOutOfBounds"),
+    ]
+    for *args, error in fails:
+        s.deploy_fails("PauseGuardian", *args, error=error)
     market = s.plan.markets[ETH]
     config = market.config
     s.deploy_fails(
@@ -719,13 +708,13 @@ def run(s: Scenario) -> None:
     expect(fund.requestRedeem.attempt(shares // 4, sender=a[STAKER]))
 
     s.step("guardian operations scheduled")
-    delay = s.plan.delay
     ops = {
         "lift reduce-only": [s.call(engine, "setReduceOnly", ETH, False)],
         "cancelled": [s.call(engine, "setReduceOnly", BTC, True)],
         "expires": [s.call(engine, "setReduceOnly", BTC, True)],
         "known signer": [s.call(guardian, "addSigner", a[1])],
         "zero signer": [s.call(guardian, "addSigner", ZERO)],
+        "not a pauser": [s.call(guardian, "removePauser", a[0])],
         "bad thresholds": [s.call(guardian, "setThresholds", 9, 2, 1, 2, 2)],
         "bad delay": [s.call(guardian, "setDelay", 1)],
         "no ether": [(a[0], 1, b"")],
@@ -769,6 +758,7 @@ def run(s: Scenario) -> None:
     failing = {
         "known signer": "PauseGuardianSignerMembership",
         "zero signer": "PauseGuardianInvalidSigner",
+        "not a pauser": "PauseGuardianNotPauser",
         "bad thresholds": "PauseGuardianInvalidThreshold",
         "bad delay": "PauseGuardianDelayOutOfBounds",
         "no ether": "InsufficientBalance",

@@ -31,7 +31,7 @@ def test_the_deployed_suite_verifies(project, suite):
     verification = verify_suite(project, suite.addresses(), suite.plan)
     assert verification.mismatches == []
     assert verification.ok
-    assert len(verification.checks) == 78  # guardian 11, collateral 1, fund 9, engine 5, 26 per market
+    assert len(verification.checks) == 79  # guardian 12 (pausers included), collateral 1, fund 9, engine 5, 26 per market
 
 
 def test_the_guardian_is_the_admin_of_everything_and_the_fund_knows_the_engine(suite):
@@ -149,7 +149,7 @@ def test_the_record_round_trips(tmp_path, project, suite, chain):
     loaded, addresses = read_record(path)
     assert addresses == suite.addresses()
     assert loaded["params_file"] == "params/local.json"
-    assert loaded["verification"] == {"ok": True, "checks": 78, "mismatches": []}
+    assert loaded["verification"] == {"ok": True, "checks": 79, "mismatches": []}
     assert loaded["first_block"] < loaded["block_number"]
     assert isinstance(addresses, SuiteAddresses)
 
@@ -165,7 +165,7 @@ def test_ape_run_deploy_writes_a_verified_record(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     record = json.loads((tmp_path / "31337.json").read_text())
-    assert record["verification"] == {"ok": True, "checks": 78, "mismatches": []}
+    assert record["verification"] == {"ok": True, "checks": 79, "mismatches": []}
     assert set(record["contracts"]) == {
         "PauseGuardian",
         "collateral",
@@ -175,4 +175,4 @@ def test_ape_run_deploy_writes_a_verified_record(tmp_path):
     }
     assert list(record["contracts"]["MedianOracle"]) == ["ETH/USD", "BTC/USD"]
     assert record["params"] == json.loads(LOCAL.read_text())
-    assert "verified: 78 wires match" in out.stdout
+    assert "verified: 79 wires match" in out.stdout

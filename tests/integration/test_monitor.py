@@ -17,6 +17,7 @@ from eth_account import Account
 
 from bulwark.abi.scopes import EngineScope
 from bulwark.chain import connect
+from bulwark.chain.base import PAUSER_INDEX, dev_key
 from bulwark.deployments import deployment_record, write_record
 from bulwark.fuzz.machines.system.world import OPERATOR, deploy_world
 from bulwark.monitor.alerts import Sink
@@ -28,7 +29,8 @@ from bulwark.params import DEFAULT_PARAMS
 from bulwark.signing.reports import sign_batch
 
 BULWARK = Path(sys.executable).parent / "bulwark"
-PAUSER = 2  # dev account 2: a guardian signer (params/local.json: accounts 1-5), here the pause key
+PAUSE_KEY = dev_key(PAUSER_INDEX)  # params/local.json's pause-only key (guardian.pausers, GRD-06)
+SIGNER = 3  # dev account 3: a guardian signer (params/local.json: accounts 1-5)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +75,7 @@ def poke(chain, built, market: int, price: int) -> None:
 
 def test_a_healthy_deployment_raises_nothing_critical(lane):
     chain, built = lane
-    m = monitor(chain, built["suite"], key=chain.keys[PAUSER])
+    m = monitor(chain, built["suite"], key=PAUSE_KEY)
     chain.sleep(60)
     m.poll()
     assert [a for a in lines(m, "alert") if a["severity"] == "critical"] == []
@@ -86,7 +88,7 @@ def test_a_healthy_deployment_raises_nothing_critical(lane):
 def test_a_stale_feed_is_detected_in_its_first_block_and_paused_in_the_next(lane):
     chain, built = lane
     suite = built["suite"]
-    m = monitor(chain, suite, key=chain.keys[PAUSER])
+    m = monitor(chain, suite, key=PAUSE_KEY)
     m.poll()
     staleness = suite.oracles[0].config().maxStaleness
     chain.warp(suite.oracles[0].latest()[1] + staleness + 1)  # the first block where the feed is stale
@@ -97,6 +99,8 @@ def test_a_stale_feed_is_detected_in_its_first_block_and_paused_in_the_next(lane
     assert alert["block"] == stale_block and alert["subject"] == eth
     [response] = lines(m, "response")
     assert response["action"] == "paused" and response["block"] == stale_block + 1, response
+    [start] = lines(m, "start")
+    assert start["role"] == "pauser", "the local files' monitor key is pause-only (GRD-06)"
     assert suite.engine.pausedUntil(int(EngineScope.TRADE)) == response["until"] > chain.timestamp
     assert suite.engine.pausedUntil(int(EngineScope.LIQUIDATE)) == 0, "no loss-shifting scope is paused"
 
@@ -108,8 +112,9 @@ def test_a_stale_feed_is_detected_in_its_first_block_and_paused_in_the_next(lane
     assert [r["action"] for r in lines(m, "response")] == ["paused", "none"], "no second pause"
     assert "already paused" in lines(m, "response")[1]["reason"]
 
-    other = monitor(chain, suite, key=chain.keys[PAUSER + 1])  # a second instance, another signer
+    other = monitor(chain, suite, key=chain.keys[SIGNER])  # a second instance, with a signer's key
     other.poll()
+    assert lines(other, "start")[0]["role"] == "signer"
     responses = lines(other, "response")
     assert responses and all(r["action"] == "none" and "already paused" in r["reason"] for r in responses)
     assert suite.engine.pausedUntil(int(EngineScope.TRADE)) == response["until"], (
@@ -120,7 +125,7 @@ def test_a_stale_feed_is_detected_in_its_first_block_and_paused_in_the_next(lane
 def test_a_breaker_trip_is_paused_in_the_next_block(lane):
     chain, built = lane
     suite = built["suite"]
-    m = monitor(chain, suite, key=chain.keys[PAUSER])
+    m = monitor(chain, suite, key=PAUSE_KEY)
     m.poll()
     poke(chain, built, 0, built["starts"][0] * 13 // 10)  # +30%: past maxDeviation
     tripped = chain.block_number
@@ -133,7 +138,7 @@ def test_a_breaker_trip_is_paused_in_the_next_block(lane):
 def test_a_dry_run_reports_the_pause_and_sends_nothing(lane):
     chain, built = lane
     suite = built["suite"]
-    m = monitor(chain, suite, key=chain.keys[PAUSER], dry_run=True)
+    m = monitor(chain, suite, key=PAUSE_KEY, dry_run=True)
     m.poll()
     chain.warp(suite.oracles[0].latest()[1] + suite.oracles[0].config().maxStaleness + 1)
     head = chain.block_number
@@ -184,7 +189,7 @@ def test_two_monitors_racing_on_one_block_pause_once(lane):
     reports the incident as contained by another."""
     chain, built = lane
     suite = built["suite"]
-    first, second = (monitor(chain, suite, key=chain.keys[k]) for k in (PAUSER, PAUSER + 1))
+    first, second = (monitor(chain, suite, key=k) for k in (PAUSE_KEY, chain.keys[SIGNER]))
     first.poll(), second.poll()
     chain.warp(suite.oracles[0].latest()[1] + suite.oracles[0].config().maxStaleness + 1)
     first.poll()
@@ -206,7 +211,7 @@ def test_the_pause_key_can_be_an_ape_keyfile_account(lane, tmp_path):
     suite = built["suite"]
     data = tmp_path / "ape"
     (data / "accounts").mkdir(parents=True)
-    keyfile = Account.encrypt(chain.keys[PAUSER], "drill passphrase")
+    keyfile = Account.encrypt(PAUSE_KEY, "drill passphrase")
     (data / "accounts" / "pauser.json").write_text(json.dumps(keyfile))
     record = deployment_record(
         suite.addresses(), chain_id=chain.chain_id, network="local", deployer=suite.deployer,
@@ -259,7 +264,7 @@ def test_a_pause_of_several_scopes_asks_only_for_those_not_paused_yet(lane):
 
     chain, built = lane
     suite = built["suite"]
-    m = monitor(chain, suite, key=chain.keys[PAUSER])
+    m = monitor(chain, suite, key=PAUSE_KEY)
     m.poll()
     chain.warp(suite.oracles[0].latest()[1] + suite.oracles[0].config().maxStaleness + 1)
     m.poll()  # MON-01 pauses TRADE
@@ -300,9 +305,7 @@ def test_a_manipulated_median_is_caught_against_a_reference_feed_and_paused(lane
     )
     reference.poke.transact(epoch, batch, sender=chain.accounts[OPERATOR])
     config = MonitorConfig(references={plan.name: feed.address})
-    m = Monitor(
-        Node(chain.url), deployment(chain, suite), config, Sink(out=io.StringIO()), key=chain.keys[PAUSER]
-    )
+    m = Monitor(Node(chain.url), deployment(chain, suite), config, Sink(out=io.StringIO()), key=PAUSE_KEY)
     m.poll()
     assert [a for a in lines(m, "alert") if a["id"] == "MON-04"] == [], "no alert while the feeds agree"
     poke(chain, built, 0, start * 91 // 100)
@@ -354,9 +357,7 @@ def test_a_bad_printer_is_suspended_through_the_fast_path_while_a_key_is_spare(t
         suite = deploy_suite_on(chain, validate_params(raw))
         plan, oracle = suite.plan.markets[0], suite.oracles[0]
         config = MonitorConfig(act={"MON-14": Action(suspend=3600)})
-        m = Monitor(
-            Node(chain.url), deployment(chain, suite), config, Sink(out=io.StringIO()), key=chain.keys[PAUSER]
-        )
+        m = Monitor(Node(chain.url), deployment(chain, suite), config, Sink(out=io.StringIO()), key=PAUSE_KEY)
         m.poll()
         chain.sleep(1)
         price = 2000 * 10**18
@@ -388,9 +389,7 @@ def test_a_monitors_pause_is_lifted_early_only_through_the_timelock(lane):
     chain, built = lane
     suite = built["suite"]
     config = MonitorConfig(act={"MON-01": Action(duration=3 * 86_400)})  # outlasts the 2-day timelock
-    m = Monitor(
-        Node(chain.url), deployment(chain, suite), config, Sink(out=io.StringIO()), key=chain.keys[PAUSER]
-    )
+    m = Monitor(Node(chain.url), deployment(chain, suite), config, Sink(out=io.StringIO()), key=PAUSE_KEY)
     m.poll()
     chain.warp(suite.oracles[0].latest()[1] + suite.oracles[0].config().maxStaleness + 1)
     m.poll()

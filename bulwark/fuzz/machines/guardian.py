@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from bulwark.fuzz.lane import LaneMachine
-from bulwark.invariants import GRD_01, GRD_02, GRD_03, GRD_04, GRD_05
+from bulwark.invariants import GRD_01, GRD_02, GRD_03, GRD_04, GRD_05, GRD_06
 from bulwark.model.guardian import (
     ALPHA,
     BETA,
@@ -57,7 +57,7 @@ from bulwark.signing.approvals import (
 )
 from bulwark.units import DAY, HOUR
 
-DEPLOYER, STRANGER, OUTSIDER = 0, 9, 8  # dev account indices; the outsider is never a signer
+DEPLOYER, STRANGER, OUTSIDER, PAUSER = 0, 9, 8, 10  # dev account indices; only PAUSER is a pauser
 SIGNERS = range(1, 6)  # the initial signers
 POOL = range(1, 8)  # 1-5 start as signers; 6-7 may be added; any may be removed
 MIN_DELAY, MAX_DELAY, GRACE, MAX_PAUSE = TEST_BOUNDS
@@ -81,7 +81,8 @@ class ApprovalPlan:
     forgery: str  # "none", or how the approvals fall short or are spoiled
     position: int  # which approval a per-approval forgery hits
     lifetime: int  # [s] validUntil - block time; 0 = valid through this block's second only
-    sender: str  # "stranger"; "unlisted_signer" (counts as one more approval); "outsider" (counts nothing)
+    sender: str  # "stranger"; "unlisted_signer" (counts as one more approval); "outsider" (counts nothing);
+    # "pauser" (sends with one approval fewer: counts only for a pause that shifts no losses, GRD-06)
 
 
 FORGERIES = (
@@ -108,7 +109,7 @@ approval_plans = st.builds(
     forgery=st.one_of(st.just("none"), st.sampled_from(FORGERIES)),
     position=st.integers(0, 6),
     lifetime=st.sampled_from([HOUR, 0]),
-    sender=st.sampled_from(["stranger", "unlisted_signer", "outsider"]),
+    sender=st.sampled_from(["stranger", "unlisted_signer", "outsider", "pauser"]),
 )
 VALID_PLAN = ApprovalPlan(extra=0, rotation=0, forgery="none", position=0, lifetime=HOUR, sender="stranger")
 
@@ -169,13 +170,20 @@ class GuardianMachine(LaneMachine):
     def deploy(cls, chain):
         deployer = chain.accounts[DEPLOYER]
         signers = [chain.accounts[i] for i in SIGNERS]
+        pausers = [chain.accounts[PAUSER]]
         pg = chain.deploy(
-            "PauseGuardian", signers, list(TEST_THRESHOLDS), TEST_DELAY, list(TEST_BOUNDS), sender=deployer
+            "PauseGuardian",
+            signers,
+            list(TEST_THRESHOLDS),
+            TEST_DELAY,
+            list(TEST_BOUNDS),
+            pausers,
+            sender=deployer,
         )
         target = chain.deploy("GuardedMock", pg.address, sender=deployer)
         assert (pg.MIN_DELAY(), pg.MAX_DELAY(), pg.GRACE_PERIOD(), pg.MAX_PAUSE_DURATION()) == TEST_BOUNDS
         assert target.lossShiftingScopes() == LOSS_SHIFTING
-        return SimpleNamespace(pg=pg, target=target, signers=signers)
+        return SimpleNamespace(pg=pg, target=target, signers=signers, pausers=pausers)
 
     def __init__(self):
         super().__init__()
@@ -187,8 +195,10 @@ class GuardianMachine(LaneMachine):
         self.pool = [chain.accounts[i] for i in POOL]
         self.keys = {chain.accounts[i]: chain.keys[i] for i in [*POOL, OUTSIDER]}
         self.chain_id = chain.chain_id
+        self.pauser = chain.accounts[PAUSER]
+        w = self.world
         self.model = GuardianModel.fresh(
-            self.world.signers, self.chain_id, self.pg.address, self.target.address
+            w.signers, self.chain_id, w.pg.address, w.target.address, pausers=w.pausers
         )
         self.model.known_signers = _SIGNERS  # shared: a signature stays valid across examples
         self.now = chain.timestamp
@@ -220,6 +230,7 @@ class GuardianMachine(LaneMachine):
             (pg, "delay", ()),
             (pg, "pendingDelay", ()),
             (pg, "signers", ()),
+            (pg, "pausers", ()),
             *((pg, name, ()) for name in THRESHOLD_VIEWS),
             (target, "value", ()),
             (target, "lossShiftingScopes", ()),
@@ -237,6 +248,7 @@ class GuardianMachine(LaneMachine):
             delay=next(it),
             pending=tuple(next(it)),
             signers=list(next(it)),
+            pausers=list(next(it)),
             thresholds=tuple(next(it) for _ in THRESHOLD_VIEWS),
             value=next(it),
             loss_shifting=next(it),
@@ -295,6 +307,8 @@ class GuardianMachine(LaneMachine):
             sender = rotated[k]
         elif plan.sender == "outsider":
             sender = self.outsider
+        elif plan.sender == "pauser":
+            sender, k = self.pauser, max(k - 1, 0)
         chosen = rotated[:k]
         if plan.forgery == "sender_listed" and chosen:
             sender = chosen[0]
@@ -405,7 +419,8 @@ class GuardianMachine(LaneMachine):
         method = self.pg.pause if kind == "Pause" else self.pg.extendPause
         expected = self.model.pause_error(kind, scopes, until, ts)
         if not expected:
-            expected, approvers = self.model.approval_error(approvals, sender, message, required, ts)
+            counts = self.model.pauser_counts(kind, scopes)
+            expected, approvers = self.model.approval_error(approvals, sender, message, required, ts, counts)
         if not expected:
             expected = self.model.target_error(scopes)  # bubbled up from the target's setPause
         receipt = method.attempt(target, scopes, until, approvals, sender=sender)
@@ -654,6 +669,13 @@ class GuardianMachine(LaneMachine):
         assert read.value == self.gov.value, GRD_04
         for scope in SCOPES:
             assert read.until[scope] == self.gov.until[scope], GRD_04
+
+    @invariant()
+    def grd_06_a_pauser_counted_only_for_pauses_that_shift_no_losses(self):
+        for req in self.model.pause_history:
+            if req.sender in self.model.pausers and req.sender in req.approvers:
+                assert req.kind == "Pause" and not req.scopes & LOSS_SHIFTING, GRD_06
+        assert sorted(self._read().pausers) == sorted(self.model.pausers), GRD_06
 
     @invariant()
     def grd_05_loss_shifting_pauses_had_shift_pause_threshold_signers(self):

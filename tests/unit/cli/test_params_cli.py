@@ -226,6 +226,6 @@ def test_a_local_deploy_prints_its_lint_errors_and_deploys_and_verifies_anyway(t
     assert out.returncode == 0, out.stderr
     text = " ".join(out.stdout.split())
     assert f"{path}: 4 errors, 4 warnings (local network: deploying anyway; see `bulwark params check" in text
-    assert "verified: 78 wires match" in text
+    assert "verified: 79 wires match" in text
     [record] = [p for p in (tmp_path / "deployments").glob("*.json") if p.stem.isdigit()]  # not .input.json
     assert json.loads(record.read_text())["verification"]["ok"] is True

@@ -83,6 +83,7 @@ LINTS = (
         "warning when pause_threshold (threshold >= 2) or shift_pause_threshold (threshold >= 3) equals "
         "threshold",
     ),
+    Lint("PL-GRD-10", "guardian.pausers", "warning when empty"),
     Lint(
         "PL-ORA-01",
         "markets.N.oracle.max_deviation",
@@ -339,6 +340,18 @@ def _guardian(params: SuiteParams) -> list[Finding]:
                     "oracle under attack keeps serving while approvals are gathered",
                 )
             )
+    if not g.pausers:
+        out.append(
+            Finding(
+                "PL-GRD-10",
+                WARNING,
+                "guardian.pausers",
+                "none",
+                "no pause-only key: a monitor that contains incidents at once must hold a signer's key, "
+                "and whoever steals it from that always-online machine holds a signer's approval for "
+                "every operation, not just pauses that signers can lift (GRD-06)",
+            )
+        )
     return out
 
 

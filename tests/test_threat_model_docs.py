@@ -7,6 +7,7 @@ from bulwark import PROJECT_ROOT
 DOC = (PROJECT_ROOT / "docs" / "THREAT_MODEL.md").read_text()
 TEST_REF = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
 ROWS = (
+    "**A pauser**",
     "**One signer**",
     "**`pauseThreshold` signers**",
     "**`shiftPauseThreshold` signers**",

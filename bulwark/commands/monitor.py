@@ -5,10 +5,11 @@ PauseGuardian's fast path (docs/RUNBOOK.md).
                     [--account ALIAS | --key-env VAR] [--blocks N]
 
 Alerts, responses and heartbeats are JSON lines on stdout (and in `alerts_file`, and POSTed to
-`webhook`, from the config). The pause signer's key is an Ape keyfile account (`--account ALIAS`,
-its passphrase from Ape's APE_ACCOUNTS_<alias>_PASSPHRASE or a prompt) or, for tests, the environment
-variable named by --key-env (default BULWARK_PAUSE_KEY): a guardian signer the team uses for fast
-pauses only. Without a key, or with --dry-run, the monitor reports what it would do and sends nothing.
+`webhook`, from the config). The pause key is an Ape keyfile account (`--account ALIAS`, its
+passphrase from Ape's APE_ACCOUNTS_<alias>_PASSPHRASE or a prompt) or, for tests, the environment
+variable named by --key-env (default BULWARK_PAUSE_KEY): one of the guardian's pausers (pause-only,
+GRD-06), or a signer's key; the start line's `role` says which. Without a key, or with --dry-run, the
+monitor reports what it would do and sends nothing.
 """
 
 from __future__ import annotations
@@ -82,12 +83,12 @@ def _account_key(alias: str) -> bytes:
     help="Thresholds, actions and sinks (YAML or JSON); defaults otherwise.",
 )
 @click.option("--dry-run", is_flag=True, help="Report what containment would send; send nothing.")
-@click.option("--account", "alias", default=None, help="Ape keyfile account of the pause signer.")
+@click.option("--account", "alias", default=None, help="Ape keyfile account of the pause key (a pauser).")
 @click.option(
     "--key-env",
     default=KEY_VARIABLE,
     show_default=True,
-    help="Environment variable holding the pause signer's private key (tests).",
+    help="Environment variable holding the pause key's private key (tests).",
 )
 @click.option("--blocks", type=click.IntRange(1), default=None, help="Stop after checking N blocks.")
 def cli(deployment, rpc, config_path, dry_run, alias, key_env, blocks):

@@ -31,7 +31,7 @@ def test_the_deployed_suite_verifies(project, suite):
     verification = verify_suite(project, suite.addresses(), suite.plan)
     assert verification.mismatches == []
     assert verification.ok
-    assert len(verification.checks) == 79  # guardian 12 (pausers included), collateral 1, fund 9, engine 5, 26 per market
+    assert len(verification.checks) == 79  # guardian 12, collateral 1, fund 9, engine 5, 26 a market
 
 
 def test_the_guardian_is_the_admin_of_everything_and_the_fund_knows_the_engine(suite):

@@ -91,6 +91,8 @@ CASES = [
     ("PL-GRD-09", "guardian.pause_threshold", signers(5, 3, 2, 2, 3, 3), None),
     ("PL-GRD-09", "guardian.shift_pause_threshold", signers(5, 3, 2, 2, 3, 3), WARNING),
     ("PL-GRD-09", "guardian.shift_pause_threshold", signers(5, 3, 2, 2, 2, 3), None),
+    ("PL-GRD-10", None, [((*GRD, "pausers"), [])], WARNING),
+    ("PL-GRD-10", None, [((*GRD, "pausers"), ["0x" + "77" * 20])], None),
     # the breaker: absolute bound, and against the initial margin (0.05 * 2 = 10% in the base)
     ("PL-ORA-01", None, [((*ORA, "max_deviation"), Decimal(18))], ERROR),
     ("PL-ORA-01", None, [((*ORA, "max_deviation"), Decimal(1))], ERROR),

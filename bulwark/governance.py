@@ -91,6 +91,7 @@ class GuardianFacts:
     address: str
     chain_id: int
     signers: tuple[str, ...]
+    pausers: tuple[str, ...]  # pause-only keys (GRD-06)
     thresholds: dict  # name (THRESHOLD_NAMES) -> approvals needed
     delay: int  # [s] in force now for newly scheduled operations
     pending_delay: tuple[int, int]  # (new delay, effective at), (0, 0) if none
@@ -104,7 +105,8 @@ class GuardianFacts:
         if self.pending_delay[1]:
             pending = f" (cut to {span(self.pending_delay[0])} from {utc(self.pending_delay[1])})"
         return (
-            f"PauseGuardian {self.address} on chain {self.chain_id}: {len(self.signers)} signers; approvals "
+            f"PauseGuardian {self.address} on chain {self.chain_id}: {len(self.signers)} signers, "
+            f"{len(self.pausers)} pauser{'' if len(self.pausers) == 1 else 's'}; approvals "
             f"needed: schedule {t['threshold']}, cancel {t['cancelThreshold']}, pause {t['pauseThreshold']}, "
             f"loss-shifting pause {t['shiftPauseThreshold']}, breaker clear {t['breakerThreshold']}, "
             f"extend pause {t['threshold']}; delay {span(self.delay)}{pending}, "
@@ -138,6 +140,7 @@ def read_facts(g) -> GuardianFacts:
         address=g.address,
         chain_id=int(_chain().chain_id),
         signers=tuple(sorted(g.signers(), key=lambda a: int(a, 16))),
+        pausers=tuple(sorted(g.pausers(), key=lambda a: int(a, 16))),
         thresholds={name: int(getattr(g, name)()) for name in THRESHOLD_NAMES},
         delay=int(g.delay()),
         pending_delay=(int(new_delay), int(effective_at)),

@@ -30,10 +30,11 @@ PAUSE_LENGTH = 3600  # [s]
 # Paths, in the order they are reported.
 PAUSE_RELAYED = "pause: relayer, 1 signature"
 PAUSE_DIRECT = "pause: signer itself, 0 signatures"
+PAUSE_PAUSER = "pause: pauser itself, 0 signatures"
 PAUSE_SHIFTING = "pause loss-shifting scope: relayer, 2 signatures"
 SCHEDULE = "schedule: relayer, M signatures"
 EXECUTE = "execute: 1 call (setValue)"
-PATHS = (PAUSE_RELAYED, PAUSE_DIRECT, PAUSE_SHIFTING, SCHEDULE, EXECUTE)
+PATHS = (PAUSE_RELAYED, PAUSE_DIRECT, PAUSE_PAUSER, PAUSE_SHIFTING, SCHEDULE, EXECUTE)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class GuardianGas:
 
 def measure_guardian_gas(project, chain, deployer, relayer, signers: Sequence, threshold: int) -> GuardianGas:
     """Deploy a `threshold`-of-len(signers) PauseGuardian (cancel 1, pause 1, loss-shifting pause 2,
-    breaker 2) and measure each path.
+    breaker 2) with the deployer as its pauser, and measure each path.
 
     `signers` are funded accounts with `.private_key` (one of them sends the direct pause); `relayer`
     must not be a signer. The chain's clock moves forward by the guardian's delay (for execute).
@@ -65,6 +66,7 @@ def measure_guardian_gas(project, chain, deployer, relayer, signers: Sequence, t
         (threshold, 1, 1, SHIFT_PAUSE_THRESHOLD, SHIFT_PAUSE_THRESHOLD),
         BENCH_DELAY,
         BENCH_BOUNDS,
+        [deployer.address],
     )
     keys = [s.private_key for s in signers]
     gas: dict[str, int] = {}
@@ -83,6 +85,10 @@ def measure_guardian_gas(project, chain, deployer, relayer, signers: Sequence, t
     target = deployer.deploy(project.GuardedMock, guardian)
     until = chain.blocks.head.timestamp + PAUSE_LENGTH
     gas[PAUSE_DIRECT] = guardian.pause(target.address, ALPHA, until, [], sender=signers[0]).gas_used
+
+    target = deployer.deploy(project.GuardedMock, guardian)
+    until = chain.blocks.head.timestamp + PAUSE_LENGTH
+    gas[PAUSE_PAUSER] = guardian.pause(target.address, ALPHA, until, [], sender=deployer).gas_used
 
     target = deployer.deploy(project.GuardedMock, guardian)
     until = chain.blocks.head.timestamp + PAUSE_LENGTH

@@ -15,6 +15,7 @@ from bulwark.bench.guardian import (
     EXECUTE,
     PATHS,
     PAUSE_DIRECT,
+    PAUSE_PAUSER,
     PAUSE_RELAYED,
     PAUSE_SHIFTING,
     SCHEDULE,
@@ -23,13 +24,16 @@ from bulwark.bench.guardian import (
 
 
 def test_guardian_gas_figures_are_ordered(project, chain, accounts, guardian_signers, stranger):
-    """A direct pause skips a signature check, so it is cheaper than a relayed one; a loss-shifting pause
+    """A direct pause (a signer's or a pauser's) skips a signature check, so it is cheaper than a relayed
+    one; a loss-shifting pause
     checks shiftPauseThreshold (2) signatures, one more; scheduling with 3 costs more than one."""
     result = measure_guardian_gas(project, chain, accounts[0], stranger, guardian_signers, threshold=3)
 
     assert (result.label, set(result.gas)) == ("3-of-5", set(PATHS))
     assert all(gas > 21_000 for gas in result.gas.values())
     assert result.gas[PAUSE_DIRECT] < result.gas[PAUSE_RELAYED] < result.gas[PAUSE_SHIFTING]
+    # a pauser is looked up after the signers: one more read than a signer's own pause, no signature
+    assert result.gas[PAUSE_DIRECT] < result.gas[PAUSE_PAUSER] < result.gas[PAUSE_RELAYED]
     assert result.gas[PAUSE_RELAYED] < result.gas[SCHEDULE]
     assert result.gas[EXECUTE] < result.gas[SCHEDULE]
 

@@ -33,3 +33,14 @@ def fund(project, guardian, token, engine, stakers):
 @pytest.fixture
 def helper(fund, token, chain) -> FundHelper:
     return FundHelper(fund, token, chain)
+
+
+@pytest.fixture(scope="module")
+def fee_fund(project, guardian, decimals, stakers):
+    """A fund over a fee-on-transfer token (mocks/FeeOnTransferERC20), the stakers funded and approved."""
+    token = guardian.deploy(project.FeeOnTransferERC20, decimals)
+    fund = deploy_fund(project, guardian, token)
+    for account in stakers:
+        token.mint(account, 10**6 * 10**decimals, sender=account)
+        token.approve(fund, 2**256 - 1, sender=account)
+    return fund, token

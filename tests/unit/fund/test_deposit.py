@@ -3,12 +3,9 @@ tokens, revenue and donations (FND-01), and the DEPOSIT pause."""
 
 from __future__ import annotations
 
-import pytest
-
 from bulwark.abi.scopes import FundScope
 from bulwark.invariants import FND_01
 from bulwark.model.fund import DECIMALS_OFFSET
-from tests.fixtures.fund import deploy_fund
 from tests.helpers import event, reverts
 
 
@@ -127,16 +124,6 @@ def test_deposit_and_mint_revert_while_deposit_is_paused(helper, fund, stakers, 
 
 
 # ---------------------------------------------------------------- fee-on-transfer collateral
-
-
-@pytest.fixture(scope="module")
-def fee_fund(project, guardian, decimals, stakers):
-    token = guardian.deploy(project.FeeOnTransferERC20, decimals)
-    fund = deploy_fund(project, guardian, token)
-    for account in stakers:
-        token.mint(account, 10**6 * 10**decimals, sender=account)
-        token.approve(fund, 2**256 - 1, sender=account)
-    return fund, token
 
 
 def arrived(amount: int) -> int:

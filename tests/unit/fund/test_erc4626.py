@@ -5,12 +5,9 @@ less than its preview (a documented difference)."""
 
 from __future__ import annotations
 
-import pytest
-
 from bulwark.abi.scopes import FundScope
 from bulwark.invariants import FND_01
 from bulwark.model.fund import DECIMALS_OFFSET
-from tests.fixtures.fund import deploy_fund
 from tests.helpers import event
 
 MAX = 2**256 - 1
@@ -96,16 +93,6 @@ def test_conversions_and_entry_previews_ignore_pauses_and_depletion_while_max_de
         == 10**6 * (supply + virtual) // (balance + 1)
     )
     assert fund.previewMint(10**12) == -(-(10**12) * (balance + 1) // (supply + virtual))
-
-
-@pytest.fixture(scope="module")
-def fee_fund(project, guardian, decimals, stakers):
-    token = guardian.deploy(project.FeeOnTransferERC20, decimals)
-    fund = deploy_fund(project, guardian, token)
-    for account in stakers:
-        token.mint(account, 10**6 * 10**decimals, sender=account)
-        token.approve(fund, MAX, sender=account)
-    return fund, token
 
 
 def test_a_fee_on_transfer_deposit_mints_less_than_its_preview(fee_fund, stakers, decimals):

@@ -145,6 +145,16 @@ def test_an_oracle_is_named_with_its_market(book):
     assert draft.calls[0].target == "0x" + "66" * 20
 
 
+def test_signers_propose_adding_and_removing_a_pauser_through_the_guardian_itself(book):
+    """addPauser / removePauser are self-administration: the operation calls the guardian (GRD-06)."""
+    pauser = "0x" + "77" * 20
+    for function in ("addPauser", "removePauser"):
+        [call] = one_call(function, f'["{pauser}"]', book, contract="PauseGuardian").calls
+        assert call.target == "0x" + "11" * 20
+        assert call.data[4:] == bytes(12) + bytes.fromhex("77" * 20)
+        assert call.data[:4] == keccak(text=f"{function}(address)")[:4]
+
+
 def test_an_unknown_function_is_named_with_a_case_hint(book):
     message = error("calls: [{contract: MarginEngine, function: setreduceonly, args: [0, true]}]", book)
     assert message == (

@@ -260,7 +260,9 @@ def test_status_lists_the_pending_operation_and_the_live_pause(suite, record, ch
     g.pause(engine.address, int(EngineScope.WITHDRAW), until, approvals, sender=accounts[0])
 
     shown = ok(guardian("status", "--deployment", record))
-    assert f"PauseGuardian {g.address} on chain {chain.chain_id}: 5 signers" in shown
+    assert f"PauseGuardian {g.address} on chain {chain.chain_id}: 5 signers, 1 pauser" in shown
+    [pauser] = load_params(LOCAL).guardian.pausers
+    assert f"Pausers (pause-only keys, GRD-06): {pauser}" in shown
     assert "Pending operations: 1" in shown
     assert f"operation 0x{pending_id.hex()}" in shown
     assert f"operation 0x{cancel_id.hex()}" not in shown

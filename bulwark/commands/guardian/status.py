@@ -2,7 +2,7 @@
 
     bulwark guardian status --deployment deployments/31337.json [--network CHOICE]
 
-Prints the guardian's signers, thresholds, delay and grace; every pending operation (scheduled since the
+Prints the guardian's signers, pausers, thresholds, delay and grace; every pending operation (scheduled since the
 deployment's first block per OperationScheduled, minus OperationExecuted and OperationCancelled, each
 confirmed by `operation(id)`) with its ETA, the end of its grace window, whether it can run now, who
 approved it and its calls decoded; and every live pause of every Guarded contract of the deployment
@@ -57,7 +57,9 @@ def status(network, deployment) -> None:
     book = deployment.book
     g = open_guardian(deployment.chain_id, deployment.addresses.guardian, str(deployment.path), network)
     now = head_time()
-    click.echo(read_facts(g).summary())
+    facts = read_facts(g)
+    click.echo(facts.summary())
+    click.echo(f"Pausers (pause-only keys, GRD-06): {', '.join(facts.pausers) or 'none'}")
     click.echo(f"Chain time {utc(now)} (block time of the latest block)")
     pending = pending_operations(g, book, deployment.first_block)
     click.echo(f"Pending operations: {len(pending) or 'none'}")

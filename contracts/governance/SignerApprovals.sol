@@ -8,7 +8,8 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 import {IPauseGuardian} from "../interfaces/IPauseGuardian.sol";
 
 /// @title SignerApprovals
-/// @notice The signer set, the thresholds and the checking of EIP-712 approvals for PauseGuardian.
+/// @notice The signer set, the pausers (GRD-06), the thresholds and the checking of EIP-712 approvals for
+///         PauseGuardian.
 /// @dev Every typed message ends with `uint64 validUntil`, so its struct hash is
 ///      keccak256(typehash ‖ encodedFields ‖ validUntil) with `encodedFields` the abi.encode of the
 ///      other members (EIP-712 encodeData is exactly that concatenation of 32-byte words).

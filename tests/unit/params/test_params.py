@@ -127,6 +127,19 @@ ETH_ORACLE = ("markets", 0, "oracle")
             lambda d: (d["guardian"].pop("anvil_signers"), d["guardian"].update(signers=["0x1234"])),
             "guardian.signers.0: Value error, '0x1234' is not an address",
         ),
+        (
+            _set("guardian", "pausers", value=[ADDRESS, ADDRESS]),
+            "guardian: Value error, pausers lists an address twice",
+        ),
+        (
+            lambda d: (
+                d["guardian"].pop("anvil_signers"),
+                d["guardian"].update(signers=[ADDRESS], pausers=[ADDRESS]),
+            ),
+            f"guardian: Value error, {ADDRESS} is both a signer and a pauser: a pause-only key must not be",
+        ),
+        (_set("guardian", "pausers", value=["0x1234"]), "guardian.pausers.0: Value error, '0x1234' is not"),
+        (_set("guardian", "pausers", value=[ADDRESS] * 9), "guardian.pausers: List should have at most 8"),
         # fund
         (_drop("fund"), "fund: Field required"),
         (_set("fund", "cooldown", value=59), "fund.cooldown: Input should be greater than or equal to 3600"),

@@ -42,6 +42,17 @@ def test_local_parameters_become_wad_constructor_arguments():
     )
 
 
+def test_the_pausers_are_constructor_arguments_and_never_a_signer():
+    """The local file's pauser (dev account 99, GRD-06) is passed as given; a pauser that is also one of
+    the Anvil signers is refused before anything is deployed."""
+    assert plan_suite(LOCAL, 6, ANVIL).pausers == list(LOCAL.guardian.pausers) != []
+    overlap = LOCAL.model_copy(
+        update={"guardian": LOCAL.guardian.model_copy(update={"pausers": [ANVIL[2].address]})}
+    )
+    with pytest.raises(DeploymentError, match=r"guardian\.pausers names a signer"):
+        plan_suite(overlap, 6, ANVIL)
+
+
 def test_test_reporters_are_sorted_ascending_with_their_keys():
     """The oracle's constructor wants reporters strictly ascending; the keys stay with the plan to sign."""
     market = plan_suite(LOCAL, 6, ANVIL).markets[0]

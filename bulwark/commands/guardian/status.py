@@ -2,11 +2,12 @@
 
     bulwark guardian status --deployment deployments/31337.json [--network CHOICE]
 
-Prints the guardian's signers, pausers, thresholds, delay and grace; every pending operation (scheduled since the
-deployment's first block per OperationScheduled, minus OperationExecuted and OperationCancelled, each
-confirmed by `operation(id)`) with its ETA, the end of its grace window, whether it can run now, who
-approved it and its calls decoded; and every live pause of every Guarded contract of the deployment
-(`pausedUntil(scope)` after the chain's current time, for each scope of `pauseScopes()`) with its expiry.
+Prints the guardian's signers, pausers, thresholds, delay and grace; every pending operation
+(scheduled since the deployment's first block per OperationScheduled, minus OperationExecuted and
+OperationCancelled, each confirmed by `operation(id)`) with its ETA, the end of its grace window,
+whether it can run now, who approved it and its calls decoded; and every live pause of every Guarded
+contract of the deployment (`pausedUntil(scope)` after the chain's current time, for each scope of
+`pauseScopes()`) with its expiry.
 """
 
 from __future__ import annotations

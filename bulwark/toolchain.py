@@ -37,7 +37,6 @@ from pathlib import Path
 
 from bulwark import PROJECT_ROOT
 
-TOOLCHAIN_BIN = PROJECT_ROOT / ".toolchain" / "bin"
 WASM_WRAPPER = PROJECT_ROOT / "tools" / "solc-wasm.js"
 FOUNDRY_TOOLS = ("anvil", "forge")
 SOLCX_VARIABLE = "SOLCX_BINARY_PATH"  # py-solc-x's override of ~/.solcx
@@ -52,6 +51,9 @@ def toolchain_bin(root: Path = PROJECT_ROOT) -> Path:
 def solcx_folder(root: Path = PROJECT_ROOT) -> Path:
     """The checkout's own py-solc-x folder (what SOLCX_BINARY_PATH names for it)."""
     return root / ".toolchain" / "solcx"
+
+
+TOOLCHAIN_BIN = toolchain_bin()
 
 
 class ToolchainError(RuntimeError):

@@ -50,7 +50,7 @@ KINDS = {
     "MON-15": "bad debt",
 }
 DRAIN = ("MON-05", "MON-06", "MON-07", "MON-15")
-PAUSE_KEY = dev_key(PAUSER_INDEX)  # params/simulation.json's pause-only key (guardian.pausers, GRD-06)
+PAUSE_KEY = dev_key(PAUSER_INDEX)  # the local files' pause-only key (guardian.pausers, GRD-06)
 REFERENCE_DEVIATION = 0.005  # the reference feed moves when the fair price moved 0.5% ...
 REFERENCE_HEARTBEAT = 3600  # [s] ... or an hour passed
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bulwark import PROJECT_ROOT
 from bulwark.mutate import Mutant
+from bulwark.toolchain import SOLCX_VARIABLE, solcx_folder, toolchain_bin
 
 KILLED, SURVIVED, STILLBORN, ERROR = "killed", "survived", "stillborn", "error"
 # never copied: environments, caches, reports and earlier campaigns
@@ -103,13 +104,13 @@ class Workspace:
             os.pathsep
         )
         bins = [
-            self.source / ".toolchain" / "bin",
+            toolchain_bin(self.source),
             self.source / "node_modules" / ".bin",
             Path(sys.executable).parent,
         ]
         env["PATH"] = os.pathsep.join([*map(str, bins), env.get("PATH", "")])
         env["TMPDIR"] = str(self.checkout / ".toolchain" / "tmp")
-        env["SOLCX_BINARY_PATH"] = str(self.source / ".toolchain" / "solcx")  # the source's registration
+        env[SOLCX_VARIABLE] = str(solcx_folder(self.source))  # the source's compiler registration
         env.pop("CI", None)  # the example database stays inside the copy
         return env
 

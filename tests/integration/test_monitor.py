@@ -17,11 +17,11 @@ from eth_account import Account
 
 from bulwark.abi.scopes import EngineScope
 from bulwark.chain import connect
-from bulwark.chain.base import PAUSER_INDEX, dev_key
 from bulwark.deployments import deployment_record, write_record
 from bulwark.fuzz.machines.system.world import OPERATOR, deploy_world
 from bulwark.monitor.alerts import Sink
 from bulwark.monitor.config import MonitorConfig
+from bulwark.monitor.drill import PAUSE_KEY  # params/local.json's pause-only key (GRD-06)
 from bulwark.monitor.node import Node
 from bulwark.monitor.reader import Deployment
 from bulwark.monitor.runner import Monitor
@@ -29,7 +29,6 @@ from bulwark.params import DEFAULT_PARAMS
 from bulwark.signing.reports import sign_batch
 
 BULWARK = Path(sys.executable).parent / "bulwark"
-PAUSE_KEY = dev_key(PAUSER_INDEX)  # params/local.json's pause-only key (guardian.pausers, GRD-06)
 SIGNER = 3  # dev account 3: a guardian signer (params/local.json: accounts 1-5)
 
 

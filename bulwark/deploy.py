@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from eth_account import Account
 from web3.utils.address import get_create_address
 
+from bulwark.chain.base import ZERO_ADDRESS
 from bulwark.model.engine import RiskParams
 from bulwark.model.fund import Params as FundParams
 from bulwark.model.oracle import OracleConfig
@@ -399,6 +400,7 @@ def _deploy_planned(
         fund.address,
         [o.address for o in oracles],
         [m.risk.as_tuple() for m in plan.markets],
+        [ZERO_ADDRESS] * len(plan.markets),
     )
     if engine.address != expected_engine:
         raise DeploymentError(

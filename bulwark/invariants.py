@@ -20,7 +20,8 @@ class Invariant:
 
 ENG_01 = Invariant(
     "ENG-01",
-    "at every moment, token balance * SCALE == sum(cash) + fees - sum(unsettled shared losses), exactly",
+    "at every moment, token balance * SCALE == sum(cash) + fees + isolated markets' fees - sum(unsettled "
+    "shared losses), exactly",
 )
 ENG_02 = Invariant("ENG-02", "per market, the sum of all position sizes is zero")
 ENG_03 = Invariant("ENG-03", "an account with equity >= MM cannot be liquidated")
@@ -41,7 +42,24 @@ ENG_07 = Invariant(
 )
 ENG_08 = Invariant(
     "ENG-08",
-    "no withdrawal order changes what anyone gets: token balance * SCALE >= sum(cash - loss owed) + fees",
+    "no withdrawal order changes what anyone gets: token balance * SCALE >= sum(cash - loss owed) + fees "
+    "+ isolated markets' fees",
+)
+ENG_09 = Invariant(
+    "ENG-09",
+    "a loss in one subaccount never lowers another subaccount's equity: an action changes the cash and "
+    "positions only of the subaccounts it names, and a shared loss only what that market's holders owe",
+)
+ENG_10 = Invariant(
+    "ENG-10",
+    "an isolated market's losses never reach the shared fund or other markets' accounts: a subaccount "
+    "holding it holds nothing else, only its own fund covers its bad debt, and only its own other side "
+    "shares the rest",
+)
+ENG_11 = Invariant(
+    "ENG-11",
+    "halts reach only holders: a stale, tripped or paused oracle stops the fills, withdrawals, transfers "
+    "and liquidations of the subaccounts holding its market and of no other subaccount",
 )
 ORA_01 = Invariant("ORA-01", "the accepted price lies between the lowest and highest report of its poke")
 ORA_02 = Invariant(

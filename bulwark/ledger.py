@@ -25,17 +25,23 @@ class Outcome:
         return f"{self.id} {'ok' if self.ok else 'BROKEN'} ({self.detail})"
 
 
+def all_fees(engine) -> int:
+    """The shared fee pool plus every isolated market's own accrued fees, in WAD."""
+    return engine.fees() + sum(engine.market(m).fees for m in range(engine.marketCount()))
+
+
 def engine_claims(engine, accounts) -> int:
-    """ENG-01's right side: sum(cash) + fees - sum(unsettled shared losses), in WAD."""
+    """ENG-01's right side: sum(cash) + fees + isolated markets' fees - sum(unsettled shared losses), in
+    WAD."""
     unsettled = sum(engine.unsettledLoss(m) for m in range(engine.marketCount()))
-    return sum(engine.cash(a) for a in accounts) + engine.fees() - unsettled
+    return sum(engine.cash(a) for a in accounts) + all_fees(engine) - unsettled
 
 
 def settled_claims(engine, accounts) -> int:
-    """ENG-08's right side: sum(cash - loss owed) + fees, in WAD."""
+    """ENG-08's right side: sum(cash - loss owed) + fees + isolated markets' fees, in WAD."""
     markets = range(engine.marketCount())
     owed = sum(engine.lossOwed(a, m) for a in accounts for m in markets)
-    return sum(engine.cash(a) for a in accounts) + engine.fees() - owed
+    return sum(engine.cash(a) for a in accounts) + all_fees(engine) - owed
 
 
 def eng_01(engine, token, accounts) -> Outcome:

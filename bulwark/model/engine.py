@@ -11,9 +11,21 @@ from __future__ import annotations
 import math
 from dataclasses import astuple, dataclass
 
+from eth_abi import encode as abi_encode
+from eth_utils import keccak, to_checksum_address
+
 from bulwark.units import WAD, YEAR
 
 LIQUIDATION_BUFFER = WAD // 10
+
+
+def subaccount(owner: str, id_: int) -> str:
+    """The address of `owner`'s subaccount `id_`, as IMarginEngine.subaccount computes it: `owner` itself for
+    id 0, else the low 160 bits of keccak256(abi.encode(owner, id_))."""
+    if id_ == 0:
+        return owner
+    digest = keccak(abi_encode(["address", "uint96"], [owner, id_]))
+    return to_checksum_address(digest[-20:])
 
 
 def ceil_div(a: int, b: int) -> int:

@@ -17,10 +17,12 @@ import {MarginMath} from "../libraries/MarginMath.sol";
 import {SharedLoss} from "../libraries/SharedLoss.sol";
 
 /// @title MarginEngine
-/// @notice Cross-margined perpetuals over one collateral token: deposits, operator-submitted fills,
-///         volatility-adjusted margin, partial liquidations, bad debt to the InsuranceFund, breakers.
+/// @notice Perpetuals over one collateral token in numbered subaccounts, each cross-margined on its own:
+///         deposits, transfers, operator-submitted fills, volatility-adjusted margin, partial liquidations,
+///         bad debt to the market's InsuranceFund, isolated markets with their own funds, breakers.
 /// @dev See IMarginEngine for every rule and formula. Prices are read once per market per transaction
 ///      into a memory cache; an account's markets are a bitmask, so its margin walks only what it holds.
+///      An account is a subaccount's address (`subaccount(owner, id)`; id 0 is the owner's own address).
 contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     using SafeCast for uint256;
     using SafeCast for int256;
@@ -64,20 +66,30 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     }
 
     MarketState[] private _markets;
+    uint256 private _isolated; // bit m set when market m is isolated (fixed when it is listed)
+    mapping(address account => Subaccount) private _subaccounts; // opened subaccounts other than id 0
     /// @inheritdoc IMarginEngine
     mapping(address account => int256) public cash; // [wad]
     mapping(address account => uint256 mask) private _held; // bit m set while a market-m position is open
     mapping(address account => mapping(uint256 market => Position)) private _positions;
     /// @inheritdoc IMarginEngine
-    mapping(address account => mapping(address operator => bool)) public isOperator;
+    mapping(address owner => mapping(address operator => bool)) public isOperator;
+    /// @inheritdoc IMarginEngine
+    mapping(address account => mapping(address operator => bool)) public isSubaccountOperator;
     /// @inheritdoc IMarginEngine
     uint256 public fees; // [wad] insurance shares (and rounding surplus) owed to the fund
 
     /// @param oracles, risks Markets added at deployment (as `addMarket` would), so a suite is wired without
     ///        a timelocked operation.
-    constructor(address guardian, IInsuranceFund fund, IMedianOracle[] memory oracles, RiskParams[] memory risks)
-        Guarded(guardian)
-    {
+    /// @param funds Per market: the zero address for a shared market (covered by `fund`), or the isolated
+    ///        market's own InsuranceFund.
+    constructor(
+        address guardian,
+        IInsuranceFund fund,
+        IMedianOracle[] memory oracles,
+        RiskParams[] memory risks,
+        IInsuranceFund[] memory funds
+    ) Guarded(guardian) {
         if (address(fund) == address(0)) revert MarginEngineZeroAddress();
         address collateral = fund.asset();
         if (collateral == address(0)) revert MarginEngineZeroAddress();
@@ -85,9 +97,11 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         if (decimals > 18) revert MarginEngineInvalidCollateral(decimals);
         (FUND, COLLATERAL, SCALE) = (fund, collateral, 10 ** (18 - decimals));
         SafeERC20.forceApprove(IERC20(collateral), address(fund), type(uint256).max); // sweepFees pays in
-        if (oracles.length != risks.length) revert MarginEngineMarketsMismatch(oracles.length, risks.length);
+        if (oracles.length != risks.length || oracles.length != funds.length) {
+            revert MarginEngineMarketsMismatch(oracles.length, risks.length, funds.length);
+        }
         for (uint256 i; i < oracles.length; ++i) {
-            _addMarket(oracles[i], risks[i]);
+            _addMarket(oracles[i], risks[i], funds[i]);
         }
     }
 
@@ -95,21 +109,87 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
 
     /// @inheritdoc IMarginEngine
     function deposit(uint256 amount) external whenNotPaused(SCOPE_DEPOSIT) nonReentrant {
-        if (amount == 0) revert MarginEngineZeroAmount();
-        uint256 received = _pull(amount);
-        cash[msg.sender] += (received * SCALE).toInt256();
-        emit Deposited(msg.sender, amount, received);
+        _deposit(msg.sender, amount);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function depositTo(uint96 id, uint256 amount) external whenNotPaused(SCOPE_DEPOSIT) nonReentrant {
+        _deposit(_open(id), amount);
     }
 
     /// @inheritdoc IMarginEngine
     function withdraw(uint256 amount, address receiver) external whenNotPaused(SCOPE_WITHDRAW) nonReentrant {
+        _withdraw(msg.sender, amount, receiver);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function withdrawFrom(uint96 id, uint256 amount, address receiver)
+        external
+        whenNotPaused(SCOPE_WITHDRAW)
+        nonReentrant
+    {
+        _withdraw(subaccount(msg.sender, id), amount, receiver);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function transferMargin(uint96 from, uint96 to, uint256 amount) external whenNotPaused(SCOPE_DEPOSIT) nonReentrant {
+        if (amount == 0) revert MarginEngineZeroAmount();
+        if (from == to) revert MarginEngineSameSubaccount(from);
+        (address source, address target) = (subaccount(msg.sender, from), _open(to));
+        int256 value = (amount * SCALE).toInt256();
+        cash[source] -= value;
+        cash[target] += value;
+        // the source keeps IM without unrealised profit, as after a withdrawal (ENG-05); only the source's
+        // markets are priced, so a halt elsewhere does not stop it (ENG-11)
+        _requireInitialMargin(source, _newPrices());
+        emit MarginTransferred(source, target, amount);
+    }
+
+    function _deposit(address account, uint256 amount) private {
+        if (amount == 0) revert MarginEngineZeroAmount();
+        uint256 received = _pull(amount);
+        cash[account] += (received * SCALE).toInt256();
+        emit Deposited(account, amount, received);
+    }
+
+    function _withdraw(address account, uint256 amount, address receiver) private {
         if (amount == 0) revert MarginEngineZeroAmount();
         if (receiver == address(0)) revert MarginEngineZeroAddress();
-        cash[msg.sender] -= (amount * SCALE).toInt256();
-        // unrealised profit is not withdrawable (ENG-05); a halted price reverts here (ENG-06)
-        _requireInitialMargin(msg.sender, _newPrices());
+        cash[account] -= (amount * SCALE).toInt256();
+        // unrealised profit is not withdrawable (ENG-05); a halted price of a market the account holds
+        // reverts here (ENG-06), no other market's (ENG-11)
+        _requireInitialMargin(account, _newPrices());
         SafeERC20.safeTransfer(IERC20(COLLATERAL), receiver, amount);
-        emit Withdrawn(msg.sender, receiver, amount);
+        emit Withdrawn(account, receiver, amount);
+    }
+
+    // ---------------------------------------------------------------- subaccounts
+
+    /// @inheritdoc IMarginEngine
+    function subaccount(address owner, uint96 id) public pure returns (address) {
+        if (id == 0) return owner;
+        return address(uint160(uint256(keccak256(abi.encode(owner, id)))));
+    }
+
+    /// @inheritdoc IMarginEngine
+    function subaccountOf(address account) external view returns (address owner, uint96 id) {
+        Subaccount memory sub = _subaccounts[account];
+        return sub.owner == address(0) ? (account, 0) : (sub.owner, sub.id);
+    }
+
+    /// @dev The caller's subaccount `id`, recorded (SubaccountOpened) the first time it is named.
+    function _open(uint96 id) private returns (address account) {
+        account = subaccount(msg.sender, id);
+        if (id != 0 && _subaccounts[account].owner == address(0)) {
+            _subaccounts[account] = Subaccount(msg.sender, id);
+            emit SubaccountOpened(msg.sender, id, account);
+        }
+    }
+
+    /// @dev The owner of `account` (itself for id 0, or a key never opened, which holds nothing).
+    function _ownerOf(address account) private view returns (address owner) {
+        owner = _subaccounts[account].owner;
+        if (owner == address(0)) owner = account;
     }
 
     // ---------------------------------------------------------------- trading
@@ -121,11 +201,19 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     }
 
     /// @inheritdoc IMarginEngine
+    function setSubaccountOperator(uint96 id, address operator, bool approved) external {
+        address account = _open(id);
+        isSubaccountOperator[account][operator] = approved;
+        emit SubaccountOperatorUpdated(account, operator, approved);
+    }
+
+    /// @inheritdoc IMarginEngine
     function fill(Fill calldata f) external whenNotPaused(SCOPE_TRADE) nonReentrant {
         MarketState storage s = _market(f.market);
-        if (f.maker == f.taker) revert MarginEngineSelfTrade(f.maker);
-        if (!isOperator[f.maker][msg.sender]) revert MarginEngineNotOperator(f.maker, msg.sender);
-        if (!isOperator[f.taker][msg.sender]) revert MarginEngineNotOperator(f.taker, msg.sender);
+        address owner = _requireOperator(f.maker);
+        // two subaccounts of one owner do not trade with each other: it would move value between them
+        // past transferMargin's IM rule
+        if (owner == _requireOperator(f.taker)) revert MarginEngineSelfTrade(owner);
         if (f.size == 0) revert MarginEngineZeroAmount();
         Prices memory prices = _newPrices();
         _requireInBand(f.market, f.price, s.risk.maxTradeDeviation, prices); // a halted price reverts (ENG-06)
@@ -140,6 +228,15 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         _checkFill(f.taker, f.market, takerBefore, takerAfter, s, prices);
         _checkFill(f.maker, f.market, makerBefore, makerAfter, s, prices);
         emit Filled(f.market, f.maker, f.taker, f.size, f.price, msg.sender);
+    }
+
+    /// @dev The caller is an operator of `account`, for all its owner's subaccounts or for this one; returns
+    ///      the owner.
+    function _requireOperator(address account) private view returns (address owner) {
+        owner = _ownerOf(account);
+        if (!isOperator[owner][msg.sender] && !isSubaccountOperator[account][msg.sender]) {
+            revert MarginEngineNotOperator(account, msg.sender);
+        }
     }
 
     /// @dev The fill price lies within maxDeviation of the index (relative, rounded against the fill).
@@ -161,46 +258,85 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         whenNotPaused(SCOPE_LIQUIDATE)
         nonReentrant
     {
+        _liquidate(account, marketId, amount, msg.sender);
+    }
+
+    /// @inheritdoc IMarginEngine
+    // the fund's cover is called before state is written (see _cover); every entry point is nonReentrant
+    // slither-disable-next-line reentrancy-no-eth
+    function liquidateInto(address account, uint256 marketId, uint256 amount, uint96 id)
+        external
+        whenNotPaused(SCOPE_LIQUIDATE)
+        nonReentrant
+    {
+        _liquidate(account, marketId, amount, _open(id));
+    }
+
+    // slither-disable-next-line reentrancy-no-eth
+    function _liquidate(address account, uint256 marketId, uint256 amount, address liquidator) private {
         RiskParams memory risk = _market(marketId).risk;
-        if (account == msg.sender) revert MarginEngineSelfLiquidation(account);
+        // an owner does not liquidate its own subaccounts: it would collect the bonus from the fund
+        if (_ownerOf(account) == msg.sender) revert MarginEngineSelfLiquidation(account);
         if (amount == 0) revert MarginEngineZeroAmount();
         Prices memory prices = _newPrices();
         AccountState memory before = _requireLiquidatable(account, marketId, amount, risk, prices);
         (int256 taken, uint256 index, uint256 bonus, uint256 share) = (0, 0, 0, 0);
         if (before.equity > 0) {
-            (taken, index) = _takeOver(account, marketId, amount, risk.dustSize, prices);
+            (taken, index) = _takeOver(account, liquidator, marketId, amount, risk.dustSize, prices);
             (bonus, share) = _penalty(account, before, amount * index / WAD, risk, prices);
             cash[account] -= (bonus + share).toInt256();
-            fees += share;
+            _accrue(marketId, share);
         } else {
-            (taken, index, bonus) = _closeInsolventPart(account, marketId, amount, before, risk, prices);
+            uint256 debt;
+            (debt, bonus) = _bookDebt(account, marketId, amount, before, risk, prices);
+            (taken, index) = _takeOver(account, liquidator, marketId, amount, risk.dustSize, prices);
+            cash[account] += debt.toInt256();
         }
-        cash[msg.sender] += bonus.toInt256();
-        _requireInitialMargin(msg.sender, prices);
-        emit Liquidated(marketId, account, msg.sender, taken, index, bonus, share);
+        cash[liquidator] += bonus.toInt256();
+        _requireInitialMargin(liquidator, prices);
+        emit Liquidated(marketId, account, liquidator, taken, index, bonus, share);
     }
 
     /// @inheritdoc IMarginEngine
     function sweepFees() external nonReentrant returns (uint256 amount) {
         // the fund's revenue first pays what positions still owe of losses it did not cover (ENG-07)
+        // shared markets only: an isolated market's losses are never paid from the shared pool (ENG-10)
         (uint256 left, uint256 netted) = (fees, 0);
         uint256 n = _markets.length;
         for (uint256 m; m < n && left != 0; ++m) {
-            if (!_markets[m].lossShared) continue;
+            if (!_markets[m].lossShared || _isIsolated(m)) continue;
             uint256 used = _recoverMarket(m, left);
             (left, netted) = (left - used, netted + used);
         }
-        // whole token units leave; the sub-unit rest stays accrued
+        (amount, fees) = _payRevenue(FUND, left, netted);
+        emit FeesSwept(amount, netted);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function sweepMarketFees(uint256 marketId) external nonReentrant returns (uint256 amount) {
+        MarketState storage s = _market(marketId);
+        if (!_isIsolated(marketId)) revert MarginEngineNotIsolated(marketId);
+        uint256 left = s.fees;
+        uint256 netted = s.lossShared ? _recoverMarket(marketId, left) : 0;
+        (amount, s.fees) = _payRevenue(s.fund, left - netted, netted);
+        emit MarketFeesSwept(marketId, amount, netted);
+    }
+
+    /// @dev Pay the whole token units of `left` (WAD) to `fund` as revenue; returns them and the sub-unit
+    ///      rest, which stays accrued. Nothing to pay or net reverts.
+    function _payRevenue(IInsuranceFund fund, uint256 left, uint256 netted)
+        private
+        returns (uint256 amount, uint256 rest)
+    {
         // slither-disable-next-line divide-before-multiply
         amount = left / SCALE;
         // slither-disable-next-line incorrect-equality
         if (amount == 0 && netted == 0) revert MarginEngineZeroAmount();
-        fees = left - amount * SCALE;
+        rest = left - amount * SCALE;
         if (amount != 0) {
             // slither-disable-next-line unused-return
-            FUND.addRevenue(amount);
+            fund.addRevenue(amount);
         }
-        emit FeesSwept(amount, netted);
     }
 
     /// @inheritdoc IMarginEngine
@@ -210,7 +346,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         MarketState storage s = _market(marketId);
         uint256 open = MarginMath.positive(s.longs.unsettled) + MarginMath.positive(s.shorts.unsettled);
         if (open == 0) revert MarginEngineNoLossOwed(marketId);
-        uint256 paid = _cover(open);
+        uint256 paid = _cover(marketId, open);
         // slither-disable-next-line incorrect-equality
         if (paid == 0) revert MarginEngineFundPaidNothing(marketId, open);
         recovered = _recoverMarket(marketId, paid);
@@ -224,18 +360,52 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         onlyGuardian
         returns (uint256 marketId)
     {
-        return _addMarket(oracle, risk);
+        return _addMarket(oracle, risk, IInsuranceFund(address(0)));
     }
 
-    function _addMarket(IMedianOracle oracle, RiskParams memory risk) private returns (uint256 marketId) {
+    /// @inheritdoc IMarginEngine
+    function addIsolatedMarket(IMedianOracle oracle, RiskParams calldata risk, IInsuranceFund fund)
+        external
+        onlyGuardian
+        returns (uint256 marketId)
+    {
+        if (address(fund) == address(0)) revert MarginEngineZeroAddress();
+        return _addMarket(oracle, risk, fund);
+    }
+
+    /// @dev `fund` zero: a shared market, covered by FUND. Otherwise an isolated market covered only by
+    ///      `fund`, which no other market uses and which holds the collateral token.
+    function _addMarket(IMedianOracle oracle, RiskParams memory risk, IInsuranceFund fund)
+        private
+        returns (uint256 marketId)
+    {
         if (address(oracle) == address(0)) revert MarginEngineZeroAddress();
         marketId = _markets.length;
         // slither-disable-next-line incorrect-equality
         if (marketId == MAX_MARKETS) revert MarginEngineTooManyMarkets(MAX_MARKETS);
         _validate(risk);
+        bool isolated = address(fund) != address(0);
+        if (isolated) _requireOwnFund(fund, marketId);
+        else fund = FUND;
         SideLoss memory none = SideLoss(0, 0, uint128(WAD), 0);
-        _markets.push(MarketState(oracle, false, false, 0, 0, 0, none, none, risk));
+        _markets.push(MarketState(oracle, false, false, 0, 0, 0, none, none, risk, fund, 0));
         emit MarketAdded(marketId, oracle, risk);
+        if (isolated) {
+            _isolated |= 1 << marketId;
+            SafeERC20.forceApprove(IERC20(COLLATERAL), address(fund), type(uint256).max); // sweeps pay in
+            emit MarketIsolated(marketId, fund);
+        }
+    }
+
+    /// @dev An isolated market's fund holds the collateral and backs no other market (nor is FUND).
+    // slither-disable-next-line calls-loop
+    function _requireOwnFund(IInsuranceFund fund, uint256 markets) private view {
+        address asset = fund.asset();
+        if (asset != COLLATERAL) revert MarginEngineFundAsset(fund, asset, COLLATERAL);
+        if (fund == FUND) revert MarginEngineFundInUse(fund, type(uint256).max);
+        for (uint256 m; m < markets; ++m) {
+            if (_markets[m].fund == fund) revert MarginEngineFundInUse(fund, m);
+        }
     }
 
     /// @inheritdoc IMarginEngine
@@ -264,6 +434,16 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
     }
 
     // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IMarginEngine
+    function isIsolated(uint256 marketId) external view returns (bool) {
+        _market(marketId);
+        return _isIsolated(marketId);
+    }
+
+    function _isIsolated(uint256 marketId) private view returns (bool) {
+        return (_isolated >> marketId) & 1 == 1;
+    }
 
     /// @inheritdoc IMarginEngine
     function marketCount() external view returns (uint256) {
@@ -356,6 +536,11 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         MarketState storage s = _markets[marketId];
         before = p.size;
         after_ = before + delta;
+        uint256 held = _held[account];
+        // an isolated market is held only by a subaccount that holds nothing else (ENG-10)
+        if (before == 0 && held != 0 && (held | 1 << marketId) & _isolated != 0) {
+            revert MarginEngineIsolatedMarket(account, marketId, held);
+        }
         if (s.lossShared) _settleOwed(account, s, p, after_);
         int256 open = p.openNotional;
         int256 cost = -cashDelta; // what the account paid for `delta`
@@ -372,8 +557,8 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         }
         (p.size, p.openNotional) = (after_.toInt128(), open.toInt128());
         cash[account] += cashDelta;
-        if (after_ == 0) _held[account] &= ~(1 << marketId);
-        else _held[account] |= 1 << marketId;
+        uint256 nowHeld = after_ == 0 ? held & ~(1 << marketId) : held | 1 << marketId;
+        if (nowHeld != held) _held[account] = nowHeld;
         s.openInterest = s.openInterest + MarginMath.positive(after_) - MarginMath.positive(before);
     }
 
@@ -474,16 +659,20 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
 
     /// @dev The caller takes `amount` of the account's position over at the index price, paying the cash
     ///      the position's own valuation gives, so the account's equity is unchanged by the transfer.
-    function _takeOver(address account, uint256 marketId, uint256 amount, uint256 dustSize, Prices memory prices)
-        private
-        returns (int256 taken, uint256 index)
-    {
+    function _takeOver(
+        address account,
+        address liquidator,
+        uint256 marketId,
+        uint256 amount,
+        uint256 dustSize,
+        Prices memory prices
+    ) private returns (int256 taken, uint256 index) {
         (index,) = _price(prices, marketId);
         int256 size = _positions[account][marketId].size;
         taken = size > 0 ? amount.toInt256() : -amount.toInt256();
         int256 proceeds = MarginMath.worth(size, index) - MarginMath.worth(size - taken, index);
         _move(account, marketId, -taken, proceeds);
-        _move(msg.sender, marketId, taken, -proceeds);
+        _move(liquidator, marketId, taken, -proceeds);
         // the account keeps no dust (taking the whole position is always allowed); the liquidator may end
         // below the dust size, which it can close to zero, so dust never blocks a liquidation
         _requireNoDust(account, marketId, size - taken, dustSize);
@@ -514,26 +703,24 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         share = penalty - bonus;
     }
 
-    /// @dev An insolvent account's part: book its share of the debt to this market, ask the fund for it and
-    ///      the liquidator's bonus, share what the fund did not pay of the debt with the market's other
-    ///      side (before the takeover, so the side still holds at least this position's size), then move
-    ///      the part and credit the account with its debt (ENG-07). Returns the size taken, the index and
+    /// @dev An insolvent account's part: book its share of the debt to this market, ask the market's fund
+    ///      for it and the liquidator's bonus, and share what the fund did not pay of the debt with the
+    ///      market's other side. The caller does this before the takeover, so the side still holds at least
+    ///      this position's size, and then credits the account with the debt (ENG-07). Returns the debt and
     ///      the bonus the fund paid.
     // slither-disable-next-line reentrancy-benign,reentrancy-no-eth
-    function _closeInsolventPart(
+    function _bookDebt(
         address account,
         uint256 marketId,
         uint256 amount,
         AccountState memory before,
         RiskParams memory risk,
         Prices memory prices
-    ) private returns (int256 taken, uint256 index, uint256 bonus) {
-        (index,) = _price(prices, marketId);
-        uint256 debt = _debtShare(account, marketId, amount, uint256(-before.equity), prices);
+    ) private returns (uint256 debt, uint256 bonus) {
+        (uint256 index,) = _price(prices, marketId);
+        debt = _debtShare(account, marketId, amount, uint256(-before.equity), prices);
         uint256 covered;
         (covered, bonus) = _payDebt(marketId, _positions[account][marketId].size < 0, debt, amount * index / WAD, risk);
-        (taken,) = _takeOver(account, marketId, amount, risk.dustSize, prices);
-        cash[account] += debt.toInt256();
         if (debt != 0) emit BadDebt(marketId, account, debt, covered);
     }
 
@@ -544,7 +731,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         private
         returns (uint256 covered, uint256 bonus)
     {
-        uint256 paid = _cover(debt + Math.mulDiv(notional, risk.liquidationBonus, WAD));
+        uint256 paid = _cover(marketId, debt + Math.mulDiv(notional, risk.liquidationBonus, WAD));
         covered = Math.min(paid, debt);
         bonus = paid - covered;
         if (covered < debt) _shareLoss(marketId, longs, debt - covered);
@@ -596,21 +783,31 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         notional = Math.mulDiv(SignedMath.abs(size), index, WAD);
     }
 
-    /// @dev Ask the fund for `amount` (WAD, rounded up to whole tokens); return what arrived, at most
-    ///      `amount` (the rounding surplus goes to fees, back to the fund). A paused or failing fund pays
-    ///      nothing. State is written after the call: every entry point is nonReentrant, and what arrived
-    ///      is only known after it; the fund is immutable and set at deployment.
+    /// @dev Ask `marketId`'s fund (FUND, or an isolated market's own) for `amount` (WAD, rounded up to whole
+    ///      tokens); return what arrived, at most `amount` (the rounding surplus accrues to the market's
+    ///      fees, back to that fund). A paused or failing fund pays nothing. State is written after the
+    ///      call: every entry point is nonReentrant, and what arrived is only known after it; each market's
+    ///      fund is fixed when it is listed.
     // slither-disable-next-line reentrancy-benign,reentrancy-no-eth
-    function _cover(uint256 amount) private returns (uint256 paid) {
+    function _cover(uint256 marketId, uint256 amount) private returns (uint256 paid) {
         // slither-disable-next-line incorrect-equality
         if (amount == 0) return 0;
         IERC20 token = IERC20(COLLATERAL);
         uint256 balance = token.balanceOf(address(this));
         // slither-disable-next-line unused-return
-        try FUND.cover(Math.ceilDiv(amount, SCALE)) {} catch {}
+        try _markets[marketId].fund.cover(Math.ceilDiv(amount, SCALE)) {} catch {}
         uint256 arrived = (token.balanceOf(address(this)) - balance) * SCALE;
         paid = Math.min(arrived, amount);
-        fees += arrived - paid;
+        _accrue(marketId, arrived - paid);
+    }
+
+    /// @dev Insurance shares and rounding surplus of `marketId` accrue to its fund's pool: the shared `fees`,
+    ///      or an isolated market's own.
+    function _accrue(uint256 marketId, uint256 amount) private {
+        // slither-disable-next-line incorrect-equality
+        if (amount == 0) return;
+        if (_isIsolated(marketId)) _markets[marketId].fees += amount;
+        else fees += amount;
     }
 
     /// @dev `amount` of `marketId`'s bad debt becomes owed by its longs (`longs`) or shorts pro rata to size;

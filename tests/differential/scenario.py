@@ -394,10 +394,22 @@ def run(s: Scenario) -> None:
     risk = market.risk.as_tuple()
     oracles = [eth.address, btc.address]
     s.deploy_fails(
-        "MarginEngine", guardian.address, ZERO, oracles, [risk, risk], error="MarginEngineZeroAddress"
+        "MarginEngine",
+        guardian.address,
+        ZERO,
+        oracles,
+        [risk, risk],
+        [ZERO] * 2,
+        error="MarginEngineZeroAddress",
     )
     s.deploy_fails(
-        "MarginEngine", guardian.address, fund.address, oracles, [risk], error="MarginEngineMarketsMismatch"
+        "MarginEngine",
+        guardian.address,
+        fund.address,
+        oracles,
+        [risk],
+        [ZERO] * 2,
+        error="MarginEngineMarketsMismatch",
     )
     s.deploy_fails(
         "MarginEngine",
@@ -405,6 +417,7 @@ def run(s: Scenario) -> None:
         fund.address,
         oracles,
         [risk, (0, *risk[1:])],
+        [ZERO] * 2,
         error="MarginEngineInvalidRiskParams",
     )
     s.deploy_fails(
@@ -413,6 +426,7 @@ def run(s: Scenario) -> None:
         fund.address,
         [eth.address] * 17,
         [risk] * 17,
+        [ZERO] * 17,
         error="MarginEngineTooManyMarkets",
     )
     big = chain.deploy("MockERC20", "Nineteen", "N19", 19, sender=a[0])
@@ -432,6 +446,7 @@ def run(s: Scenario) -> None:
         fund19.address,
         oracles,
         [risk, risk],
+        [ZERO] * 2,
         error="MarginEngineInvalidCollateral",
     )
     s.deploy_fails("AggregatorAdapter", eth.address, 19, error="AggregatorAdapterInvalidDecimals")
@@ -516,6 +531,54 @@ def run(s: Scenario) -> None:
     expect(engine.liquidate.attempt(a[0], ETH, WAD, sender=a[LIQUIDATOR]), "MarginEngineNoPosition")
     expect(engine.coverLoss.attempt(BTC, sender=a[0]), "MarginEngineNoLossOwed")
     expect(engine.sweepFees.attempt(sender=a[0]), "MarginEngineZeroAmount")
+
+    s.step("subaccounts")
+    maker_sub = engine.subaccount(a[MAKER], 1)
+    expect(engine.depositTo.attempt(1, 20_000 * unit, sender=a[MAKER]))
+    expect(engine.transferMargin.attempt(1, 2, 1_000 * unit, sender=a[MAKER]))
+    expect(engine.transferMargin.attempt(2, 2, unit, sender=a[MAKER]), "MarginEngineSameSubaccount")
+    expect(engine.setSubaccountOperator.attempt(3, a[OPERATOR], True, sender=a[TRADER]))
+    expect(engine.fill.attempt((maker_sub, a[TRADER], ETH, WAD, p), sender=a[OPERATOR]))
+    expect(
+        engine.fill.attempt((maker_sub, a[MAKER], ETH, WAD, p), sender=a[OPERATOR]), "MarginEngineSelfTrade"
+    )
+    expect(engine.withdrawFrom.attempt(2, unit, a[MAKER], sender=a[MAKER]))
+    expect(engine.sweepMarketFees.attempt(ETH, sender=a[0]), "MarginEngineNotIsolated")
+
+    s.step("an isolated market is held alone")
+    own = chain.deploy(
+        "InsuranceFund",
+        guardian.address,
+        token.address,
+        *fund_args,
+        s.plan.outflow_window,
+        tuple(s.plan.fund_config),
+        [a[0]],
+        sender=a[0],
+    )
+    for funds, error in (
+        ([fund19.address, ZERO], "MarginEngineFundAsset"),
+        ([fund.address, ZERO], "MarginEngineFundInUse"),
+    ):
+        s.deploy_fails(
+            "MarginEngine", guardian.address, fund.address, oracles, [risk, risk], funds, error=error
+        )
+    solo = chain.deploy(
+        "MarginEngine",
+        guardian.address,
+        fund.address,
+        oracles,
+        [risk, risk],
+        [ZERO, own.address],
+        sender=a[0],
+    )
+    for who in (MAKER, TRADER):
+        expect(token.approve.attempt(solo.address, MAX_UINT, sender=a[who]))
+        expect(solo.setOperator.attempt(a[OPERATOR], True, sender=a[who]))
+        expect(solo.deposit.attempt(50_000 * unit, sender=a[who]))
+    expect(solo.fill.attempt((a[MAKER], a[TRADER], ETH, WAD, p), sender=a[OPERATOR]))
+    isolated = (a[MAKER], a[TRADER], BTC, WAD // 10, 30_000 * WAD)
+    expect(solo.fill.attempt(isolated, sender=a[OPERATOR]), "MarginEngineIsolatedMarket")
 
     s.step("breaker trips on BTC and the guardian clears it")
     chain.sleep(30)

@@ -38,6 +38,7 @@ from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from bulwark.abi.scopes import FundScope
 from bulwark.chain import Chain, Contract
+from bulwark.chain.base import ZERO_ADDRESS
 from bulwark.fuzz.lane import LaneMachine
 from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_05, ENG_06, ENG_07, ENG_08
 from bulwark.model.engine import AccountState, keeps_margin_ratio
@@ -140,7 +141,13 @@ def deploy_suite(chain: Chain, decimals: int) -> Suite:
     fund.deposit.transact(10_000 * unit, staker, sender=staker)
     markets = [o.address for o in oracles]
     engine = chain.deploy(
-        "MarginEngine", guardian, fund.address, markets, [RISK.as_tuple()] * len(oracles), sender=guardian
+        "MarginEngine",
+        guardian,
+        fund.address,
+        markets,
+        [RISK.as_tuple()] * len(oracles),
+        [ZERO_ADDRESS] * len(oracles),
+        sender=guardian,
     )
     fund.setEngine.transact(engine.address, True, sender=guardian)
     for i in ACTOR_ACCOUNTS:

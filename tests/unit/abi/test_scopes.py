@@ -12,6 +12,7 @@ from eth_account import Account
 
 from bulwark import PROJECT_ROOT
 from bulwark.abi.scopes import LOSS_SHIFTING, EngineScope, FundScope, GuardedMockScope, OracleScope, every
+from bulwark.chain.base import ZERO_ADDRESS
 from bulwark.model.engine import RiskParams
 from bulwark.model.oracle import local_config
 from bulwark.signing.reports import feed_id, reporter_test_keys
@@ -56,7 +57,9 @@ def contracts(project, accounts, guardian) -> dict[type[IntFlag], object]:
         (7 * DAY, 2 * DAY, 10**21),
         [],
     )
-    engine = deployer.deploy(project.MarginEngine, guardian, fund, [oracle], [RiskParams().as_tuple()])
+    engine = deployer.deploy(
+        project.MarginEngine, guardian, fund, [oracle], [RiskParams().as_tuple()], [ZERO_ADDRESS]
+    )
     mock = deployer.deploy(project.GuardedMock, guardian)
     return {EngineScope: engine, FundScope: fund, OracleScope: oracle, GuardedMockScope: mock}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from bulwark.chain.base import ZERO_ADDRESS
 from bulwark.model.engine_book import (
     RISK,
     START_PRICES,
@@ -47,7 +48,14 @@ def fund(project, guardian, token, accounts):
 
 @pytest.fixture(scope="module")
 def engine(project, guardian, token, fund, oracles, traders, liquidator, operator, chain):
-    engine = guardian.deploy(project.MarginEngine, guardian, fund, oracles, [RISK.as_tuple()] * len(oracles))
+    engine = guardian.deploy(
+        project.MarginEngine,
+        guardian,
+        fund,
+        oracles,
+        [RISK.as_tuple()] * len(oracles),
+        [ZERO_ADDRESS] * len(oracles),
+    )
     fund.setEngine(engine, True, sender=guardian)
     for account in [*traders, liquidator]:
         token.mint(account, 10**7 * 10 ** token.decimals(), sender=account)

@@ -101,7 +101,7 @@ def test_fee_on_transfer_collateral_credits_what_arrived(project, guardian, deci
 
     token = guardian.deploy(project.FeeOnTransferERC20, decimals)
     fund = deploy_fund(project, guardian, token)
-    engine = guardian.deploy(project.MarginEngine, guardian, fund, [], [])
+    engine = guardian.deploy(project.MarginEngine, guardian, fund, [], [], [])
     trader = accounts[1]
     amount = 1_000 * 10**decimals
     token.mint(trader, amount, sender=trader)

@@ -59,12 +59,12 @@ def test_both_accounts_must_approve_the_operator(helper, engine, funded, operato
 def test_operator_approval_is_recorded_and_emitted(engine, traders, stranger):
     receipt = engine.setOperator(stranger, True, sender=traders[0])
     log = event(receipt, "OperatorUpdated")
-    assert (log.account, log.operator, log.approved) == (traders[0], stranger, True)
+    assert (log.owner, log.operator, log.approved) == (traders[0], stranger, True)
     assert engine.isOperator(traders[0], stranger)
 
 
 def test_self_trade_zero_size_and_unknown_market_revert(helper, engine, funded):
-    with reverts(engine.MarginEngineSelfTrade, account=funded[0]):
+    with reverts(engine.MarginEngineSelfTrade, owner=funded[0]):
         helper.fill(funded[0], funded[0], ETH, to_wad_down(1), PRICE)
     with reverts(engine.MarginEngineZeroAmount):
         helper.fill(funded[1], funded[0], ETH, 0, PRICE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bulwark.abi.scopes import EngineScope
+from bulwark.chain.base import ZERO_ADDRESS
 from bulwark.invariants import GRD_04
 from bulwark.model.engine_book import BTC, ETH, RISK
 from bulwark.units import WAD
@@ -46,8 +47,10 @@ def test_mismatched_market_lists_at_deployment_revert(project, guardian, fund, o
         fund,
         oracles[:1],
         risks,
+        [ZERO_ADDRESS],
         oracles=1,
         risks=2,
+        funds=1,
     )
 
 
@@ -57,7 +60,7 @@ def test_collateral_with_more_than_18_decimals_is_rejected(project, guardian, ac
     token = guardian.deploy(project.MockERC20, "Wide", "W", 24)
     fund = deploy_fund(project, guardian, token)
     with reverts(project.MarginEngine.MarginEngineInvalidCollateral, decimals=24):
-        guardian.deploy(project.MarginEngine, guardian, fund, [], [])
+        guardian.deploy(project.MarginEngine, guardian, fund, [], [], [])
 
 
 def test_the_guardian_adds_a_market(engine, oracles, guardian):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from eth_utils import keccak
 
+from bulwark.chain.base import ZERO_ADDRESS
 from bulwark.invariants import ENG_01
 from bulwark.model.engine_book import RISK, START_PRICES
 from tests.fixtures.fund import deploy_fund
@@ -21,7 +22,9 @@ def hostile(project, guardian, decimals, accounts, operator, chain):
     token = guardian.deploy(project.ReentrantERC20, decimals)
     oracle = deploy_oracle(project, guardian, "ETH/USD")
     fund = deploy_fund(project, guardian, token)
-    engine = guardian.deploy(project.MarginEngine, guardian, fund, [oracle], [RISK.as_tuple()])
+    engine = guardian.deploy(
+        project.MarginEngine, guardian, fund, [oracle], [RISK.as_tuple()], [ZERO_ADDRESS]
+    )
     fund.setEngine(engine, True, sender=guardian)
     unit = 10**decimals
     trader = accounts[1]

@@ -1,10 +1,12 @@
-"""The engine state machine's model: MarginEngine's storage (and what the fund holds), both oracles as
+"""The engine state machine's model: MarginEngine's storage (and what its funds hold), the oracles as
 the engine reads them, and every rule a transaction can break, in plain Python with no I/O.
 
-`EngineModel` mirrors every account's cash and positions (size, open notional, loss snapshot), fees,
-open interest, shared and unsettled losses, loss indices and reduce-only flags, the engine's and the
-fund's token balances and the fund's outflow cap, and both oracles (served price, updatedAt, breaker,
-EWMA variance and so the maintenance rate). With bulwark.model.engine (the engine's arithmetic,
+`EngineModel` mirrors every account's cash and positions (size, open notional, loss snapshot), the
+shared fee pool and the isolated market's own fees, open interest, shared and unsettled losses, loss
+indices and reduce-only flags, the engine's token balance, each fund's balance and outflow cap (the
+shared FUND of ETH and BTC, and ISO's own fund), the owner and id of every actor's subaccount (self-trades,
+self-liquidations, transfers), and the three oracles (served price, updatedAt, breaker, EWMA variance and
+so the maintenance rate). With bulwark.model.engine (the engine's arithmetic,
 rounding for rounding) it predicts every transaction down to the custom error and its inputs (the
 oracle's own error when a price the transaction needs is stale or tripped), or to the exact penalty, bad
 debt, cover and shared loss. A prediction is made on a copy of the book (`Book.copy`); the caller keeps
@@ -36,9 +38,13 @@ from bulwark.model.oracle import Volatility, annualise, local_config
 from bulwark.units import WAD, to_wad_down
 
 # --- the suite the engine tests and the machine run on -------------------------------------------------
-ETH, BTC = 0, 1
-MARKETS = (ETH, BTC)
-START_PRICES = {ETH: 2_000 * WAD, BTC: 30_000 * WAD}
+ETH, BTC, ISO = 0, 1, 2
+MARKETS = (ETH, BTC, ISO)
+SHARED_MARKETS = (ETH, BTC)  # covered by the shared FUND; ISO is isolated with its own fund
+ISOLATED = 1 << ISO  # the engine's mask of isolated markets
+FUND_OF = (0, 0, 1)  # per market: the fund that covers it (0: the shared FUND, 1: ISO's own)
+FUNDS = 2
+START_PRICES = {ETH: 2_000 * WAD, BTC: 30_000 * WAD, ISO: 100 * WAD}
 RISK = RiskParams()
 REPORTERS = 3
 # three reporters, all needed (tolerating no hostile key); a wide breaker (50%) for crash tests
@@ -47,10 +53,12 @@ OK, STALE, TRIPPED = 0, 2, 3  # IMedianOracle.Status
 
 
 # --- the machine's actors and markets -----------------------------------------------------------------
-# ETH: the suite's defaults with a reachable open-interest cap; BTC: margin grows with volatility
+# ETH: the suite's defaults with a reachable open-interest cap; BTC: margin grows with volatility; ISO: the
+# defaults, isolated
 RISKS = {
     ETH: RiskParams(openInterestCap=to_wad_down(150)),
     BTC: RiskParams(volMultiplier=WAD // 2, openInterestCap=to_wad_down(8)),
+    ISO: RiskParams(openInterestCap=to_wad_down(1_500)),
 }
 MAX_STALENESS, CONFIRM_DELAY = ORACLE_CONFIG.maxStaleness, ORACLE_CONFIG.confirmDelay
 VOLATILITY_TAU, VOLATILITY_INTERVAL = ORACLE_CONFIG.volatilityTau, ORACLE_CONFIG.volatilityInterval
@@ -62,10 +70,18 @@ MAX_DEVIATION, MIN_PRICE, MAX_PRICE = (
 TRADERS = 3
 LIQ = TRADERS  # the liquidator's index among the actors
 KEEPER = TRADERS + 1  # a second liquidator, small: a big insolvency is more than it can take alone
-ACTORS = TRADERS + 2
+SUB = TRADERS + 2  # trader 0's subaccount 1: same owner as trader 0 (no self-trades, transfers between them)
+ISO_SUB = TRADERS + 3  # subaccount 1 of an owner that is no other actor, approved for the operator by id
+LIQ_SUB = TRADERS + 4  # the liquidator's subaccount 1, which takes over ISO positions (liquidateInto)
+ACTORS = TRADERS + 5
+OWNERS = (0, 1, 2, LIQ, KEEPER, 0, ISO_SUB, LIQ)  # per actor: its owner (as the actor holding id 0)
+IDS = (0, 0, 0, 0, 0, 1, 1, 1)  # per actor: its subaccount id
+RISKY = (*range(TRADERS), SUB, ISO_SUB)  # actors the price moves aim at
 DEPOSITS = (1_000, 4_000, 15_000)  # tokens each trader holds in the engine when a run starts
 LIQUIDATOR_DEPOSIT = 1_000_000  # tokens: well funded, so its own IM rarely binds
 KEEPER_DEPOSIT = 3_000
+SUB_DEPOSITS = (2_000, 5_000, 100_000)  # SUB, ISO_SUB, LIQ_SUB
+ISO_FUND_STAKE = 2_000  # tokens staked in ISO's own fund
 MAX_OUTFLOW = 200  # tokens the fund's cover may pay per window: tight, so bad debt is often shared
 HALTED = "halted"  # the kind of every oracle error (stale or tripped)
 
@@ -131,11 +147,12 @@ class Book:
     losses: list[list[SideLoss]]  # [market] = [longs, shorts]
     reduce_only: list[bool]
     balance: int  # the engine's token balance (token units)
-    fund_balance: int
-    outflows: list[tuple[int, int]]  # (block time, paid) of every cover that paid
+    fund_balances: list[int]  # per fund (FUND_OF): token units
+    outflows: list[list[tuple[int, int]]]  # per fund: (block time, paid) of every cover that paid
+    market_fees: list[int]  # per market: its own accrued fees (MarketState.fees; 0 for shared markets)
 
     @classmethod
-    def start(cls, cash: list[int], balance: int, fund_balance: int) -> Book:
+    def start(cls, cash: list[int], balance: int, fund_balances: list[int]) -> Book:
         actors = len(cash)
         return cls(
             cash=[*cash],
@@ -148,9 +165,19 @@ class Book:
             losses=[[SideLoss(), SideLoss()] for _ in MARKETS],
             reduce_only=[False] * len(MARKETS),
             balance=balance,
-            fund_balance=fund_balance,
-            outflows=[],
+            fund_balances=[*fund_balances],
+            outflows=[[] for _ in fund_balances],
+            market_fees=[0] * len(MARKETS),
         )
+
+    @property
+    def fund_balance(self) -> int:
+        """The shared FUND's token balance."""
+        return self.fund_balances[0]
+
+    def all_fees(self) -> int:
+        """The shared pool and every isolated market's own fees (ENG-01's fees term)."""
+        return self.fees + sum(self.market_fees)
 
     def copy(self) -> Book:
         return Book(
@@ -164,8 +191,9 @@ class Book:
             [[replace(side) for side in sides] for sides in self.losses],
             [*self.reduce_only],
             self.balance,
-            self.fund_balance,
-            [*self.outflows],
+            [*self.fund_balances],
+            [[*o] for o in self.outflows],
+            [*self.market_fees],
         )
 
     def side(self, m: int, longs: bool) -> SideLoss:
@@ -182,6 +210,10 @@ class Book:
     def held(self, a: int) -> list[int]:
         """The markets actor `a` holds, in the order the engine walks them."""
         return [m for m in MARKETS if self.positions[a][m][0] != 0]
+
+    def mask(self, a: int) -> int:
+        """The engine's held-market bitmask of actor `a`."""
+        return sum(1 << m for m in self.held(a))
 
 
 class Outcome(NamedTuple):
@@ -200,13 +232,14 @@ class EngineModel:
     """The engine, its fund and its oracles; `addresses[a]` is actor `a`'s address (error inputs)."""
 
     addresses: list[str]
+    owners: list[str]  # per actor: its owner's address (MarginEngineSelfTrade's input)
     engine: str  # the engine's address (ERC20InsufficientBalance's sender)
     scale: int  # MarginEngine.SCALE: WAD per token unit
     cap: int  # the fund's cover cap per window, token units
     book: Book
     feeds: list[Feed]
     rates: list[int] = field(default_factory=list)
-    cover_paused_until: int = 0  # the fund's COVER scope
+    cover_paused_until: int = 0  # the shared fund's COVER scope (ISO's fund is never paused)
 
     def __post_init__(self):
         self.rates = [feed.rate(RISKS[m]) for m, feed in enumerate(self.feeds)]
@@ -293,6 +326,14 @@ class EngineModel:
         book.open_interest[m] += max(after, 0) - max(size, 0)
         return size, after
 
+    def isolation(self, book: Book, a: int, m: int) -> Error | None:
+        """MarginEngine._move's rule: opening `m` in an account holding other markets, when `m` or a held
+        market is isolated (ENG-10)."""
+        held = book.mask(a)
+        if book.positions[a][m][0] == 0 and held and (held | 1 << m) & ISOLATED:
+            return "MarginEngineIsolatedMarket", {"account": self.addresses[a], "market": m, "held": held}
+        return None
+
     def initial_margin(self, book: Book, a: int, at: int) -> Error | None:
         """MarginEngine._requireInitialMargin: min(equity, collateral) >= IM (ENG-05)."""
         halt = self.first_halt(book, a, at)
@@ -335,6 +376,8 @@ class EngineModel:
     def fill(self, book: Book, maker, taker, m, size, price, at, margin_only=False) -> Error | None:
         """MarginEngine.fill on `book` (changed in place): the first rule broken, or None.
         `margin_only` skips the band, open-interest, reduce-only and dust rules."""
+        if OWNERS[maker] == OWNERS[taker]:
+            return "MarginEngineSelfTrade", {"owner": self.owners[maker]}
         halt = self.halt(m, at)
         if halt is not None:
             return halt
@@ -344,6 +387,9 @@ class EngineModel:
             return "MarginEnginePriceOutOfBand", inputs
         open_interest = book.open_interest[m]
         cost = value(size, price)
+        isolated = self.isolation(book, taker, m) or self.isolation(book, maker, m)
+        if isolated is not None:
+            return isolated
         taker_before, taker_after = self._move(book, taker, m, size, -cost)
         maker_before, maker_after = self._move(book, maker, m, -size, cost)
         grown = book.open_interest[m]
@@ -383,22 +429,43 @@ class EngineModel:
         book.balance -= amount
         return None
 
-    def allowance(self, book: Book, at: int) -> int:
-        """InsuranceFund._allowanceAt: the cap less the cover paid in this bucket and the 8 before."""
-        return max(self.cap - outflow_used(book.outflows, at), 0)
+    def transfer(self, book: Book, source: int, target: int, amount: int, at: int) -> Error | None:
+        """MarginEngine.transferMargin between two subaccounts of one owner, on `book`: the first rule
+        broken, or None. The source keeps min(equity, collateral) >= IM, as after a withdrawal."""
+        assert OWNERS[source] == OWNERS[target]
+        if amount == 0:
+            return "MarginEngineZeroAmount", {}
+        if source == target:
+            return "MarginEngineSameSubaccount", {"id": IDS[source]}
+        book.cash[source] -= amount * self.scale
+        book.cash[target] += amount * self.scale
+        return self.initial_margin(book, source, at)
 
-    def cover(self, book: Book, amount: int, at: int) -> int:
-        """MarginEngine._cover: the fund pays min(ceil(amount), balance, allowance) tokens; returns
-        what counts (at most `amount`), the rounding surplus going to fees."""
-        if amount == 0 or at < self.cover_paused_until:  # a paused fund reverts; the engine goes on
+    def allowance(self, book: Book, at: int, fund: int = 0) -> int:
+        """InsuranceFund._allowanceAt: the cap less the cover paid in this bucket and the 8 before."""
+        return max(self.cap - outflow_used(book.outflows[fund], at), 0)
+
+    def accrue(self, book: Book, m: int, amount: int) -> None:
+        """MarginEngine._accrue: to the shared pool, or to an isolated market's own fees."""
+        if ISOLATED >> m & 1:
+            book.market_fees[m] += amount
+        else:
+            book.fees += amount
+
+    def cover(self, book: Book, m: int, amount: int, at: int) -> int:
+        """MarginEngine._cover: market `m`'s fund pays min(ceil(amount), balance, allowance) tokens;
+        returns what counts (at most `amount`), the rounding surplus going to `m`'s fee pool."""
+        fund = FUND_OF[m]
+        paused = fund == 0 and at < self.cover_paused_until  # a paused fund reverts; the engine goes on
+        if amount == 0 or paused:
             return 0
-        paid = min(ceil_div(amount, self.scale), book.fund_balance, self.allowance(book, at))
+        paid = min(ceil_div(amount, self.scale), book.fund_balances[fund], self.allowance(book, at, fund))
         if paid:
-            book.outflows.append((at, paid))
-            book.fund_balance -= paid
+            book.outflows[fund].append((at, paid))
+            book.fund_balances[fund] -= paid
             book.balance += paid
         arrived = paid * self.scale
-        book.fees += arrived - min(arrived, amount)
+        self.accrue(book, m, arrived - min(arrived, amount))
         return min(arrived, amount)
 
     def share_loss(self, book: Book, m: int, longs: bool, amount: int) -> tuple:
@@ -423,7 +490,7 @@ class EngineModel:
         """MarginEngine.sweepFees on `book`: fees first pay what positions owe of shared losses, market
         by market; whole token units of the rest go to the fund. (amount swept, LossRecovered fields)."""
         recovered = []
-        for m in MARKETS:
+        for m in SHARED_MARKETS:  # an isolated market's losses are never paid from the shared pool
             if book.shared[m] and book.fees:
                 events = self.recover_market(book, m, book.fees)
                 book.fees -= sum(e[2] for e in events)
@@ -431,7 +498,18 @@ class EngineModel:
         amount = book.fees // self.scale
         book.fees -= amount * self.scale
         book.balance -= amount
-        book.fund_balance += amount
+        book.fund_balances[0] += amount
+        return amount, recovered
+
+    def sweep_market(self, book: Book, m: int) -> tuple[int, list[tuple]]:
+        """MarginEngine.sweepMarketFees(m) on `book`: `m`'s own fees first pay what its positions owe of
+        its shared losses; whole token units of the rest go to its own fund. (amount, LossRecovered)."""
+        recovered = self.recover_market(book, m, book.market_fees[m]) if book.shared[m] else []
+        book.market_fees[m] -= sum(e[2] for e in recovered)
+        amount = book.market_fees[m] // self.scale
+        book.market_fees[m] -= amount * self.scale
+        book.balance -= amount
+        book.fund_balances[FUND_OF[m]] += amount
         return amount, recovered
 
     def limit(self, s: AccountState, a: int, m: int, book: Book | None = None) -> int:
@@ -446,6 +524,8 @@ class EngineModel:
         (None, Outcome)."""
         risk, index = RISKS[m], self.feeds[m].price
         account, size = self.addresses[a], book.positions[a][m][0]
+        if OWNERS[a] == OWNERS[by]:  # an owner never liquidates its own subaccounts
+            return ("MarginEngineSelfLiquidation", {"account": account}), None
         if size == 0:
             return ("MarginEngineNoPosition", {"account": account, "market": m}), None
         halt = self.first_halt(book, a, at)
@@ -469,7 +549,7 @@ class EngineModel:
             positions = dict(enumerate(book.positions[a]))
             debt = debt_share(-before.equity, m, amount, positions, self.prices(), due)
             nominal = (amount * index // WAD) * risk.liquidationBonus // WAD
-            paid = self.cover(book, debt + nominal, at)
+            paid = self.cover(book, m, debt + nominal, at)
             covered = min(paid, debt)
             bonus, share = paid - covered, 0
             if covered < debt:
@@ -479,6 +559,9 @@ class EngineModel:
         taken = amount if size > 0 else -amount
         proceeds = value(size, index) - value(size - taken, index)
         self._move(book, a, m, -taken, proceeds)
+        isolated = self.isolation(book, by, m)  # the liquidator opens `m` (ENG-10)
+        if isolated is not None:
+            return isolated, None
         self._move(book, by, m, taken, -proceeds)
         rest = size - taken  # the liquidator may end below the dust size; the account may not
         if rest != 0 and abs(rest) < risk.dustSize:
@@ -487,7 +570,7 @@ class EngineModel:
         if before.equity > 0:
             bonus, share = penalty(before, self.state(book, a), amount * index // WAD, risk)
             book.cash[a] -= bonus + share
-            book.fees += share
+            self.accrue(book, m, share)
         else:
             book.cash[a] += debt
         book.cash[by] += bonus
@@ -512,10 +595,10 @@ class EngineModel:
         return low
 
     def liquidatable(self) -> list[tuple[int, int]]:
-        """(trader or keeper, market) of every position whose holder the model has below maintenance,
-        the insolvent ones first (the keeper's too: the liquidator takes those)."""
+        """(trader, subaccount or keeper, market) of every position whose holder the model has below
+        maintenance, the insolvent ones first (the keeper's too: the liquidator takes those)."""
         book = self.book
-        states = {a: self.state(book, a) for a in (*range(TRADERS), KEEPER) if book.held(a)}
+        states = {a: self.state(book, a) for a in (*RISKY, KEEPER) if book.held(a)}
         below = sorted((s.equity > 0, a) for a, s in states.items() if s.liquidatable)
         return [(a, m) for _, a in below for m in book.held(a)]
 

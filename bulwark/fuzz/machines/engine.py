@@ -40,26 +40,50 @@ from bulwark.abi.scopes import FundScope
 from bulwark.chain import Chain, Contract
 from bulwark.chain.base import ZERO_ADDRESS
 from bulwark.fuzz.lane import LaneMachine
-from bulwark.invariants import ENG_01, ENG_02, ENG_03, ENG_04, ENG_05, ENG_06, ENG_07, ENG_08
-from bulwark.model.engine import AccountState, keeps_margin_ratio
+from bulwark.invariants import (
+    ENG_01,
+    ENG_02,
+    ENG_03,
+    ENG_04,
+    ENG_05,
+    ENG_06,
+    ENG_07,
+    ENG_08,
+    ENG_09,
+    ENG_10,
+    ENG_11,
+)
+from bulwark.model.engine import AccountState, keeps_margin_ratio, subaccount
 from bulwark.model.engine_book import (
     ACTORS,
     CONFIRM_DELAY,
     DEPOSITS,
+    FUND_OF,
+    FUNDS,
     HALTED,
+    IDS,
+    ISO,
+    ISO_FUND_STAKE,
+    ISO_SUB,
     KEEPER,
     KEEPER_DEPOSIT,
     LIQ,
+    LIQ_SUB,
     LIQUIDATOR_DEPOSIT,
     MARKETS,
     MAX_OUTFLOW,
     MAX_STALENESS,
     OK,
     ORACLE_CONFIG,
+    OWNERS,
     REPORTERS,
     RISK,
     RISKS,
+    RISKY,
+    SHARED_MARKETS,
     START_PRICES,
+    SUB,
+    SUB_DEPOSITS,
     TRADERS,
     Book,
     EngineModel,
@@ -76,11 +100,21 @@ from bulwark.signing.reports import feed_id, reporter_test_keys, sign_batch
 from bulwark.units import HOUR, WAD
 
 DECIMALS = (6, 18)
-FEEDS = ("ETH/USD", "BTC/USD")
-# dev account indices (Ape's test accounts): traders 1-3, liquidator 4, fund staker 5, operator 6, keeper 7
-GUARDIAN, LIQUIDATOR, STAKER, OPERATOR, KEEPER_ACCOUNT = 0, 4, 5, 6, 7
+FEEDS = ("ETH/USD", "BTC/USD", "ISO/USD")
+# dev account indices (Ape's test accounts): traders 1-3, liquidator 4, fund staker 5, operator 6, keeper 7,
+# ISO_SUB's owner 8
+GUARDIAN, LIQUIDATOR, STAKER, OPERATOR, KEEPER_ACCOUNT, ISO_OWNER = 0, 4, 5, 6, 7, 8
 TRADER_ACCOUNTS = (1, 2, 3)
-ACTOR_ACCOUNTS = (*TRADER_ACCOUNTS, LIQUIDATOR, KEEPER_ACCOUNT)  # by the model's actor index
+OWNER_ACCOUNTS = (*TRADER_ACCOUNTS, LIQUIDATOR, KEEPER_ACCOUNT, ISO_OWNER)
+# by the model's actor index: its owner (trader 0 owns SUB, the liquidator LIQ_SUB)
+ACTOR_ACCOUNTS = (*OWNER_ACCOUNTS[:5], TRADER_ACCOUNTS[0], ISO_OWNER, LIQUIDATOR)
+assert all(
+    (OWNERS[a] == OWNERS[b]) == (ACTOR_ACCOUNTS[a] == ACTOR_ACCOUNTS[b])
+    for a in range(ACTORS)
+    for b in range(ACTORS)
+)
+DEPOSITORS = (*range(TRADERS), SUB, ISO_SUB)  # the actors trader_moves_collateral moves
+TRANSFERS = ((0, SUB), (LIQ, LIQ_SUB))  # pairs of subaccounts of one owner
 REPORTER_KEYS = tuple(reporter_test_keys(REPORTERS))
 
 # seconds between one transaction and the next: often one, so a step after an edge lands on it
@@ -98,24 +132,28 @@ def signed_batch(chain_id: int, oracle: str, feed: bytes, epoch: int, price: int
 
 @dataclass
 class Suite:
-    """One deployment: collateral, two oracles, the fund and the engine, and how it started."""
+    """One deployment: collateral, three oracles, the shared fund, ISO's own fund and the engine, and how
+    it started."""
 
     token: Contract
     oracles: list[Contract]
     feeds: list[bytes]
     fund: Contract
+    iso_fund: Contract
     engine: Contract
     unit: int
     scale: int
     deposits: list[int]  # token units each actor holds in the engine at the start
     start_feeds: list[tuple]  # per market: (price, updatedAt, sample price, sampledAt, next epoch)
     start_balance: int
-    start_fund_balance: int
+    start_fund_balances: list[int]
 
 
 def deploy_suite(chain: Chain, decimals: int) -> Suite:
     """What tests/unit/margin/conftest.py deploys (guardian an EOA), plus the machine's keeper, cap,
-    risk parameters and deposits."""
+    risk parameters and deposits, an isolated third market (ISO) with its own staked fund, and three
+    subaccounts: trader 0's, the liquidator's (both approved for the operator with all their owner's)
+    and one whose owner approves the operator for it alone."""
     acc = chain.accounts
     guardian, operator = acc[GUARDIAN], acc[OPERATOR]
     unit = 10**decimals
@@ -131,14 +169,26 @@ def deploy_suite(chain: Chain, decimals: int) -> Suite:
         for feed, name in zip(feeds, FEEDS, strict=True)
     ]
     params = (FUND_PARAMS.cooldown, FUND_PARAMS.redeemWindow, FUND_PARAMS.maxOutflow * unit)
-    fund = chain.deploy(
-        "InsuranceFund", guardian, token.address, "Bulwark Insurance", "bINS", OUTFLOW_WINDOW, params, [],
-        sender=guardian,
-    )  # fmt: skip
+    funds = [
+        chain.deploy(
+            "InsuranceFund",
+            guardian,
+            token.address,
+            name,
+            symbol,
+            OUTFLOW_WINDOW,
+            params,
+            [],
+            sender=guardian,
+        )
+        for name, symbol in (("Bulwark Insurance", "bINS"), ("ISO Insurance", "iINS"))
+    ]
+    fund, iso_fund = funds
     staker = acc[STAKER]
     token.mint.transact(staker, 10**6 * unit, sender=staker)
-    token.approve.transact(fund.address, 2**256 - 1, sender=staker)
-    fund.deposit.transact(10_000 * unit, staker, sender=staker)
+    for f, stake in ((fund, 10_000), (iso_fund, ISO_FUND_STAKE)):
+        token.approve.transact(f.address, 2**256 - 1, sender=staker)
+        f.deposit.transact(stake * unit, staker, sender=staker)
     markets = [o.address for o in oracles]
     engine = chain.deploy(
         "MarginEngine",
@@ -146,42 +196,53 @@ def deploy_suite(chain: Chain, decimals: int) -> Suite:
         fund.address,
         markets,
         [RISK.as_tuple()] * len(oracles),
-        [ZERO_ADDRESS] * len(oracles),
+        [ZERO_ADDRESS if FUND_OF[m] == 0 else funds[FUND_OF[m]].address for m in MARKETS],
         sender=guardian,
     )
-    fund.setEngine.transact(engine.address, True, sender=guardian)
-    for i in ACTOR_ACCOUNTS:
+    for f in funds:
+        f.setEngine.transact(engine.address, True, sender=guardian)
+    assert [engine.isIsolated(m) for m in MARKETS] == [FUND_OF[m] != 0 for m in MARKETS], ENG_10
+    for i in OWNER_ACCOUNTS:
         minted = KEEPER_DEPOSIT * unit if i == KEEPER_ACCOUNT else 10**7 * unit
         token.mint.transact(acc[i], minted, sender=acc[i])
         token.approve.transact(engine.address, 2**256 - 1, sender=acc[i])
-        engine.setOperator.transact(operator, True, sender=acc[i])
+        if i == ISO_OWNER:  # for ISO_SUB alone (this opens it)
+            engine.setSubaccountOperator.transact(IDS[ISO_SUB], operator, True, sender=acc[i])
+        else:
+            engine.setOperator.transact(operator, True, sender=acc[i])
     for m, price in START_PRICES.items():
         next_tx()
         epoch = oracles[m].nextEpoch()
         batch = signed_batch(chain.chain_id, oracles[m].address, feeds[m], epoch, price, chain.timestamp)
         oracles[m].poke.transact(epoch, list(batch), sender=operator)
     # a tight cover cap, so bad debt beyond what the fund pays (shared with the other side) is common
-    next_tx()
-    fund.setParams.transact((*params[:2], MAX_OUTFLOW * unit), sender=guardian)
+    for f in funds:
+        next_tx()
+        f.setParams.transact((*params[:2], MAX_OUTFLOW * unit), sender=guardian)
     for m in MARKETS:
         next_tx()
         engine.setRiskParams.transact(m, RISKS[m].as_tuple(), sender=guardian)
     deposits = [tokens * unit + unit // 3 for tokens in DEPOSITS]
     deposits += [LIQUIDATOR_DEPOSIT * unit, KEEPER_DEPOSIT * unit]
-    for i, amount in zip(ACTOR_ACCOUNTS, deposits, strict=True):
+    deposits += [tokens * unit + unit // 7 for tokens in SUB_DEPOSITS]
+    for a, amount in enumerate(deposits):
         next_tx()
-        engine.deposit.transact(amount, sender=acc[i])
+        sender = acc[ACTOR_ACCOUNTS[a]]
+        if IDS[a]:
+            engine.depositTo.transact(IDS[a], amount, sender=sender)
+        else:
+            engine.deposit.transact(amount, sender=sender)
     start_feeds = []
     for oracle in oracles:
         price, updated_at, status = oracle.latest()
         assert status == OK and oracle.annualisedVolatility() == 0  # one poke so far: no variance
         start_feeds.append((price, updated_at, *oracle.volatilitySample(), oracle.nextEpoch()))
-    assert engine.fees() == 0 and fund.outflowUsed() == 0
+    assert engine.fees() == 0 and all(f.outflowUsed() == 0 for f in funds)
     start_balance = token.balanceOf(engine.address)
     assert start_balance == sum(deposits)
     return Suite(
-        token, oracles, feeds, fund, engine, unit, engine.SCALE(), deposits, start_feeds, start_balance,
-        token.balanceOf(fund.address),
+        token, oracles, feeds, fund, iso_fund, engine, unit, engine.SCALE(), deposits, start_feeds,
+        start_balance, [token.balanceOf(f.address) for f in funds],
     )  # fmt: skip
 
 
@@ -206,7 +267,8 @@ class EngineMachine(LaneMachine):
     def __init__(self):
         super().__init__()
         acc = self.chain.accounts
-        self.actors = [acc[i] for i in ACTOR_ACCOUNTS]
+        self.senders = [acc[i] for i in ACTOR_ACCOUNTS]  # each actor's owner, which sends for it
+        self.actors = [subaccount(acc[i], id_) for i, id_ in zip(ACTOR_ACCOUNTS, IDS, strict=True)]
         self.guardian, self.operator = acc[GUARDIAN], acc[OPERATOR]
         self.now = self.chain.timestamp  # every transaction and mined block is later
         # what the invariants read next (storage a step may have changed) and what steps reported
@@ -220,21 +282,28 @@ class EngineMachine(LaneMachine):
         self.owed_due: set[int] = set()  # actors whose loss owed may have changed (ENG-07)
         self.margined: list[AccountState] = []  # ENG-05
         self.priced: list[int] = []  # ENG-06: oracle statuses in the blocks of accepted transactions
+        # ENG-09: the actors an engine transaction of this step named (None: it sent none), and each
+        # actor's cash and positions as the last step left them
+        self.named: set[int] | None = None
+        self.last: list[tuple] = []
 
     def _start(self, decimals: int) -> None:
         s = self.suite = self.world[decimals]
         self.token, self.oracles, self.fund, self.engine = s.token, s.oracles, s.fund, s.engine
+        self.funds = [s.fund, s.iso_fund]  # by FUND_OF
         self.scale, self.unit = s.scale, s.unit
         self.model = EngineModel(
             addresses=self.actors,
+            owners=self.senders,
             engine=s.engine.address,
             scale=s.scale,
             cap=MAX_OUTFLOW * s.unit,
             book=Book.start(
-                [amount * s.scale for amount in s.deposits], s.start_balance, s.start_fund_balance
+                [amount * s.scale for amount in s.deposits], s.start_balance, s.start_fund_balances
             ),
             feeds=[Feed(p, u, Volatility(0, vp, vt), e) for p, u, vp, vt, e in s.start_feeds],
         )
+        self.last = self._kept(self.book)
 
     @property
     def book(self) -> Book:
@@ -252,6 +321,7 @@ class EngineMachine(LaneMachine):
         """Send at `at` and check the predicted revert; `invariant` names the promise a success would
         break."""
         name, inputs = expected
+        self._name()
         self._at(at)
         receipt = send()
         try:
@@ -260,6 +330,41 @@ class EngineMachine(LaneMachine):
             if invariant is None:
                 raise
             raise AssertionError(f"{invariant}: {failure}") from failure
+
+    def _name(self, *actors: int) -> None:
+        """An engine transaction of this step names `actors` (ENG-09: no other actor's cash or positions
+        may change)."""
+        self.named = (self.named or set()) | set(actors)
+
+    @staticmethod
+    def _kept(book: Book) -> list[tuple]:
+        """Every actor's cash and positions in `book` (ENG-09's before and after)."""
+        return [(book.cash[a], tuple(book.positions[a])) for a in range(ACTORS)]
+
+    def _withdrawal(self, a: int, amount: int):
+        """Actor `a`'s owner withdraws `amount` to itself: withdraw for id 0, withdrawFrom for a
+        subaccount."""
+        sender = self.senders[a]
+        if IDS[a]:
+            return lambda: self.engine.withdrawFrom.attempt(IDS[a], amount, sender, sender=sender)
+        return lambda: self.engine.withdraw.attempt(amount, sender, sender=sender)
+
+    def _transfer(self, source: int, target: int, amount: int):
+        """The owner of `source` and `target` moves `amount` between them (transferMargin)."""
+        sender = self.senders[source]
+        return lambda: self.engine.transferMargin.attempt(IDS[source], IDS[target], amount, sender=sender)
+
+    def _fund_balances(self) -> list[int]:
+        return [self.token.balanceOf(f.address) for f in self.funds]
+
+    def _check_funds(self, m: int, before: list[int], book: Book) -> None:
+        """After a transaction that could cover market `m`'s losses: only `m`'s own fund paid (a shared
+        market never draws on ISO's fund, ISO never on the shared FUND: ENG-10), as the model says."""
+        after = self._fund_balances()
+        for f in range(FUNDS):
+            if f != FUND_OF[m]:
+                assert after[f] == before[f], ENG_10
+        assert after == book.fund_balances, ENG_07
 
     def _poke(self, m: int, price: int, at: int) -> None:
         """Three reporters report `price` observed at `at`; the model settles it as the oracle does."""
@@ -292,6 +397,7 @@ class EngineMachine(LaneMachine):
         added = [
             a for a in (taker, maker) if increases(self.book.positions[a][m][0], book.positions[a][m][0])
         ]
+        self._name(maker, taker)
         self._at(at)
         receipt = send()
         assert receipt.status, receipt.error
@@ -325,14 +431,27 @@ class EngineMachine(LaneMachine):
             return index + side * half
         return index + side * (half + 1 + abs(offset) * index // 10**9)
 
-    def _liquidation(self, a: int, m: int, amount: int, at: int, by: int = LIQ) -> None:
-        """Liquidate as predicted: the predicted revert, or the exact outcome (ENG-03, ENG-04, ENG-07)."""
+    def _liquidation(self, a: int, m: int, amount: int, at: int, by: int | None = None) -> None:
+        """Liquidate as predicted: the predicted revert, or the exact outcome (ENG-03, ENG-04, ENG-07). By
+        default the liquidator takes a shared market's position itself and an ISO position into its
+        subaccount LIQ_SUB (liquidateInto), which holds nothing else (ENG-10)."""
         model, engine, actors = self.model, self.engine, self.actors
+        if by is None:
+            by = LIQ_SUB if m == ISO else LIQ
         book = self.book.copy()
         expected, outcome = model.liquidate(book, a, m, amount, at, by)
-        send = lambda: engine.liquidate.attempt(actors[a], m, amount, sender=actors[by])  # noqa: E731
+        sender = self.senders[by]
+        if IDS[by]:
+            send = lambda: engine.liquidateInto.attempt(actors[a], m, amount, IDS[by], sender=sender)  # noqa: E731
+        else:
+            send = lambda: engine.liquidate.attempt(actors[a], m, amount, sender=sender)  # noqa: E731
         if expected is not None:
-            invariant = {HALTED: ENG_06, "MarginEngineNotLiquidatable": ENG_03}.get(kind(expected))
+            invariant = {
+                HALTED: ENG_06,
+                "MarginEngineNotLiquidatable": ENG_03,
+                "MarginEngineSelfLiquidation": ENG_09,
+                "MarginEngineIsolatedMarket": ENG_10,
+            }.get(kind(expected))
             self._reject(at, expected, send, invariant)
             return
         # the head's prices are the transaction's (live then, so live now: staleness only grows)
@@ -344,9 +463,17 @@ class EngineMachine(LaneMachine):
         assert maximum == model.limit(before, a, m), ENG_03  # the maxLiquidation view agrees
         needed = [*self.book.held(a), *book.held(by)]
         owed_before = {k: self.book.owed(k, m) for k in watched}
+        funds_before, pools_before = self._fund_balances(), (engine.fees(), engine.market(ISO).fees)
+        self._name(a, by)
         self._at(at)
         receipt = send()
         assert receipt.status, receipt.error
+        self._check_funds(m, funds_before, book)
+        # an ISO liquidation's insurance share and cover surplus go to ISO's own fees, never the shared
+        # pool; a shared market's never to ISO's (ENG-10)
+        pools = (engine.fees(), engine.market(ISO).fees)
+        assert pools[m != ISO] == pools_before[m != ISO], ENG_10
+        assert pools == (book.fees, book.market_fees[ISO]), ENG_07
         liquidated = receipt.event("Liquidated")
         assert (liquidated["account"], liquidated["size"], liquidated["price"]) == (
             actors[a],
@@ -383,7 +510,9 @@ class EngineMachine(LaneMachine):
             owes = book.owed(k, m) - owed_before[k]
             pays = outcome.shared is not None and book.positions[k][m][0] * side < 0
             assert owes == 0 or pays, ENG_07
-            assert then.equity - now.equity == owes, ENG_07
+            # a shared loss reaches only what the market's holders owe (ISO's: only ISO's holders)
+            assert owes == 0 or m in self.book.held(k), ENG_10 if m == ISO else ENG_09
+            assert then.equity - now.equity == owes, ENG_09
 
     # ------------------------------------------------------------ rules: accounts
 
@@ -396,20 +525,24 @@ class EngineMachine(LaneMachine):
                 st.booleans(),
                 st.integers(40, 100),  # percent of what both margins carry
             ),
-            min_size=len(MARKETS),
-            max_size=len(MARKETS),
+            min_size=len(SHARED_MARKETS),
+            max_size=len(SHARED_MARKETS),
         ),
+        iso_open=st.tuples(st.booleans(), st.booleans(), st.integers(40, 100)),
     )
-    def traders_open_positions(self, decimals, opens):
-        """Collateral of 6 or 18 decimals; in each market two traders trade 40..100% of what their
-        margin carries, at the index."""
+    def traders_open_positions(self, decimals, opens, iso_open):
+        """Collateral of 6 or 18 decimals; in each shared market two traders trade 40..100% of what
+        their margin carries, at the index; in ISO, SUB and ISO_SUB (which hold nothing else) do."""
         self._start(decimals)
-        for m, (maker, offset, buy, fraction) in zip(MARKETS, opens, strict=True):
+        for m, (maker, offset, buy, fraction) in zip(SHARED_MARKETS, opens, strict=True):
             taker = (maker + offset) % TRADERS
             self._sized_trade(maker, taker, m, buy, fraction, self.model.feeds[m].price, self.now + 1)
+        swap, buy, fraction = iso_open
+        maker, taker = (ISO_SUB, SUB) if swap else (SUB, ISO_SUB)
+        self._sized_trade(maker, taker, ISO, buy, fraction, self.model.feeds[ISO].price, self.now + 1)
 
     @rule(
-        index=st.integers(0, TRADERS - 1),
+        index=st.sampled_from(DEPOSITORS),
         deposit=st.booleans(),
         tokens=st.integers(1, 10_000),
         dust=dusts,
@@ -418,14 +551,20 @@ class EngineMachine(LaneMachine):
         gap=gaps,
     )
     def trader_moves_collateral(self, index, deposit, tokens, dust, fraction, size_kind, gap):
-        """`deposit`: 1..10,000 tokens (and dust); else a withdrawal of a percentage of what
-        min(equity, collateral) - IM frees (whole token units), all of it (with 18 decimals that leaves
-        exactly IM), or a little more."""
+        """A trader or a subaccount (SUB, ISO_SUB: through depositTo and withdrawFrom). `deposit`:
+        1..10,000 tokens (and dust); else a withdrawal of a percentage of what min(equity, collateral) -
+        IM frees (whole token units), all of it (with 18 decimals that leaves exactly IM), or a little
+        more."""
         at, unit, book = self.now + gap, self.unit, self.book
         if deposit:
             amount = tokens * unit + dust % unit
+            self._name(index)
             self._at(at)
-            receipt = self.engine.deposit.attempt(amount, sender=self.actors[index])
+            sender = self.senders[index]
+            if IDS[index]:
+                receipt = self.engine.depositTo.attempt(IDS[index], amount, sender=sender)
+            else:
+                receipt = self.engine.deposit.attempt(amount, sender=sender)
             assert receipt.status, receipt.error
             book.cash[index] += amount * self.scale
             book.balance += amount
@@ -438,16 +577,114 @@ class EngineMachine(LaneMachine):
             return
         book = book.copy()
         expected = self.model.withdraw(book, index, amount, at)
-        send = lambda: self.engine.withdraw.attempt(amount, self.actors[index], sender=self.actors[index])  # noqa: E731
+        send = self._withdrawal(index, amount)
         if expected is not None:
             self._reject(at, expected, send, ENG_06 if kind(expected) == HALTED else ENG_05)
             return
+        self._name(index)
         self._at(at)
         receipt = send()
         assert receipt.status, receipt.error
         self.model.book = book
         self.cash_due.add(index)
         self._after(book.held(index), [index])
+
+    @rule(
+        pair=st.sampled_from(TRANSFERS),
+        reverse=st.booleans(),
+        size_kind=st.sampled_from(["part", "all", "over", "zero", "same"]),
+        fraction=st.integers(1, 100),
+        dust=dusts,
+        gap=gaps,
+    )
+    def owner_moves_margin_between_subaccounts(self, pair, reverse, size_kind, fraction, dust, gap):
+        """Trader 0 between its id 0 and SUB, or the liquidator between its id 0 and LIQ_SUB, either way
+        (transferMargin): a percentage of what min(equity, collateral) - IM of the source frees (whole
+        token units), all of it, or a little more; or zero, or (`same`) to the source itself. The source
+        keeps IM without unrealised profit (ENG-05); nothing but the two subaccounts' cash changes
+        (ENG-09); a halt of a market the target holds does not stop it (ENG-11)."""
+        source, target = pair[::-1] if reverse else pair
+        free, at = self.model.free(source), self.now + gap
+        amount = {
+            "part": free * fraction // 100,
+            "all": free,
+            "over": free + 1 + dust % (100 * self.unit),
+            "zero": 0,
+            "same": max(free * fraction // 100, 1),
+        }[size_kind]
+        if size_kind == "same":
+            target = source
+        book = self.book.copy()
+        expected = self.model.transfer(book, source, target, amount, at)
+        send = self._transfer(source, target, amount)
+        if expected is not None:
+            invariant = {HALTED: ENG_11, "MarginEngineInsufficientMargin": ENG_05}.get(kind(expected))
+            self._reject(at, expected, send, invariant)
+            return
+        self._name(source, target)
+        self._at(at)
+        receipt = send()
+        assert receipt.status, f"{ENG_11}: {receipt.error}"
+        moved = receipt.event("MarginTransferred")
+        assert (moved["from"], moved["to"], moved["amount"]) == (
+            self.actors[source],
+            self.actors[target],
+            amount,
+        ), ENG_09
+        self.model.book = book
+        self.cash_due |= {source, target}
+        self._after(book.held(source), [source])
+
+    @rule(
+        pair=st.sampled_from(TRANSFERS),
+        reverse=st.booleans(),
+        market=markets,
+        gap=gaps,
+    )
+    def owner_liquidates_its_own_subaccount(self, pair, reverse, market, gap):
+        """An owner tries to liquidate one of its subaccounts (into another, or from its id 0): refused
+        before anything else is read, healthy or not (MarginEngineSelfLiquidation)."""
+        a, by = pair[::-1] if reverse else pair
+        size = abs(self.book.positions[a][market][0])
+        self._liquidation(a, market, max(size // 2, RISKS[market].dustSize), self.now + gap, by)
+
+    @precondition(lambda self: any(self.model.halt(m, self.now + 1) for m in MARKETS))
+    @rule(order=st.permutations(range(ACTORS)), transfer=st.booleans(), tokens=st.integers(0, 3))
+    def halts_reach_only_holders(self, order, transfer, tokens):
+        """While a price is stale or tripped, every actor in a random order withdraws (or, `transfer`,
+        moves to its pair's other subaccount, where it has one) `tokens` whole tokens, or one unit, of
+        what its margin frees: each holder of a halted market is refused with that oracle's error, every
+        other account is served as the model predicts, whatever its owner's other subaccounts hold
+        (ENG-11). The chain is then put back."""
+        chain, model = self.chain, self.model
+        partner = {s: t for pair in TRANSFERS for s, t in (pair, pair[::-1])}
+        snapshot = chain.snapshot()
+        book, at = self.book.copy(), self.now + 1
+        for k in order:
+            halted = [m for m in book.held(k) if model.halt(m, at) is not None]
+            s = model.state(book, k)
+            free = max(s.without_profit - s.initial_margin, 0) // self.scale
+            amount = min(tokens * self.unit, free) or 1
+            trial = book.copy()
+            if transfer and k in partner:
+                expected = model.transfer(trial, k, partner[k], amount, at)
+                send = self._transfer(k, partner[k], amount)
+            else:
+                expected = model.withdraw(trial, k, amount, at)
+                send = self._withdrawal(k, amount)
+            assert (expected is not None and kind(expected) == HALTED) == bool(halted), ENG_11
+            chain.warp(at)
+            receipt = send()
+            if expected is None:
+                assert receipt.status, f"{ENG_11}: {receipt.error}"
+                book = trial
+            else:
+                try:
+                    receipt.assert_reverted(*expected[:1], **expected[1])
+                except AssertionError as failure:
+                    raise AssertionError(f"{ENG_11}: {failure}") from failure
+            at += 1
+        chain.revert(snapshot)  # the clock too: back at self.now
 
     @rule(
         maker=st.integers(0, ACTORS - 1),
@@ -531,8 +768,8 @@ class EngineMachine(LaneMachine):
     def _try_healthy(self, index, at) -> bool:
         """Liquidate half a position of a trader at or above maintenance, if any (a rejection)."""
         model, book = self.model, self.book
-        for k in range(TRADERS):
-            a = (index + k) % TRADERS
+        for k in range(len(RISKY)):
+            a = RISKY[(index + k) % len(RISKY)]
             if not book.held(a) or model.state(book, a).liquidatable or model.first_halt(book, a, at):
                 continue
             m = book.held(a)[index % len(book.held(a))]
@@ -540,24 +777,70 @@ class EngineMachine(LaneMachine):
             return True
         return False
 
-    @precondition(lambda self: self.book.fees >= self.scale or (self.book.fees and any(self.book.shared)))
+    @precondition(
+        lambda self: (
+            self.book.fees >= self.scale
+            or (self.book.fees and any(self.book.shared[m] for m in SHARED_MARKETS))
+        )
+    )
     @rule(gap=gaps)
     def fees_are_swept(self, gap):
-        """The accrued insurance shares first pay what positions owe of shared losses, market by market
-        (ENG-07); whole token units of the rest go to the fund."""
+        """The accrued insurance shares first pay what positions owe of shared markets' losses, market by
+        market (ENG-07), never ISO's (ENG-10); whole token units of the rest go to the shared fund."""
         book = self.book.copy()
         amount, recovered = self.model.sweep(book)
         if amount == 0 and not recovered:
             return
+        iso_before = (self.engine.market(ISO).fees, self.token.balanceOf(self.suite.iso_fund.address))
+        self._name()
         self._at(self.now + gap)
         receipt = self.engine.sweepFees.attempt(sender=self.operator)
         assert receipt.status, receipt.error
         swept = receipt.event("FeesSwept")
         assert (swept["amount"], swept["netted"]) == (amount, sum(e[2] for e in recovered)), ENG_07
-        assert self._recoveries(receipt) == recovered, ENG_07
+        recoveries = self._recoveries(receipt)
+        assert all(e[0] != ISO for e in recoveries), ENG_10
+        assert recoveries == recovered, ENG_07
+        iso_after = (self.engine.market(ISO).fees, self.token.balanceOf(self.suite.iso_fund.address))
+        assert iso_after == iso_before, ENG_10
         self.model.book = book
         self.fees_due = True
         self.markets_due |= {e[0] for e in recovered}
+        self.owed_due |= set(range(ACTORS)) if recovered else set()
+
+    @precondition(
+        lambda self: (
+            self.book.market_fees[ISO] >= self.scale or (self.book.market_fees[ISO] and self.book.shared[ISO])
+        )
+    )
+    @rule(shared=st.sampled_from([None, *SHARED_MARKETS]), gap=gaps)
+    def market_fees_are_swept(self, shared, gap):
+        """ISO's own fees (its liquidations' insurance shares and cover surplus) first pay what its own
+        positions owe of its shared losses; whole token units of the rest go to its own fund, nothing to
+        the shared one (ENG-10). `shared`: the call names a shared market instead, which is refused."""
+        at = self.now + gap
+
+        def send(m: int):
+            return lambda: self.engine.sweepMarketFees.attempt(m, sender=self.operator)
+
+        if shared is not None:
+            self._reject(at, ("MarginEngineNotIsolated", {"market": shared}), send(shared), ENG_10)
+            return
+        book = self.book.copy()
+        amount, recovered = self.model.sweep_market(book, ISO)
+        before = (self.engine.fees(), self.token.balanceOf(self.fund.address))
+        self._name()
+        self._at(at)
+        receipt = send(ISO)()
+        assert receipt.status, receipt.error
+        swept = receipt.event("MarketFeesSwept")
+        netted = sum(e[2] for e in recovered)
+        assert (swept["market"], swept["amount"], swept["netted"]) == (ISO, amount, netted), ENG_10
+        assert self._recoveries(receipt) == recovered, ENG_10
+        assert (self.engine.fees(), self.token.balanceOf(self.fund.address)) == before, ENG_10
+        self.model.book = book
+        self.fees_due = True
+        self.markets_due.add(ISO)
         self.owed_due |= set(range(ACTORS)) if recovered else set()
 
     @staticmethod
@@ -571,11 +854,12 @@ class EngineMachine(LaneMachine):
     @precondition(lambda self: any(self.book.unsettled(m) > 0 for m in MARKETS))
     @rule(lift=st.booleans(), gap=gaps)
     def fund_covers_shared_losses_later(self, lift, gap):
-        """Anyone lets the fund pay, within its cap now, what a market's positions still owe (`lift`:
-        after the guardian lifts the COVER pause); a fund that pays nothing (paused, at its cap) makes
-        the call revert with its own error."""
+        """Anyone lets the market's fund (ISO's own for ISO) pay, within its cap now, what a market's
+        positions still owe (`lift`: after the guardian lifts the shared fund's COVER pause); a fund that
+        pays nothing (paused, at its cap) makes the call revert with its own error."""
         model = self.model
-        m = next(m for m in MARKETS if self.book.unsettled(m) > 0)
+        owing = [m for m in MARKETS if self.book.unsettled(m) > 0]
+        m = owing[-1] if lift else owing[0]
         if lift and self.now < model.cover_paused_until:
             self._at(self.now + 1)
             receipt = self.fund.setPause.attempt(FundScope.COVER, 0, sender=self.guardian)
@@ -584,15 +868,18 @@ class EngineMachine(LaneMachine):
         at = self.now + gap
         book = self.book.copy()
         owed_total = sum(max(side.unsettled, 0) for side in book.losses[m])
-        paid = model.cover(book, owed_total, at)
+        paid = model.cover(book, m, owed_total, at)
         send = lambda: self.engine.coverLoss.attempt(m, sender=self.operator)  # noqa: E731
         if paid == 0:
             self._reject(at, ("MarginEngineFundPaidNothing", {"market": m, "owed": owed_total}), send)
             return
         events = model.recover_market(book, m, paid)
+        funds_before = self._fund_balances()
+        self._name()
         self._at(at)
         receipt = send()
         assert receipt.status, receipt.error
+        self._check_funds(m, funds_before, book)
         assert self._recoveries(receipt) == events, ENG_07
         model.book = book
         self.fees_due = True
@@ -642,10 +929,10 @@ class EngineMachine(LaneMachine):
                 continue
             assert model.withdraw(book, k, amount, at) is None, ENG_08
             chain.warp(at)
-            before = self.token.balanceOf(self.actors[k])
-            receipt = self.engine.withdraw.attempt(amount, self.actors[k], sender=self.actors[k])
+            before = self.token.balanceOf(self.senders[k])
+            receipt = self._withdrawal(k, amount)()
             assert receipt.status, f"{ENG_08}: {receipt.error}"
-            assert self.token.balanceOf(self.actors[k]) - before == amount, ENG_08
+            assert self.token.balanceOf(self.senders[k]) - before == amount, ENG_08
             at += 1
         chain.revert(snapshot)  # the clock too: back at self.now
 
@@ -697,7 +984,7 @@ class EngineMachine(LaneMachine):
         if self._to_liquidation(nearest, depth, bps, gap) and keeper and self.model.liquidatable():
             self._liquidate_one(0, partial, fraction, False, self.now + 1, by_keeper)
 
-    @precondition(lambda self: any(self.book.held(a) for a in range(TRADERS)))
+    @precondition(lambda self: any(self.book.held(a) for a in RISKY))
     @rule(
         nearest=st.booleans(),
         bps=st.integers(1, 500),
@@ -724,7 +1011,7 @@ class EngineMachine(LaneMachine):
         """price_moves_to_liquidation's move; False if there was none to make."""
         model = self.model
         distances = []
-        for a in range(TRADERS):
+        for a in RISKY:
             for m in self.book.held(a):
                 liquidation, bankruptcy = model.liquidation_prices(a, m)
                 price = model.feeds[m].price
@@ -776,13 +1063,12 @@ class EngineMachine(LaneMachine):
         b, engine, scale = self.book, self.engine, self.scale
         balance = self.token.balanceOf(engine.address)
         assert balance == b.balance, ENG_01
-        assert balance * scale == sum(b.cash) + b.fees - sum(b.unsettled(m) for m in MARKETS), ENG_01
+        assert balance * scale == sum(b.cash) + b.all_fees() - sum(b.unsettled(m) for m in MARKETS), ENG_01
         for a in sorted(self.cash_due):
             assert engine.cash(self.actors[a]) == b.cash[a], ENG_01
-        if self.fees_due:
-            assert (engine.fees(), self.token.balanceOf(self.fund.address)) == (b.fees, b.fund_balance), (
-                ENG_01
-            )
+        if self.fees_due:  # the shared pool, ISO's own fees, and both funds' balances
+            pools = (engine.fees(), engine.market(ISO).fees, *self._fund_balances())
+            assert pools == (b.fees, b.market_fees[ISO], *b.fund_balances), ENG_01
         self.cash_due.clear()
         self.fees_due = False
 
@@ -804,6 +1090,7 @@ class EngineMachine(LaneMachine):
             modelled = [tuple(vars(side).values()) for side in b.losses[m]]
             assert [tuple(market.longs), tuple(market.shorts)] == modelled, ENG_07
             assert market.reduceOnly == b.reduce_only[m], ENG_07
+            assert market.fees == b.market_fees[m], ENG_01
         # the margin figures too, where every price the account needs is live
         for a in due:
             if all(model.halt(m, self.now) is None for m in b.held(a)):
@@ -817,7 +1104,7 @@ class EngineMachine(LaneMachine):
         account's settled cash and the fees at once, whatever order they withdraw in (ENG-08)."""
         b = self.book
         owed = [[b.owed(a, m) for m in MARKETS] for a in range(ACTORS)]
-        assert b.balance * self.scale >= sum(b.cash) + b.fees - sum(map(sum, owed)), ENG_08
+        assert b.balance * self.scale >= sum(b.cash) + b.all_fees() - sum(map(sum, owed)), ENG_08
         for m in MARKETS:  # rounding up: positions owe at least what is unsettled
             assert sum(owed[a][m] for a in range(ACTORS)) >= b.unsettled(m), ENG_08
         if any(b.shared):
@@ -825,6 +1112,37 @@ class EngineMachine(LaneMachine):
                 for m in MARKETS:
                     assert self.engine.lossOwed(self.actors[a], m) == owed[a][m], ENG_07
         self.owed_due.clear()
+
+    @invariant()
+    def eng_09_a_step_changes_only_the_subaccounts_it_names(self):
+        """After a step that sent engine transactions: every actor they did not name has the cash and
+        positions the previous step left it, on chain and in the model, and (its prices live) the chain's
+        equity, collateral, MM and IM are the model's of those same holdings: they moved only by the
+        prices of markets it holds and by what it owes of those markets' shared losses."""
+        b, engine, model = self.book, self.engine, self.model
+        kept = self._kept(b)
+        if self.named is not None:
+            for a in range(ACTORS):
+                if a in self.named:
+                    continue
+                actor = self.actors[a]
+                assert kept[a] == self.last[a], ENG_09
+                assert engine.cash(actor) == b.cash[a], ENG_09
+                assert tuple(tuple(engine.position(actor, m)) for m in MARKETS) == kept[a][1], ENG_09
+                if all(model.halt(m, self.now) is None for m in b.held(a)):
+                    assert chain_state(engine.accountState(actor)) == model.state(b, a), ENG_09
+                for m in MARKETS:
+                    assert b.owed(a, m) == 0 or m in b.held(a), ENG_09
+        self.last = kept
+        self.named = None
+
+    @invariant()
+    def eng_10_an_isolated_market_is_held_alone(self):
+        """No actor holds ISO together with another market (the model's holdings, which ENG-02 and
+        ENG-09 compare with the chain's)."""
+        for a in range(ACTORS):
+            held = self.book.held(a)
+            assert ISO not in held or held == [ISO], ENG_10
 
     @invariant()
     def eng_03_eng_04_liquidations_only_below_maintenance_and_never_lower_the_ratio(self):

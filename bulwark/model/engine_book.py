@@ -38,13 +38,8 @@ from bulwark.model.oracle import Volatility, annualise, local_config
 from bulwark.units import WAD, to_wad_down
 
 # --- the suite the engine tests and the machine run on -------------------------------------------------
-ETH, BTC, ISO = 0, 1, 2
-MARKETS = (ETH, BTC, ISO)
-SHARED_MARKETS = (ETH, BTC)  # covered by the shared FUND; ISO is isolated with its own fund
-ISOLATED = 1 << ISO  # the engine's mask of isolated markets
-FUND_OF = (0, 0, 1)  # per market: the fund that covers it (0: the shared FUND, 1: ISO's own)
-FUNDS = 2
-START_PRICES = {ETH: 2_000 * WAD, BTC: 30_000 * WAD, ISO: 100 * WAD}
+ETH, BTC = 0, 1
+START_PRICES = {ETH: 2_000 * WAD, BTC: 30_000 * WAD}
 RISK = RiskParams()
 REPORTERS = 3
 # three reporters, all needed (tolerating no hostile key); a wide breaker (50%) for crash tests
@@ -53,6 +48,13 @@ OK, STALE, TRIPPED = 0, 2, 3  # IMedianOracle.Status
 
 
 # --- the machine's actors and markets -----------------------------------------------------------------
+ISO = 2  # the machine's third market: isolated, with its own fund
+MARKETS = (ETH, BTC, ISO)
+SHARED_MARKETS = (ETH, BTC)  # covered by the shared FUND
+ISOLATED = 1 << ISO  # the engine's mask of isolated markets
+FUND_OF = (0, 0, 1)  # per market: the fund that covers it (0: the shared FUND, 1: ISO's own)
+FUNDS = 2
+MACHINE_PRICES = {**START_PRICES, ISO: 100 * WAD}  # the machine's first prices
 # ETH: the suite's defaults with a reachable open-interest cap; BTC: margin grows with volatility; ISO: the
 # defaults, isolated
 RISKS = {

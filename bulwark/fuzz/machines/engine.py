@@ -85,6 +85,7 @@ from bulwark.model.engine_book import (
     LIQ,
     LIQ_SUB,
     LIQUIDATOR_DEPOSIT,
+    MACHINE_PRICES,
     MARKETS,
     MAX_OUTFLOW,
     MAX_STALENESS,
@@ -96,7 +97,6 @@ from bulwark.model.engine_book import (
     RISKS,
     RISKY,
     SHARED_MARKETS,
-    START_PRICES,
     SUB,
     SUB_DEPOSITS,
     TRADERS,
@@ -225,7 +225,7 @@ def deploy_suite(chain: Chain, decimals: int) -> Suite:
             engine.setSubaccountOperator.transact(IDS[ISO_SUB], operator, True, sender=acc[i])
         else:
             engine.setOperator.transact(operator, True, sender=acc[i])
-    for m, price in START_PRICES.items():
+    for m, price in MACHINE_PRICES.items():
         next_tx()
         epoch = oracles[m].nextEpoch()
         batch = signed_batch(chain.chain_id, oracles[m].address, feeds[m], epoch, price, chain.timestamp)
@@ -834,7 +834,8 @@ class EngineMachine(LaneMachine):
     def market_fees_are_swept(self, shared, gap):
         """ISO's own fees (its liquidations' insurance shares and cover surplus) first pay what its own
         positions owe of its shared losses; whole token units of the rest go to its own fund, nothing to
-        the shared one (ENG-10). `shared`: the call names a shared market instead, which is refused."""
+        the shared one (ENG-10); under a token with nothing owed, the call is refused. `shared`: the call
+        names a shared market instead, which is refused."""
         at = self.now + gap
 
         def send(m: int):
@@ -845,6 +846,9 @@ class EngineMachine(LaneMachine):
             return
         book = self.book.copy()
         amount, recovered = self.model.sweep_market(book, ISO)
+        if amount == 0 and not recovered:  # under a token, and nothing ISO's positions still owe
+            self._reject(at, ("MarginEngineZeroAmount", {}), send(ISO))
+            return
         before = (self.engine.fees(), self.token.balanceOf(self.fund.address))
         self._name()
         self._at(at)

@@ -240,11 +240,14 @@ class EngineModel:
     cap: int  # the fund's cover cap per window, token units
     book: Book
     feeds: list[Feed]
+    operator: str = ""  # the operator that submits every fill
+    approved: list[bool] = field(default_factory=list)  # per actor: the operator may fill for it
     rates: list[int] = field(default_factory=list)
     cover_paused_until: int = 0  # the shared fund's COVER scope (ISO's fund is never paused)
 
     def __post_init__(self):
         self.rates = [feed.rate(RISKS[m]) for m, feed in enumerate(self.feeds)]
+        self.approved = self.approved or [True] * len(self.addresses)
 
     # ------------------------------------------------------------ prices
 
@@ -378,6 +381,9 @@ class EngineModel:
     def fill(self, book: Book, maker, taker, m, size, price, at, margin_only=False) -> Error | None:
         """MarginEngine.fill on `book` (changed in place): the first rule broken, or None.
         `margin_only` skips the band, open-interest, reduce-only and dust rules."""
+        for a in (maker, taker):  # MarginEngine._requireOperator: for the owner's all, or this one
+            if not self.approved[a]:
+                return "MarginEngineNotOperator", {"account": self.addresses[a], "operator": self.operator}
         if OWNERS[maker] == OWNERS[taker]:
             return "MarginEngineSelfTrade", {"owner": self.owners[maker]}
         halt = self.halt(m, at)

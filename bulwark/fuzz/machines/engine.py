@@ -1,14 +1,14 @@
 """MarginEngine on the lane: three traders and two subaccounts deposit (with dust; subaccounts through
 depositTo) and withdraw (part, all or a little more than their margin frees; subaccounts through
 withdrawFrom), owners move margin between their subaccounts (transferMargin: part, all, a little more,
-zero, or to the source itself), and all trade with each other, with the liquidator and with a small
-keeper through the operator in three markets, at prices inside the band, on its edge or just outside, for
-part of what both accounts' margin carries, all of it to the unit, or just beyond, or to close. ETH and BTC
-are shared markets covered by the shared fund; ISO is isolated with its own staked fund (and tight cap),
-held only by an account that holds nothing else. The subaccounts: trader 0's SUB (so fills between trader
-0 and SUB are self-trades), ISO_SUB, whose owner approves the operator for it alone, and the liquidator's
-LIQ_SUB, into which it takes ISO positions (liquidateInto); owners also try to liquidate their own
-subaccounts. The well-funded liquidator or the keeper (whose 3,000 tokens cover a part of a big
+zero, or to the source itself), and all trade with each other, with the liquidator and with a small keeper
+through the operator in three markets, at prices inside the band, on its edge or just outside, for part of
+what both accounts' margin carries, all of it to the unit, or just beyond, or to close. ETH and BTC are
+shared markets covered by the shared fund; ISO is isolated with its own staked fund (and tight cap), held
+only by an account that holds nothing else. The subaccounts: trader 0's SUB (so fills between trader 0 and
+SUB are self-trades), ISO_SUB, whose owner approves (and revokes) the operator for it alone, and the
+liquidator's LIQ_SUB, into which it takes ISO positions (liquidateInto); owners also try to liquidate
+their own subaccounts. The well-funded liquidator or the keeper (whose 3,000 tokens cover a part of a big
 insolvency, not all of it) takes over what the model has below maintenance (the most the size limit
 allows, part of it, or beyond it; an insolvent account in parts or whole), right after a price move or
 later, or tries a healthy account; a crash beyond the fund (COVER paused) is liquidated by both and every
@@ -16,29 +16,29 @@ account then withdraws what its margin frees, in a random order (then the chain 
 move prices through signed pokes: small moves, moves to a trader's liquidation price, between it and the
 bankruptcy price or past that, and jumps beyond maxDeviation that trip the breaker, which a later poke
 clears or, after confirmDelay, confirms; time passes a little, to a price's last live (or first stale)
-second, or past maxStaleness until the next poke; while a price is halted every account tries to
-withdraw or transfer (then the chain is put back); shared insurance shares are swept to the shared fund
-and ISO's own to its fund, the funds cover shared losses later, the guardian reopens a reduce-only market.
-BTC's maintenance rate follows its oracle's volatility (volMultiplier 0.5), so its pokes move every BTC
-holder's margin. Collateral has 6 or 18 decimals (one suite of each is deployed; an example draws which).
+second, or past maxStaleness until the next poke; while a price is halted every account tries to withdraw
+or transfer (then the chain is put back); shared insurance shares are swept to the shared fund and ISO's
+own to its fund, the funds cover shared losses later, the guardian reopens a reduce-only market. BTC's
+maintenance rate follows its oracle's volatility (volMultiplier 0.5), so its pokes move every BTC holder's
+margin. Collateral has 6 or 18 decimals (one suite of each is deployed; an example draws which).
 
 The model (bulwark.model.engine_book), updated only on success, predicts every transaction down to the
-custom error and its inputs (MarginEngineSelfTrade, MarginEngineSelfLiquidation, MarginEngineIsolatedMarket
-with the held mask, MarginEngineSameSubaccount and MarginEngineNotIsolated among them), or to the exact
-penalty, bad debt, cover (from the market's own fund) and shared loss. Rejected transactions are sent as
-often as accepted ones. ENG-01..ENG-11 are checked after every step against what the chain says: the
-books balance exactly (the shared pool and ISO's own fees, both funds' balances) and match the model,
-sizes sum to zero, what every position owes matches, the token balance covers every settled claim, a
-liquidation lowers the equity of no account but the liquidated one and (by what it newly owes) the
-opposite side of the market, every liquidated account was below maintenance just before and (partial
-liquidations) kept its margin ratio, every withdrawal, transfer and risk-increasing fill left
-min(equity, collateral) >= IM, every price a fill, withdrawal, transfer or liquidation needed was live in
-its block; every actor a step's engine transactions did not name kept its cash and positions, and its
-equity is the model's of those holdings at current prices and what it owes in markets it holds (ENG-09);
-no account holds ISO with another market, only a market's own fund pays its losses, ISO's fees never
-reach the shared pool nor the shared fees ISO, and only ISO's holders share its losses (ENG-10); a halted
-price refuses exactly its holders' withdrawals and transfers and serves everyone else's (ENG-11). Reads
-cover the accounts and markets a step touched, and every actor after a step that sent an engine
+custom error and its inputs (MarginEngineSelfTrade, MarginEngineNotOperator, MarginEngineSelfLiquidation,
+MarginEngineIsolatedMarket with the held mask, MarginEngineSameSubaccount and MarginEngineNotIsolated
+among them), or to the exact penalty, bad debt, cover (from the market's own fund) and shared loss.
+Rejected transactions are sent as often as accepted ones. ENG-01..ENG-11 are checked after every step
+against what the chain says: the books balance exactly (the shared pool and ISO's own fees, both funds'
+balances) and match the model, sizes sum to zero, what every position owes matches, the token balance
+covers every settled claim, a liquidation lowers the equity of no account but the liquidated one and (by
+what it newly owes) the opposite side of the market, every liquidated account was below maintenance just
+before and (partial liquidations) kept its margin ratio, every withdrawal, transfer and risk-increasing
+fill left min(equity, collateral) >= IM, every price a fill, withdrawal, transfer or liquidation needed
+was live in its block; every actor a step's engine transactions did not name kept its cash and positions,
+and its equity is the model's of those holdings at current prices and what it owes in markets it holds
+(ENG-09); no account holds ISO with another market, only a market's own fund pays its losses, ISO's fees
+never reach the shared pool nor the shared fees ISO, and only ISO's holders share its losses (ENG-10); a
+halted price refuses exactly its holders' withdrawals and transfers and serves everyone else's (ENG-11).
+Reads cover the accounts and markets a step touched, and every actor after a step that sent an engine
 transaction."""
 
 from __future__ import annotations
@@ -310,6 +310,7 @@ class EngineMachine(LaneMachine):
         self.model = EngineModel(
             addresses=self.actors,
             owners=self.senders,
+            operator=self.operator,
             engine=s.engine.address,
             scale=s.scale,
             cap=MAX_OUTFLOW * s.unit,
@@ -651,6 +652,26 @@ class EngineMachine(LaneMachine):
         self.model.book = book
         self.cash_due |= {source, target}
         self._after(book.held(source), [source])
+
+    @rule(approved=st.booleans(), gap=gaps)
+    def iso_owner_sets_its_subaccount_operator(self, approved, gap):
+        """ISO_SUB's owner approves or revokes the operator for ISO_SUB alone (setSubaccountOperator;
+        the owner never approved it for all): while revoked, every fill naming ISO_SUB is refused
+        (MarginEngineNotOperator), and no other account's fills change."""
+        self._name(ISO_SUB)
+        self._at(self.now + gap)
+        receipt = self.engine.setSubaccountOperator.attempt(
+            IDS[ISO_SUB], self.operator, approved, sender=self.senders[ISO_SUB]
+        )
+        assert receipt.status, receipt.error
+        updated = receipt.event("SubaccountOperatorUpdated")
+        assert (updated["account"], updated["operator"], updated["approved"]) == (
+            self.actors[ISO_SUB],
+            self.operator,
+            approved,
+        ), ENG_09
+        assert not [e for e in receipt.events if e.name == "SubaccountOpened"], ENG_09  # opened at deploy
+        self.model.approved[ISO_SUB] = approved
 
     @rule(
         pair=st.sampled_from(TRANSFERS),

@@ -272,6 +272,7 @@ class Recorder:
             named.append(("attacker", "attacker", roles.attacker))
         named += [(f"keeper-{i}", "keeper", a) for i, a in enumerate(roles.keepers)]
         named += [(f"trader-{i}", "trader", a) for i, a in enumerate(roles.traders)]
+        named += run.desks()
         accounts = []
         for name, role, address in named:
             book = run.book(address)

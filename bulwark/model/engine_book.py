@@ -552,7 +552,7 @@ class EngineModel:
             inputs = {"account": account, "market": m, "amount": amount, "maximum": maximum}
             return ("MarginEngineLiquidationTooLarge", inputs), None
         bad_debt = shared = None
-        if before.equity <= 0:  # MarginEngine._closeInsolventPart
+        if before.equity <= 0:  # MarginEngine._bookDebt
             due = {k: book.owed(a, k) for k in MARKETS}
             positions = dict(enumerate(book.positions[a]))
             debt = debt_share(-before.equity, m, amount, positions, self.prices(), due)

@@ -2,7 +2,8 @@
 
 The deployment comes from its record (`deployments/<chainId>.json`, bulwark.deployments). The engine
 keeps no list of accounts, so the reader collects them from the engine's events since the deployment's
-first block (Deposited, Filled, Liquidated) to check ENG-01 and ENG-02 over all of them.
+first block (Deposited, Filled, Liquidated, SubaccountOpened: every subaccount is an account of its own) to
+check ENG-01 and ENG-02 over all of them.
 """
 
 from __future__ import annotations
@@ -149,6 +150,7 @@ class Reader:
             Read("MarginEngine", a.engine, "fees"),
         ]
         reads += [Read("MarginEngine", a.engine, "unsettledLoss", (m,)) for m in markets]
+        reads += [Read("MarginEngine", a.engine, "market", (m,)) for m in markets]  # isolated markets' fees
         reads += [Read("MarginEngine", a.engine, "cash", (x,)) for x in accounts]
         reads += [Read("MarginEngine", a.engine, "position", (x, m)) for x in accounts for m in markets]
         reads += [Read("MarginEngine", a.engine, "accountState", (x,)) for x in accounts]
@@ -179,6 +181,7 @@ class Reader:
                 references[name] = answer[1] * 10**18 // 10 ** self.decimals[name]
         assets, fund_balance, used, params, engine_balance, fees = (next(values) for _ in range(6))
         unsettled = [next(values) for _ in names]
+        fees += sum(next(values).fees for _ in names)
         cash = [next(values) for _ in accounts]
         sums = {name: 0 for name in names}
         for _ in accounts:
@@ -204,7 +207,7 @@ class Reader:
             outflow_used=used,
             max_outflow=params.maxOutflow,
             engine_balance=engine_balance * self.scale,
-            engine_claims=sum(cash) + fees - sum(unsettled),
+            engine_claims=sum(cash) + fees - sum(unsettled),  # fees: shared and isolated markets' own
             position_sums=sums,
             pauses=pauses,
             ratios=ratios,

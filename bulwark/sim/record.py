@@ -39,7 +39,9 @@ class Recorder:
         self.flows = {"deposited": {}, "withdrawn": {}}
         self.liquidated: dict[str, int] = {}
         self.debt: dict[str, int] = {}
-        self.totals = dict.fromkeys(("bad_debt", "covered", "deficit", "outflow", "volume", "redeemed"), 0)
+        self.totals = dict.fromkeys(
+            ("bad_debt", "covered", "deficit", "outflow", "isolated_outflow", "volume", "redeemed"), 0
+        )
         self.counts = dict.fromkeys(
             ("liquidations", "pushes", "pushes_failed", "bad_prints_served", "refused", "dropped"), 0
         )
@@ -161,7 +163,8 @@ class Recorder:
         self.out.deficits.append(Deficit(self.run.t, self._market(event), side, a["amount"] / WAD))
 
     def _on_Covered(self, event) -> None:
-        self.totals["outflow"] += event.args["paid"]
+        shared = event.address == self.fund_address
+        self.totals["outflow" if shared else "isolated_outflow"] += event.args["paid"]
 
     def _on_BreakerTripped(self, event) -> None:
         a = event.args
@@ -272,6 +275,7 @@ class Recorder:
             named.append(("attacker", "attacker", roles.attacker))
         named += [(f"keeper-{i}", "keeper", a) for i, a in enumerate(roles.keepers)]
         named += [(f"trader-{i}", "trader", a) for i, a in enumerate(roles.traders)]
+        named += run.desks()
         accounts = []
         for name, role, address in named:
             book = run.book(address)
@@ -317,6 +321,7 @@ class Recorder:
             "fund_min": min(self.series.fund_assets, default=self.fund_start / run.unit),
             "fund_drawdown": self.max_drawdown,
             "fund_outflow": self.totals["outflow"] / run.unit,
+            "isolated_fund_outflow": self.totals["isolated_outflow"] / run.unit,
             "breaker_trips": len(r.breaker_trips),
             "halted_time": sum(i.end - i.start for i in r.halted),
             "stale_time": sum(i.end - i.start for i in r.stale),

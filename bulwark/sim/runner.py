@@ -11,6 +11,11 @@ Each step (every `scenario.step` seconds):
    below maintenance, stakers run when their trigger fires, the guardian's signer pauses when a halt
    has lasted its reaction time;
 4. the step's figures are recorded (bulwark.sim.record).
+
+Isolated markets: the market maker and the keepers, who act in every market, hold each isolated market
+in a desk of its own (subaccount 1 + the market's id, funded like their main account), since the engine
+lets an isolated market be held only by a subaccount that holds nothing else; traders hold one market
+each, in their own account (subaccount 0).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from dataclasses import dataclass, field
 
 from bulwark.abi.scopes import EngineScope
 from bulwark.chain import Reverted
+from bulwark.model.engine import subaccount
 from bulwark.signing.approvals import pause_message, sign_all
 from bulwark.sim.oracle_agents import Observation, ReporterSet, sign_poke, to_wad_price
 from bulwark.sim.paths import Paths
@@ -101,6 +107,7 @@ class Run:
         self.markets = list(scenario.markets)
         self.ids = {name: world.market_ids[name] for name in self.markets}
         self.oracles = {name: self.suite.oracles[self.ids[name]] for name in self.markets}
+        self.isolated = [name for name in self.markets if self.engine.isIsolated(self.ids[name])]
         self.configs = {name: self.suite.plan.markets[self.ids[name]].config for name in self.markets}
         self.reporters = {
             name: ReporterSet(name, scenario.markets[name], world.report_keys[name], self.paths, seed)
@@ -189,16 +196,38 @@ class Run:
 
     # ------------------------------------------------------------------ funding and the opening
 
-    def onboard(self, account: str, tokens: float, engine: bool = True) -> int:
+    def onboard(self, account: str, tokens: float, engine: bool = True, id_: int = 0) -> int:
+        """Mint `tokens` to `account` and (`engine`) deposit them into its subaccount `id_`."""
         amount = round(tokens * self.unit)
         self.token.mint.transact(account, amount, sender=account)
         self.token.approve.transact(self.engine.address, MAX_UINT, sender=account)
         self.token.approve.transact(self.fund.address, MAX_UINT, sender=account)
         if engine:
-            self.engine.deposit.transact(amount, sender=account)
+            if id_:
+                self.engine.depositTo.transact(id_, amount, sender=account)
+            else:
+                self.engine.deposit.transact(amount, sender=account)
             self.engine.setOperator.transact(self.roles.operator, True, sender=account)
-            self.rec.deposited(account, amount)
+            self.rec.deposited(subaccount(account, id_), amount)
         return amount
+
+    def desk_id(self, name: str) -> int:
+        """The subaccount through which the maker and the keepers hold market `name`: 0 for a shared
+        market, 1 + its id for an isolated one."""
+        return 1 + self.ids[name] if name in self.isolated else 0
+
+    def desk(self, account: str, name: str) -> str:
+        return subaccount(account, self.desk_id(name))
+
+    def desks(self) -> list[tuple[str, str, str]]:
+        """(label, role, address) of the maker's and the keepers' isolated-market desks."""
+        agents = [("maker", self.roles.maker)]
+        agents += [(f"keeper-{i}", a) for i, a in enumerate(self.roles.keepers)]
+        return [
+            (f"{label}:{name}", label.split("-")[0], self.desk(a, name))
+            for label, a in agents
+            for name in self.isolated
+        ]
 
     def fund_agents(self) -> None:
         s = self.scenario
@@ -206,6 +235,10 @@ class Run:
         self.onboard(self.roles.bystander, BYSTANDER_DEPOSIT)
         for keeper in self.roles.keepers:
             self.onboard(keeper, s.keepers.capital)
+        for name in self.isolated:  # each isolated market's desks, funded like the main accounts
+            self.onboard(self.roles.maker, s.traders.maker_capital, id_=self.desk_id(name))
+            for keeper in self.roles.keepers:
+                self.onboard(keeper, s.keepers.capital, id_=self.desk_id(name))
         share = s.stakers.size / s.stakers.count
         for staker in self.roles.stakers:
             amount = self.onboard(staker, share, engine=False)
@@ -234,7 +267,9 @@ class Run:
             self.onboard(trader, collateral)
             index = self.index(name)
             size = round(collateral * leverage * WAD) * WAD // index
-            receipt = self.fill(self.roles.maker, trader, name, size if long else -size, index)
+            receipt = self.fill(
+                self.desk(self.roles.maker, name), trader, name, size if long else -size, index
+            )
             if not receipt.status:
                 self.rec.refused(trader, receipt)
 
@@ -327,7 +362,9 @@ class Run:
             self.attacker_open = True
             index = self.index(name)
             size = round(hostile.position * WAD) * WAD // index
-            self.fill(self.roles.maker, attacker, name, -size if hostile.bias < 0 else size, index)
+            self.fill(
+                self.desk(self.roles.maker, name), attacker, name, -size if hostile.bias < 0 else size, index
+            )
         last = self.t + step >= w.end
         if (self.t - w.start) % hostile.every < step or last:
             keys = self.world.report_keys[name][: hostile.keys]
@@ -340,7 +377,7 @@ class Run:
         if last:
             size = self.engine.position(attacker, self.ids[name])[0]
             if size:
-                self.fill(self.roles.maker, attacker, name, -size)
+                self.fill(self.desk(self.roles.maker, name), attacker, name, -size)
             self.withdraw_all(attacker)
 
     # ------------------------------------------------------------------ reading the chain once a step
@@ -368,8 +405,9 @@ class Run:
         for k, keeper in enumerate(self.roles.keepers):
             rng = random.Random(f"{self.seed}:keeper:{k}:{self.t}")
             self.unwind(keeper)
+            own = {keeper, *(self.desk(keeper, name) for name in self.isolated)}  # never liquidates itself
             for account in rng.sample(below, len(below)):
-                if account == keeper or (keeper, account) in self.sending:
+                if account in own or (keeper, account) in self.sending:
                     continue
                 order = self.liquidation(keeper, account)
                 if order is None:
@@ -383,14 +421,15 @@ class Run:
     def liquidation(self, keeper: str, account: str) -> tuple[str, int] | None:
         """The keeper's order for `account`: its largest position, as much as maxLiquidation and the
         keeper's own free margin allow (it must meet IM after taking it over)."""
-        mine = self.books.get(keeper) or self.book(keeper)
-        if mine is None:
-            return None
         held = [(abs(self.engine.position(account, self.ids[n])[0]), n) for n in self.rec.markets_of(account)]
         held = [(size, n) for size, n in held if size]
         if not held:
             return None
         size, name = max(held)
+        desk = self.desk(keeper, name)
+        mine = self.books.get(desk) or self.book(desk)
+        if mine is None:
+            return None
         m = self.ids[name]
         try:
             amount = self.engine.maxLiquidation(account, m)
@@ -413,7 +452,11 @@ class Run:
     def _liquidate(self, keeper: str, account: str, name: str, amount: int):
         def land():
             self.sending.discard((keeper, account))
-            receipt = self.send(self.engine, "liquidate", account, self.ids[name], amount, sender=keeper)
+            m, id_ = self.ids[name], self.desk_id(name)
+            if id_:
+                receipt = self.send(self.engine, "liquidateInto", account, m, amount, id_, sender=keeper)
+            else:
+                receipt = self.send(self.engine, "liquidate", account, m, amount, sender=keeper)
             if receipt.status:
                 self.unwinding[keeper].add(name)
                 self.unwind(keeper)
@@ -430,8 +473,9 @@ class Run:
         for name in sorted(self.unwinding[keeper]):
             if self.rec.status.get(name) != "Ok":
                 continue
-            size = self.engine.position(keeper, self.ids[name])[0]
-            if size == 0 or self.fill(self.roles.maker, keeper, name, -size).status:
+            desk = self.desk(keeper, name)
+            size = self.engine.position(desk, self.ids[name])[0]
+            if size == 0 or self.fill(self.desk(self.roles.maker, name), desk, name, -size).status:
                 self.unwinding[keeper].discard(name)
             else:
                 self.unwind_after[keeper] = self.t + UNWIND_RETRY

@@ -391,6 +391,8 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
         _markets.push(MarketState(oracle, false, false, 0, 0, 0, none, none, risk, fund, 0));
         emit MarketAdded(marketId, oracle, risk);
         if (isolated) {
+            // once per isolated market listed (at most MAX_MARKETS, in the constructor's loop)
+            // slither-disable-next-line costly-loop
             _isolated |= 1 << marketId;
             SafeERC20.forceApprove(IERC20(COLLATERAL), address(fund), type(uint256).max); // sweeps pay in
             emit MarketIsolated(marketId, fund);
@@ -726,7 +728,7 @@ contract MarginEngine is Guarded, ReentrancyGuardTransient, IMarginEngine {
 
     /// @dev The fund is asked for `debt` plus the bonus on `notional`; what it pays covers the debt first,
     ///      then the bonus; the debt it did not cover is shared by the `longs` (or shorts) of `marketId`.
-    // slither-disable-next-line reentrancy-benign
+    // slither-disable-next-line reentrancy-benign,reentrancy-no-eth
     function _payDebt(uint256 marketId, bool longs, uint256 debt, uint256 notional, RiskParams memory risk)
         private
         returns (uint256 covered, uint256 bonus)

@@ -1,11 +1,14 @@
 """bulwark.bench measures what it says: every path runs, and the figures order as the code implies."""
 
+from bulwark.bench.engine import DEPOSIT as ENGINE_DEPOSIT
 from bulwark.bench.engine import (
     LIQ_FIRST,
     LIQ_INSOLVENT_LAST,
     LIQ_INSOLVENT_PART,
     LIQ_PARTIAL,
     LIQ_SHARED,
+    SUB_DEPOSIT,
+    SUB_LIQ_PARTIAL,
     measure_engine_gas,
 )
 from bulwark.bench.engine import PATHS as ENGINE_PATHS
@@ -61,3 +64,8 @@ def test_engine_gas_figures_cover_every_path(project, chain, accounts):
     assert result.gas[LIQ_PARTIAL] < result.gas[LIQ_INSOLVENT_PART]
     assert result.gas[LIQ_PARTIAL] < result.gas[LIQ_INSOLVENT_LAST]
     assert result.gas[LIQ_PARTIAL] < result.gas[LIQ_SHARED]
+    # a subaccount's partial liquidation is the id-0 one plus at most its owner lookup (one cold slot)
+    assert abs(result.gas[SUB_LIQ_PARTIAL] - result.gas[LIQ_PARTIAL]) <= 2_100
+    assert (
+        result.gas[SUB_DEPOSIT] > result.gas[ENGINE_DEPOSIT]
+    )  # the first use records the subaccount's owner

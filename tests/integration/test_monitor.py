@@ -405,3 +405,18 @@ def test_a_monitors_pause_is_lifted_early_only_through_the_timelock(lane):
     assert suite.engine.pausedUntil(int(EngineScope.TRADE)) <= chain.timestamp, "lifted"
     m.poll()
     assert [r["action"] for r in lines(m, "response") if r["action"] == "paused"] == ["paused"]
+
+
+def test_cash_moved_to_a_fresh_subaccount_is_counted_and_raises_no_breach(lane):
+    """A subaccount that only ever received a transfer holds cash the engine's books count: the monitor
+    learns it from SubaccountOpened (not only from deposits and fills), so ENG-01 holds (no MON-11)."""
+    chain, built = lane
+    suite = built["suite"]
+    m = monitor(chain, suite, key=PAUSE_KEY)
+    m.poll()
+    trader = chain.accounts[7]
+    suite.engine.transferMargin.transact(0, 5, 100 * 10**suite.plan.decimals, sender=trader)
+    chain.sleep(1)
+    m.poll()
+    assert suite.engine.subaccount(trader, 5) in m.reader.accounts
+    assert [a for a in lines(m, "alert") if a["id"] == "MON-11"] == [], "ENG-01"

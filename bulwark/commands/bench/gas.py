@@ -121,7 +121,9 @@ def engine_gas(chain, test_accounts) -> tuple[gas_snapshot.Figures, dict[str, in
     and a fill that settles a shared loss."""
     result = engine.measure_engine_gas(project, chain, test_accounts[0], test_accounts[1:7])
     aave = engine.AAVE_V3_LIQUIDATION_GAS
-    table = Table(title=f"MarginEngine gas (receipt gas_used, two markets, chain {chain.chain_id})")
+    table = Table(
+        title=f"MarginEngine gas (receipt gas_used, 2 shared markets, 1 isolated, chain {chain.chain_id})"
+    )
     for column in ("path", "gas", f"vs Aave v3 liquidationCall ~{aave:,}"):
         table.add_column(column, justify="right")
     for path in engine.PATHS:

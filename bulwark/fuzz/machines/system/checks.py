@@ -1,6 +1,6 @@
 """The system machine's checks after every step: one batch of views over the whole suite (ENG-01,
-ENG-02, ENG-08, FND-01, FND-04, ORA-04, ORA-05, ORA-06, GRD-02, GRD-03, GRD-04, GRD-05, SYS-01,
-SYS-02, SYS-03), the step's events (GRD-01, ENG-07, FND-02), and the guided search's observations.
+ENG-02, ENG-08, ENG-09, ENG-10, FND-01, FND-04, ORA-04, ORA-05, ORA-06, GRD-02, GRD-03, GRD-04, GRD-05,
+SYS-01, SYS-02, SYS-03), the step's events (GRD-01, ENG-07, FND-02), and the guided search's observations.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from bulwark.invariants import (
     ENG_02,
     ENG_07,
     ENG_08,
+    ENG_09,
+    ENG_10,
     FND_01,
     FND_02,
     FND_04,
@@ -33,7 +35,10 @@ from bulwark.model.guardian import valid_thresholds
 from bulwark.model.oracle import OracleConfig, annualised_within_bound, tolerates
 from bulwark.units import WAD
 
-from .world import ATTACKERS, ENGINE_ACCOUNTS, TRADERS
+from .world import ATTACKERS, TRADERS
+
+# engine event arguments that name the accounts an action touches (ENG-09)
+NAMING = ("account", "maker", "taker", "liquidator", "from", "to")
 
 GUARDIAN_VIEWS = ("threshold", "cancelThreshold", "pauseThreshold", "shiftPauseThreshold", "breakerThreshold")
 # what only the guardian may change (GRD-04), compared from one step to the next
@@ -59,10 +64,10 @@ class SystemChecks:
 
         token, engine, fund = self.token, self.engine, self.fund
         view("supply", token, "totalSupply")
-        for a in [*self.acc, engine.address, fund.address]:
+        own_funds = sorted({self.market_fund[m] for m in self.isolated})
+        for a in [*self.acc, engine.address, fund.address, *own_funds]:
             view(("wallet", a), token, "balanceOf", a)
-        for i in ENGINE_ACCOUNTS:
-            a = self.acc[i]
+        for a in self.engine_accounts:
             view(("cash", a), engine, "cash", a)
             view(("shares", a), fund, "balanceOf", a)
             for m in self.markets:
@@ -75,7 +80,7 @@ class SystemChecks:
             view(("reporters", m), self.oracles[m], "reporters")
             view(("volatility", m), self.oracles[m], "annualisedVolatility")
             view(("sample", m), self.oracles[m], "volatilitySample")
-            view(("risk", m), engine, "market", m)
+            view(("market", m), engine, "market", m)
         for contract, scopes in self._pause_targets():
             for scope in scopes:
                 view(("paused", contract.address, int(scope)), contract, "pausedUntil", int(scope))
@@ -101,19 +106,21 @@ class SystemChecks:
         for key in [k for k in v if isinstance(k, tuple) and k[0] == "size"]:
             v[key] = v[key][0]
         for m in self.markets:
-            v[("risk", m)] = v[("risk", m)][-1]  # MarketState.risk: the rest moves with trading
+            v[("risk", m)] = v[("market", m)].risk  # the rest of MarketState moves with trading
+            v[("market fees", m)] = v.pop(("market", m)).fees  # an isolated market's own
         return v
 
     @invariant()
     def system_holds(self):
         v = self._probe()
-        accounts = [self.acc[i] for i in ENGINE_ACCOUNTS]
+        accounts = self.engine_accounts
         markets = self.markets
         # bulwark.ledger's engine_claims / settled_claims, from the batch
         held = v[("wallet", self.engine.address)] * self.scale
         cash = sum(v[("cash", a)] for a in accounts)
-        claims = cash + v["fees"] - sum(v[("unsettled", m)] for m in markets)
-        settled = cash + v["fees"] - sum(v[("owed", a, m)] for a in accounts for m in markets)
+        fees = v["fees"] + sum(v[("market fees", m)] for m in markets)
+        claims = cash + fees - sum(v[("unsettled", m)] for m in markets)
+        settled = cash + fees - sum(v[("owed", a, m)] for a in accounts for m in markets)
         assert held == claims, f"{ENG_01}: {held} != {claims}"
         assert held >= settled, f"{ENG_08}: balance - settled claims = {held - settled} wei"
         for m in markets:
@@ -129,6 +136,7 @@ class SystemChecks:
                     f"{ORA_04}: read() served a price {age}s old (maxStaleness {staleness})"
                 )
         self._check_receipts()
+        self._check_segregation(v)
         self._check_oracles(v)
         self._check_guardian(v)
         self._check_fund(v)
@@ -177,6 +185,38 @@ class SystemChecks:
             if e.name == "Covered":
                 assert e.args["engine"] == self.engine.address, f"{FND_02}: {e.args['engine']} took cover"
         assert out == paid, f"{FND_02}: {out} left the fund, {paid} of it redeemed or covered"
+
+    def _check_segregation(self, v):
+        """ENG-09: an account or subaccount that no engine event of the step names keeps its cash and
+        every size. ENG-10: no account holds an isolated market beside another market, and a fund pays
+        cover only in a transaction whose engine events are all in markets it backs."""
+        engine = self.engine.address
+        named = {
+            e.args[k]
+            for r in self.receipts
+            for e in r.events
+            if e.address == engine
+            for k in NAMING
+            if isinstance(e.args.get(k), str)
+        }
+        prev = self.v
+        for a in self.engine_accounts:
+            if a in named:
+                continue
+            assert v[("cash", a)] == prev[("cash", a)], f"{ENG_09}: {a}'s cash moved in a step naming it not"
+            for m in self.markets:
+                assert v[("size", a, m)] == prev[("size", a, m)], f"{ENG_09}: {a}'s size in {m} moved"
+        for a in self.engine_accounts:
+            held = {m for m in self.markets if v[("size", a, m)]}
+            assert len(held) <= 1 or not held & self.isolated, f"{ENG_10}: {a} holds {sorted(held)}"
+        for r in self.receipts:
+            markets = {e.args["market"] for e in r.events if e.address == engine and "market" in e.args}
+            backers = {self.market_fund[m] for m in markets}
+            for e in r.events:
+                if e.name == "Covered":
+                    assert e.address in backers, (
+                        f"{ENG_10}: fund {e.address} covered markets {sorted(markets)}"
+                    )
 
     def _check_oracles(self, v):
         """ORA-05: every configuration tolerates its faultTolerance; ORA-06: the volatility estimate
@@ -278,6 +318,9 @@ class SystemChecks:
                 elif e.name == "Withdrawn":
                     a = e.args["account"]
                     withdrawn[a] = withdrawn.get(a, 0) + e.args["amount"] * self.scale
+                elif e.name == "MarginTransferred":  # the owner's own move, like a withdrawal
+                    a = e.args["from"]
+                    withdrawn[a] = withdrawn.get(a, 0) + e.args["amount"] * self.scale
         for a, cash in self.flat.items():
             if a not in parties:
                 now = v[("cash", a)]
@@ -286,7 +329,7 @@ class SystemChecks:
                 )
         self.flat = {
             a: v[("cash", a)]
-            for a in (self.acc[i] for i in ENGINE_ACCOUNTS)
+            for a in self.engine_accounts
             if not v[("shares", a)] and not any(v[("size", a, m)] or v[("owed", a, m)] for m in self.markets)
         }
 

@@ -1,6 +1,8 @@
 """The end of each system example: the guided search's targets, then SYS-04 (and FND-05 for the
-stakers) in a snapshot: pauses run out, prices are made live, every position closes, every account
-withdraws all it holds and every staker redeems all its shares; then the chain is put back.
+stakers) in a snapshot: pauses run out, prices are made live, every position closes, every account and
+subaccount withdraws all it holds and every staker redeems all its shares; then the chain is put back.
+The keeper is the other side of every close: in an isolated market through its desk (KEEPER_DESK, a
+subaccount that holds nothing else), in the others through its own account.
 """
 
 from __future__ import annotations
@@ -8,10 +10,11 @@ from __future__ import annotations
 from hypothesis import target
 
 from bulwark.invariants import FND_05, SYS_04
+from bulwark.model.engine import subaccount
 from bulwark.signing.approvals import clear_breaker_message
 from bulwark.signing.reports import sign_batch
 
-from .world import ENGINE_ACCOUNTS, KEEPER, OK, OPERATOR, SIGNERS, STAKERS, TRIPPED
+from .world import KEEPER, KEEPER_DESK, OK, OPERATOR, SIGNERS, STAKERS, TRIPPED
 
 
 class Exits:
@@ -43,9 +46,13 @@ class Exits:
         for m in self.markets:
             self._fresh_price(m)
         keeper = acc[KEEPER]
-        self.token.mint.transact(keeper, 10**9 * self.unit, sender=keeper)
-        self._ok(engine.deposit.attempt(10**9 * self.unit, sender=keeper), "the keeper's deposit")
-        others = [i for i in ENGINE_ACCOUNTS if i != KEEPER]
+        desk = subaccount(keeper, KEEPER_DESK)
+        counter = {m: desk if m in self.isolated else keeper for m in self.markets}  # who closes `m`
+        self.token.mint.transact(keeper, 2 * 10**9 * self.unit, sender=keeper)
+        for id_ in (0, KEEPER_DESK):
+            r = engine.depositTo.attempt(id_, 10**9 * self.unit, sender=keeper)
+            self._ok(r, f"the keeper's deposit into subaccount {id_}")
+        others = [a for a in self.engine_accounts if a not in (keeper, desk)]
         # liquidations may share a loss, which turns a market reduce-only: liquidate, then lift, until
         # every account is healthy and every market open
         for _ in range(3):
@@ -58,20 +65,21 @@ class Exits:
             raise AssertionError(f"{SYS_04}: markets stay reduce-only after 3 rounds of liquidations")
         for m in self.markets:
             index = self._index(m)
-            sizes = [(self._size(i, m), i) for i in others]
-            for size, i in sorted(sizes, key=lambda x: -x[0]):  # longs first, so the keeper never holds dust
+            sizes = [(engine.position(a, m)[0], a) for a in others]
+            for size, a in sorted(sizes, key=lambda x: -x[0]):  # longs first, so the keeper never holds dust
                 if size:
-                    fill = (keeper, acc[i], m, -size, index)
-                    self._ok(engine.fill.attempt(fill, sender=acc[OPERATOR]), f"closing {i} in market {m}")
-            assert self._size(KEEPER, m) == 0, (
-                f"{SYS_04}: the keeper holds {self._size(KEEPER, m)} after all closed"
-            )
-        for i in ENGINE_ACCOUNTS:
-            state = engine.accountState(acc[i])
-            assert state.equity >= 0, f"{SYS_04}: {i} is flat with negative equity {state.equity}"
+                    fill = (counter[m], a, m, -size, index)
+                    self._ok(engine.fill.attempt(fill, sender=acc[OPERATOR]), f"closing {a} in market {m}")
+            left = engine.position(counter[m], m)[0]
+            assert left == 0, f"{SYS_04}: the keeper holds {left} in market {m} after all closed"
+        for a in self.engine_accounts:
+            state = engine.accountState(a)
+            assert state.equity >= 0, f"{SYS_04}: {a} is flat with negative equity {state.equity}"
             amount = min(state.equity, state.collateral) // self.scale
+            owner, id_ = self.owner_of[a]
             if amount:
-                self._ok(engine.withdraw.attempt(amount, acc[i], sender=acc[i]), f"{i} withdrawing {amount}")
+                r = engine.withdrawFrom.attempt(id_, amount, owner, sender=owner)
+                self._ok(r, f"{a} withdrawing {amount}")
         redeeming = []
         for i in STAKERS:
             a = acc[i]
@@ -87,20 +95,21 @@ class Exits:
             for a, shares in redeeming:
                 self._ok(fund.redeem.attempt(shares, a, a, sender=a), f"staker {a} redeeming", FND_05)
 
-    def _liquidate_the_unhealthy(self, others: list[int]):
+    def _liquidate_the_unhealthy(self, others: list[str]):
         """The keeper liquidates every account below maintenance, as far as the engine lets it, until
-        none is (at most 10 rounds)."""
+        none is (at most 10 rounds); an isolated market's positions go to its desk."""
         engine, keeper = self.engine, self.acc[KEEPER]
         for _ in range(10):
-            unhealthy = [i for i in others if self._below_maintenance(i)]
+            unhealthy = [a for a in others if self._below_maintenance(a)]
             if not unhealthy:
                 return
-            for i in unhealthy:
+            for a in unhealthy:
                 for m in self.markets:
-                    amount = engine.maxLiquidation(self.acc[i], m)
+                    amount = engine.maxLiquidation(a, m)
                     if amount:
-                        r = engine.liquidate.attempt(self.acc[i], m, amount, sender=keeper)
-                        self._ok(r, f"liquidating {i}")
+                        id_ = KEEPER_DESK if m in self.isolated else 0
+                        r = engine.liquidateInto.attempt(a, m, amount, id_, sender=keeper)
+                        self._ok(r, f"liquidating {a}")
         raise AssertionError(f"{SYS_04}: accounts stay below maintenance after 10 rounds")
 
     def _lift_reduce_only(self, markets: list[int]):
@@ -119,8 +128,8 @@ class Exits:
         for m in self.markets:
             self._fresh_price(m)
 
-    def _below_maintenance(self, i: int) -> bool:
-        state = self.engine.accountState(self.acc[i])
+    def _below_maintenance(self, account: str) -> bool:
+        state = self.engine.accountState(account)
         return state.maintenanceMargin > 0 and state.equity < state.maintenanceMargin
 
     def _fresh_price(self, m: int):

@@ -6,8 +6,9 @@ lets traders, liquidators, stakers, reporters, signers and attackers (world.py) 
 accepts most outcomes, and checks what must hold whatever happened. Every invariant ID is checked:
 
 - after every step, from one batch of views and the step's events (checks.py): ENG-01, ENG-02, ENG-07,
-  ENG-08, FND-01, FND-02, FND-04, ORA-04, ORA-05, ORA-06, GRD-01..GRD-05, SYS-01..SYS-03;
-- by the rule whose attempt shows it (markets.py, governance.py, attacks.py): ENG-03..ENG-06, FND-03,
+  ENG-08, ENG-09, ENG-10, FND-01, FND-02, FND-04, ORA-04, ORA-05, ORA-06, GRD-01..GRD-05, SYS-01..SYS-03;
+- by the rule whose attempt shows it (markets.py, subaccounts.py, governance.py, attacks.py): ENG-03..ENG-06,
+  ENG-09..ENG-11, FND-03,
   ORA-01..ORA-03, ORA-07, ORA-08, SYS-05, and every attack must fail;
 - at the end of each example, in a snapshot (exits.py): SYS-04 and FND-05, everyone exits.
 
@@ -32,6 +33,7 @@ from bulwark.actors.guardian import GuardianDesk
 from bulwark.chain import Chain, Reverted
 from bulwark.deploy import Suite
 from bulwark.fuzz.lane import LaneMachine
+from bulwark.model.engine import subaccount
 from bulwark.params import DEFAULT_PARAMS, read_params
 from bulwark.units import WAD
 
@@ -40,10 +42,13 @@ from .checks import SystemChecks
 from .exits import Exits
 from .governance import GuardianRules
 from .markets import MarketRules
-from .world import Pending, deploy_world
+from .subaccounts import SubaccountRules
+from .world import DESKS, ENGINE_ACCOUNTS, Pending, deploy_world
 
 
-class SystemMachine(MarketRules, GuardianRules, AttackerRules, SystemChecks, Exits, LaneMachine):
+class SystemMachine(
+    MarketRules, SubaccountRules, GuardianRules, AttackerRules, SystemChecks, Exits, LaneMachine
+):
     """Every invariant ID over the whole suite (module docstring), deployed from `params_path`."""
 
     params_path: ClassVar[Path] = DEFAULT_PARAMS
@@ -70,6 +75,13 @@ class SystemMachine(MarketRules, GuardianRules, AttackerRules, SystemChecks, Exi
         self.token, self.engine, self.fund, self.guardian = s.collateral, s.engine, s.fund, s.guardian
         self.oracles, self.plan = s.oracles, s.plan
         self.markets = range(len(s.oracles))
+        self.isolated = {m for m in self.markets if self.engine.isIsolated(m)}
+        self.market_fund = {m: self.engine.market(m).fund for m in self.markets}  # FUND or its own
+        # every account the engine holds: the dev accounts that trade and their subaccounts (world.DESKS)
+        self.engine_accounts = [self.acc[i] for i in ENGINE_ACCOUNTS]
+        self.engine_accounts += [subaccount(self.acc[i], id_) for i, id_ in DESKS]
+        self.owner_of = {self.acc[i]: (self.acc[i], 0) for i in ENGINE_ACCOUNTS}  # account -> (owner, id)
+        self.owner_of.update({subaccount(self.acc[i], id_): (self.acc[i], id_) for i, id_ in DESKS})
         self.unit = 10**s.plan.decimals
         self.scale = WAD // self.unit
         self.desk = GuardianDesk(self.chain, self.guardian)

@@ -15,6 +15,11 @@ Actors (dev accounts; 1-5 are the guardian's signers in params/local.json):
              approvals and reports signed with its own keys, replayed reports and approvals, liquidating
              healthy accounts, withdrawing past IM, executing operations early, admin calls
 
+Subaccounts (DESKS): 7 and 8 each keep a second subaccount (id 1, 5,000 tokens), in any market, an
+isolated one included; the keeper keeps a desk (id 5, 3,000 tokens) for taking over isolated-market
+positions (an isolated market is held by a subaccount that holds nothing else). An isolated market's own
+fund is staked with 5,000 tokens by account 4, so its cover is exercised.
+
 Reporters are the markets' test keys (plan.markets[i].reporter_keys).
 """
 
@@ -52,6 +57,11 @@ FUNDING = {
     10: (20_000, 20_000, 0),
     11: (20_000, 20_000, 0),
 }
+# (owner, subaccount id) -> tokens minted and deposited into it at the start
+KEEPER_DESK = 5
+DESKS = {(7, 1): 5_000, (8, 1): 5_000, (KEEPER, KEEPER_DESK): 3_000}
+DESK_OWNERS = (7, 8)
+ISOLATED_STAKER, ISOLATED_STAKE = 4, 5_000  # who stakes each isolated market's own fund, and how much
 MAX_UINT = 2**256 - 1
 OK, TRIPPED = 0, 3  # IMedianOracle.Status
 PATH_RANGE = (5, 20)  # the price path stays within 0.5x..2x of its start (tenths)
@@ -90,6 +100,19 @@ def deploy_world(chain: Chain, params_path: Path) -> dict:
             engine.setOperator.transact(acc[OPERATOR], True, sender=acc[i])
         if fund_deposit:
             fund.deposit.transact(fund_deposit * unit, acc[i], sender=acc[i])
+    minted = sum(f[0] for f in FUNDING.values())
+    for (i, id_), tokens in DESKS.items():
+        token.mint.transact(acc[i], tokens * unit, sender=acc[i])
+        engine.depositTo.transact(id_, tokens * unit, sender=acc[i])
+        minted += tokens
+    staker = acc[ISOLATED_STAKER]
+    for m in range(len(suite.oracles)):
+        if engine.isIsolated(m):
+            own = engine.market(m).fund
+            token.mint.transact(staker, ISOLATED_STAKE * unit, sender=staker)
+            token.approve.transact(own, MAX_UINT, sender=staker)
+            chain.at("InsuranceFund", own).deposit.transact(ISOLATED_STAKE * unit, staker, sender=staker)
+            minted += ISOLATED_STAKE
     starts = []
     for m, market in enumerate(suite.plan.markets):
         c = market.config
@@ -106,6 +129,6 @@ def deploy_world(chain: Chain, params_path: Path) -> dict:
     return {
         "suite": suite,
         "starts": starts,
-        "minted": sum(f[0] for f in FUNDING.values()) * unit,
+        "minted": minted * unit,
         "reporters": [[Account.from_key(k).address for k in m.reporter_keys] for m in suite.plan.markets],
     }

@@ -54,6 +54,16 @@ def deploy_pause_guardian(project, deployer, signers, thresholds, delay, bounds:
 
 
 @dataclass(frozen=True)
+class FundPlan:
+    """An isolated market's own InsuranceFund, as constructor arguments (maxOutflow in token units)."""
+
+    name: str
+    symbol: str
+    outflow_window: int
+    config: FundParams
+
+
+@dataclass(frozen=True)
 class MarketPlan:
     name: str
     feed_id: bytes
@@ -61,6 +71,7 @@ class MarketPlan:
     reporters: list[str]  # sorted ascending, as the constructor requires
     risk: RiskParams
     reporter_keys: list[bytes] = field(default_factory=list, repr=False)  # only for test reporters
+    isolated_fund: FundPlan | None = None  # an isolated market's own fund; None for a shared market
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,11 @@ class SuitePlan:
     fund_config: FundParams  # maxOutflow in token units, as the constructor takes it
     markets: list[MarketPlan]
 
+    @property
+    def shared_fund(self) -> FundPlan:
+        """The shared InsuranceFund's constructor arguments, as an isolated market's own fund has them."""
+        return FundPlan(self.fund_name, self.fund_symbol, self.outflow_window, self.fund_config)
+
 
 def plan_suite(params: SuiteParams, decimals: int, local_accounts=None) -> SuitePlan:
     """Resolve `params` into constructor arguments. `decimals` is the collateral's (a mock's come from
@@ -92,7 +108,7 @@ def plan_suite(params: SuiteParams, decimals: int, local_accounts=None) -> Suite
         signers = list(g.signers or [])
     if set(signers) & set(g.pausers):
         raise DeploymentError("guardian.pausers names a signer: a pause-only key must not be a signer")
-    f = params.fund
+    shared = plan_fund(params.fund, decimals, "fund")
     return SuitePlan(
         signers=signers,
         thresholds=tuple(getattr(g, name) for name in THRESHOLDS),
@@ -100,18 +116,23 @@ def plan_suite(params: SuiteParams, decimals: int, local_accounts=None) -> Suite
         bounds=GuardianBounds(g.min_delay, g.max_delay, g.grace_period, g.max_pause_duration),
         pausers=list(g.pausers),
         decimals=decimals,
-        fund_name=f.name,
-        fund_symbol=f.symbol,
-        outflow_window=f.outflow_window,
-        fund_config=FundParams(
-            f.cooldown, f.redeem_window, token_units(f.max_outflow, decimals, "fund.max_outflow")
-        ),
-        markets=[plan_market(m) for m in params.markets],
+        fund_name=shared.name,
+        fund_symbol=shared.symbol,
+        outflow_window=shared.outflow_window,
+        fund_config=shared.config,
+        markets=[plan_market(m, decimals, f"markets.{i}") for i, m in enumerate(params.markets)],
     )
 
 
-def plan_market(m) -> MarketPlan:
-    """One market of a parameter file as constructor arguments (test reporters' keys included)."""
+def plan_fund(f, decimals: int, where: str) -> FundPlan:
+    """A fund section of a parameter file as constructor arguments."""
+    outflow = token_units(f.max_outflow, decimals, f"{where}.max_outflow")
+    return FundPlan(f.name, f.symbol, f.outflow_window, FundParams(f.cooldown, f.redeem_window, outflow))
+
+
+def plan_market(m, decimals: int = 18, where: str = "market") -> MarketPlan:
+    """One market of a parameter file as constructor arguments (test reporters' keys included;
+    `decimals`, the collateral's, sizes an isolated market's fund cap)."""
     o, r = m.oracle, m.risk
     keys = reporter_test_keys(o.test_reporters) if o.test_reporters else []
     reporters = [Account.from_key(k).address for k in keys] if keys else list(o.reporters or [])
@@ -147,6 +168,9 @@ def plan_market(m) -> MarketPlan:
         reporters=sorted(reporters, key=lambda a: int(a, 16)),
         risk=risk,
         reporter_keys=keys,
+        isolated_fund=None
+        if m.isolated_fund is None
+        else plan_fund(m.isolated_fund, decimals, f"{where}.isolated_fund"),
     )
 
 
@@ -164,6 +188,7 @@ class Suite:
     last_block: int  # block of the last one
     deployed: list = field(default_factory=list)  # Deployed, one per transaction, in order
     abandoned: list = field(default_factory=list)  # Existing: recorded by a partial run, not reused
+    market_funds: dict = field(default_factory=dict)  # isolated market name -> its own InsuranceFund
 
     def addresses(self) -> SuiteAddresses:
         return SuiteAddresses(
@@ -172,6 +197,7 @@ class Suite:
             fund=self.fund.address,
             engine=self.engine.address,
             oracles={m.name: o.address for m, o in zip(self.plan.markets, self.oracles, strict=True)},
+            market_funds={name: f.address for name, f in self.market_funds.items()},
         )
 
 
@@ -182,15 +208,19 @@ class SuiteAddresses:
     fund: str
     engine: str
     oracles: dict[str, str]  # market name -> oracle, in market order
+    market_funds: dict[str, str] = field(default_factory=dict)  # isolated market name -> its own fund
 
     def as_dict(self) -> dict:
-        return {
+        data = {
             "PauseGuardian": self.guardian,
             "collateral": self.collateral,
             "InsuranceFund": self.fund,
             "MarginEngine": self.engine,
             "MedianOracle": dict(self.oracles),
         }
+        if self.market_funds:
+            data["IsolatedFunds"] = dict(self.market_funds)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> SuiteAddresses:
@@ -200,6 +230,7 @@ class SuiteAddresses:
             fund=data["InsuranceFund"],
             engine=data["MarginEngine"],
             oracles=dict(data["MedianOracle"]),
+            market_funds=dict(data.get("IsolatedFunds", {})),
         )
 
 
@@ -375,24 +406,39 @@ def _deploy_planned(
         for m in plan.markets
     ]
 
-    def fund_args(engine: str) -> tuple:
+    # the shared fund, then each isolated market's own, each listing the engine sent right after them
+    funds = [("InsuranceFund", plan.shared_fund)] + [
+        (f"InsuranceFund {m.name}", m.isolated_fund) for m in plan.markets if m.isolated_fund is not None
+    ]
+
+    def fund_args(f: FundPlan, engine: str) -> tuple:
         return (
             guardian.address,
             collateral.address,
-            plan.fund_name,
-            plan.fund_symbol,
-            plan.outflow_window,
-            tuple(plan.fund_config),
+            f.name,
+            f.symbol,
+            f.outflow_window,
+            tuple(f.config),
             [engine],
         )
 
+    # A recorded fund fits only if the engine lands where it expects: after the funds deployed now. With
+    # k of them to deploy, the engine is at nonce + k; the first k for which exactly k do not fit holds.
     nonce = d.nonce()
-    # A recorded fund fits only if the engine, sent next (at `nonce`), lands where the fund expects it.
-    if steps.reusable("InsuranceFund", "InsuranceFund", fund_args(predicted_address(d.address, nonce))):
-        expected_engine = predicted_address(d.address, nonce)
-    else:
-        expected_engine = predicted_address(d.address, nonce + 1)
-    fund = steps.run("InsuranceFund", "InsuranceFund", *fund_args(expected_engine))
+    for k in range(len(funds) + 1):
+        expected_engine = predicted_address(d.address, nonce + k)
+        misfits = [
+            s for s, f in funds if not steps.reusable(s, "InsuranceFund", fund_args(f, expected_engine))
+        ]
+        if len(misfits) == k:
+            break
+    deployed_funds = {
+        step: steps.run(step, "InsuranceFund", *fund_args(f, expected_engine)) for step, f in funds
+    }
+    fund = deployed_funds["InsuranceFund"]
+    market_funds = {
+        m.name: deployed_funds[f"InsuranceFund {m.name}"] for m in plan.markets if m.isolated_fund is not None
+    }
     engine = steps.run(
         "MarginEngine",
         "MarginEngine",
@@ -400,7 +446,7 @@ def _deploy_planned(
         fund.address,
         [o.address for o in oracles],
         [m.risk.as_tuple() for m in plan.markets],
-        [ZERO_ADDRESS] * len(plan.markets),
+        [market_funds[m.name].address if m.name in market_funds else ZERO_ADDRESS for m in plan.markets],
     )
     if engine.address != expected_engine:
         raise DeploymentError(
@@ -423,6 +469,7 @@ def _deploy_planned(
         last_block=max(blocks) if blocks else d.block(),
         deployed=deployed,
         abandoned=steps.abandoned,
+        market_funds=market_funds,
     )
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bulwark import PROJECT_ROOT
-from bulwark.deploy import SuiteAddresses, SuitePlan
+from bulwark.deploy import FundPlan, SuiteAddresses, SuitePlan
 from bulwark.params import THRESHOLDS
 from bulwark.signing.reports import feed_id
 
@@ -135,17 +135,7 @@ def verify_suite(project, addresses: SuiteAddresses, plan: SuitePlan) -> Verific
     if token is not None:
         r.read("collateral.decimals", plan.decimals, token.decimals)
 
-    fund = r.at("fund", project.InsuranceFund, addresses.fund)
-    if fund is not None:
-        r.read("fund.GUARDIAN", guardian, fund.GUARDIAN)
-        r.read("fund.asset (the collateral)", addresses.collateral, fund.asset)
-        r.read("fund.isEngine(MarginEngine)", True, lambda: fund.isEngine(addresses.engine))
-        r.read("fund.name", plan.fund_name, fund.name)
-        r.read("fund.symbol", plan.fund_symbol, fund.symbol)
-        r.read("fund.outflow_window", plan.outflow_window, fund.OUTFLOW_WINDOW)
-        for i, name in enumerate(plan.fund_config._fields):
-            unit = "token" if name == "maxOutflow" else ""
-            r.read(f"fund.{_snake(name)}", plan.fund_config[i], lambda i=i: tuple(fund.params())[i], unit)
+    _verify_fund(r, project, "fund", addresses.fund, plan.shared_fund, addresses)
 
     engine = r.at("engine", project.MarginEngine, addresses.engine)
     if engine is not None:
@@ -165,10 +155,17 @@ def verify_suite(project, addresses: SuiteAddresses, plan: SuitePlan) -> Verific
         if engine is not None:
             state = _safe(lambda i=i: engine.market(i))
             r.read(f"{where}.oracle (engine's)", address, lambda s=state: s.oracle)
+            isolated = m.isolated_fund is not None
+            r.read(f"{where}.isolated", isolated, lambda i=i: engine.isIsolated(i))
+            own = addresses.market_funds.get(m.name, "no fund recorded") if isolated else addresses.fund
+            r.read(f"{where}.fund (engine's)", own, lambda s=state: s.fund)
             for j, name in enumerate(m.risk.__dataclass_fields__):
                 unit = "" if name == "horizon" else "wad"
                 expected = m.risk.as_tuple()[j]
                 r.read(f"{where}.risk.{_snake(name)}", expected, lambda s=state, j=j: tuple(s.risk)[j], unit)
+        if m.isolated_fund is not None and m.name in addresses.market_funds:
+            where_fund = f"{where}.isolated_fund"
+            _verify_fund(r, project, where_fund, addresses.market_funds[m.name], m.isolated_fund, addresses)
         oracle = r.at(f"{where}.oracle", project.MedianOracle, address)
         if oracle is None:
             continue
@@ -181,6 +178,23 @@ def verify_suite(project, addresses: SuiteAddresses, plan: SuitePlan) -> Verific
             unit = "wad" if name in ("maxDeviation", "minPrice", "maxPrice") else ""
             r.read(f"{where}.oracle.{_snake(name)}", m.config[j], lambda c=config, j=j: tuple(c)[j], unit)
     return v
+
+
+def _verify_fund(r: _Reader, project, where: str, address: str, f: FundPlan, addresses: SuiteAddresses):
+    """An InsuranceFund's wires: its guardian, its asset, the engine registered, its share token and
+    its parameters."""
+    fund = r.at(where, project.InsuranceFund, address)
+    if fund is None:
+        return
+    r.read(f"{where}.GUARDIAN", addresses.guardian, fund.GUARDIAN)
+    r.read(f"{where}.asset (the collateral)", addresses.collateral, fund.asset)
+    r.read(f"{where}.isEngine(MarginEngine)", True, lambda: fund.isEngine(addresses.engine))
+    r.read(f"{where}.name", f.name, fund.name)
+    r.read(f"{where}.symbol", f.symbol, fund.symbol)
+    r.read(f"{where}.outflow_window", f.outflow_window, fund.OUTFLOW_WINDOW)
+    for i, name in enumerate(f.config._fields):
+        unit = "token" if name == "maxOutflow" else ""
+        r.read(f"{where}.{_snake(name)}", f.config[i], lambda i=i: tuple(fund.params())[i], unit)
 
 
 def _safe(call):

@@ -244,6 +244,11 @@ class MarketParams(_Strict):
     reference_price: Dec | None = Field(
         default=None, gt=0, le=10**20, exclude=True, description="[price] expected at launch; lints only"
     )
+    # An isolated market (IMarginEngine, Isolated markets): its own InsuranceFund, deployed with the suite,
+    # alone covers its bad debt and takes its fees; a subaccount holding it holds nothing else (ENG-10).
+    isolated_fund: FundParams | None = Field(
+        default=None, description="the market's own fund: set for an isolated market, absent for a shared one"
+    )
 
 
 class PauseParams(_Strict):
@@ -267,6 +272,21 @@ class SuiteParams(_Strict):
         names = [m.name for m in self.markets]
         if len(set(names)) != len(names):
             raise ValueError(f"market names repeat: {names}")
+        # every fund's share token is told apart by its name and symbol in wallets and explorers
+        funds = [("fund", self.fund)] + [
+            (f"markets.{i}.isolated_fund", m.isolated_fund)
+            for i, m in enumerate(self.markets)
+            if m.isolated_fund
+        ]
+        for key in ("name", "symbol"):
+            seen: dict[str, str] = {}
+            for where, f in funds:
+                value = getattr(f, key)
+                if value in seen:
+                    raise ValueError(
+                        f"{where}.{key} {value!r} repeats {seen[value]}.{key}: each fund needs its own"
+                    )
+                seen[value] = where
         demo = self.pause.demo_duration
         if demo is not None and demo > self.guardian.max_pause_duration:
             raise ValueError(

@@ -64,20 +64,24 @@ def deployment_table(suite, title: str) -> Table:
     )
     decimals = c.decimals()
     table.add_row("collateral", c.address, f"{c.symbol()} ({c.name()}), {decimals} decimals")
-    p = f.params()
-    table.add_row(
-        "InsuranceFund",
-        f.address,
-        f"{f.symbol()}: engine registered {f.isEngine(e)}; cooldown {p.cooldown}s, window "
-        f"{p.redeemWindow}s; cover <= {dec(p.maxOutflow, 10**decimals)} per {f.OUTFLOW_WINDOW()}s",
-    )
+    funds = {"InsuranceFund": f} | {f"InsuranceFund {m}": fund for m, fund in suite.market_funds.items()}
+    for name, fund in funds.items():
+        p = fund.params()
+        table.add_row(
+            name,
+            fund.address,
+            f"{fund.symbol()}: engine registered {fund.isEngine(e)}; cooldown {p.cooldown}s, window "
+            f"{p.redeemWindow}s; cover <= {dec(p.maxOutflow, 10**decimals)} per {fund.OUTFLOW_WINDOW()}s",
+        )
     table.add_row("MarginEngine", e.address, f"fund {short(e.FUND())}; {e.marketCount()} markets")
     for i, oracle in enumerate(suite.oracles):
-        cfg, risk = oracle.config(), e.market(i).risk
+        cfg, market = oracle.config(), e.market(i)
+        risk = market.risk
+        isolated = f"isolated, fund {short(market.fund)}; " if e.isIsolated(i) else ""
         table.add_row(
             f"MedianOracle {oracle.description()}",
             oracle.address,
-            f"market {i}: quorum {cfg.quorum} of {len(oracle.reporters())}; breaker "
+            f"market {i}: {isolated}quorum {cfg.quorum} of {len(oracle.reporters())}; breaker "
             f"{pct(cfg.maxDeviation, 0)}, confirm {cfg.confirmDelay}s; stale after {cfg.maxStaleness}s; "
             f"mmr {pct(risk.baseMmr, 1)}..{pct(risk.maxMmr, 0)} (vol x{wad(risk.volMultiplier)}), "
             f"IM x{wad(risk.imFactor)}",

@@ -12,7 +12,15 @@ import pytest
 
 import bulwark.deploy
 from bulwark import PROJECT_ROOT
-from bulwark.deploy import DeploymentError, SuiteAddresses, deploy_suite, plan_suite
+from bulwark.deploy import (
+    DeploymentError,
+    Existing,
+    PartialDeployment,
+    SuiteAddresses,
+    deploy_suite,
+    encode_constructor_args,
+    plan_suite,
+)
 from bulwark.deployments import deployment_record, read_record, verify_suite, write_record
 from bulwark.params import load_params, read_params
 from tests.helpers import changed
@@ -31,7 +39,8 @@ def test_the_deployed_suite_verifies(project, suite):
     verification = verify_suite(project, suite.addresses(), suite.plan)
     assert verification.mismatches == []
     assert verification.ok
-    assert len(verification.checks) == 79  # guardian 12, collateral 1, fund 9, engine 5, 26 a market
+    # guardian 12, collateral 1, fund 9, engine 5, 28 a market (3), the isolated market's own fund 9
+    assert len(verification.checks) == 120
 
 
 def test_the_guardian_is_the_admin_of_everything_and_the_fund_knows_the_engine(suite):
@@ -40,7 +49,18 @@ def test_the_guardian_is_the_admin_of_everything_and_the_fund_knows_the_engine(s
     assert suite.fund.isEngine(suite.engine)
     assert suite.engine.FUND() == suite.fund.address
     assert suite.engine.COLLATERAL() == suite.fund.asset() == suite.collateral.address
-    assert [suite.engine.market(i).oracle for i in range(2)] == [o.address for o in suite.oracles]
+    markets = range(len(suite.oracles))
+    assert [suite.engine.market(i).oracle for i in markets] == [o.address for o in suite.oracles]
+    # THIN/USD is isolated: its own fund covers it and knows the engine; the others are the shared fund's
+    [own] = suite.market_funds.values()
+    assert [suite.engine.market(i).fund for i in markets] == [
+        suite.fund.address,
+        suite.fund.address,
+        own.address,
+    ]
+    assert [suite.engine.isIsolated(i) for i in markets] == [False, False, True]
+    assert own.isEngine(suite.engine) and own.GUARDIAN() == suite.guardian.address
+    assert own.asset() == suite.collateral.address and own.symbol() != suite.fund.symbol()
     assert [s.address for s in suite.signers] == suite.plan.signers
 
 
@@ -78,7 +98,12 @@ def test_every_mismatch_is_reported_not_just_the_first(project, suite, accounts)
     )
     plan = plan_suite(other, 6, accounts)
     plan = replace(
-        plan, markets=[plan.markets[0], replace(plan.markets[1], reporters=plan.markets[1].reporters[:4])]
+        plan,
+        markets=[
+            plan.markets[0],
+            replace(plan.markets[1], reporters=plan.markets[1].reporters[:4]),
+            *plan.markets[2:],
+        ],
     )
     wires = [c.wire for c in verify_suite(project, suite.addresses(), plan).mismatches]
     assert wires == [
@@ -112,6 +137,62 @@ def test_the_engine_must_land_at_the_address_the_fund_registered(project, accoun
     monkeypatch.setattr(bulwark.deploy, "predicted_address", lambda who, nonce: real(who, nonce + 1))
     with pytest.raises(DeploymentError, match=r"MarginEngine landed at 0x\w+, not at the predicted 0x\w+"):
         deploy_suite(project, accounts[0], PARAMS, local_accounts=accounts)
+
+
+class _EngineFails:
+    """A deployer whose MarginEngine transaction fails (as when it does not fit in a block)."""
+
+    def __init__(self, account):
+        self.account, self.address, self.provider = account, account.address, account.provider
+
+    def deploy(self, container, *args):
+        if container.contract_type.name == "MarginEngine":
+            raise RuntimeError("out of gas")
+        return self.account.deploy(container, *args)
+
+
+def _stopped_at_the_engine(project, deployer, accounts) -> dict[str, Existing]:
+    """Deploy local.json (a shared fund and THIN/USD's own) until the engine fails: what exists, as
+    `bulwark deploy --resume` reads it from the partial record."""
+    with pytest.raises(PartialDeployment, match="MarginEngine failed") as stopped:
+        deploy_suite(project, _EngineFails(deployer), PARAMS, local_accounts=accounts)
+    return {
+        d.step: Existing(
+            d.step,
+            d.contract,
+            d.address,
+            encode_constructor_args(getattr(project, d.contract).contract_type, d.args),
+        )
+        for d in stopped.value.deployed
+    }
+
+
+def test_a_resume_reuses_every_fund_while_the_engine_still_lands_where_they_expect(project, accounts):
+    """Both funds registered the engine at the nonce after them; with nothing sent meanwhile, the resume
+    sends only the engine, and every fund knows it."""
+    deployer = accounts[8]
+    existing = _stopped_at_the_engine(project, deployer, accounts)
+    assert {"InsuranceFund", "InsuranceFund THIN/USD"} <= set(existing)
+    nonce = deployer.nonce
+    resumed = deploy_suite(project, deployer, PARAMS, local_accounts=accounts, existing=existing)
+    assert deployer.nonce == nonce + 1, "only the engine was sent"
+    assert [d.step for d in resumed.deployed if not d.reused] == ["MarginEngine"]
+    assert resumed.fund.address == existing["InsuranceFund"].address
+    assert resumed.market_funds["THIN/USD"].address == existing["InsuranceFund THIN/USD"].address
+    assert resumed.abandoned == []
+    assert verify_suite(project, resumed.addresses(), resumed.plan).ok
+
+
+def test_a_resume_after_the_nonce_moved_redeploys_every_fund_and_names_the_abandoned_ones(project, accounts):
+    deployer = accounts[9]
+    existing = _stopped_at_the_engine(project, deployer, accounts)
+    deployer.transfer(accounts[0], 1)  # the key sent another transaction: the engine cannot land there
+    resumed = deploy_suite(project, deployer, PARAMS, local_accounts=accounts, existing=existing)
+    fresh = [d.step for d in resumed.deployed if not d.reused]
+    assert fresh == ["InsuranceFund", "InsuranceFund THIN/USD", "MarginEngine"]
+    assert [a.step for a in resumed.abandoned] == ["InsuranceFund", "InsuranceFund THIN/USD"]
+    assert resumed.market_funds["THIN/USD"].address != existing["InsuranceFund THIN/USD"].address
+    assert verify_suite(project, resumed.addresses(), resumed.plan).ok
 
 
 def test_an_existing_collateral_without_code_is_refused(project, accounts):
@@ -149,7 +230,7 @@ def test_the_record_round_trips(tmp_path, project, suite, chain):
     loaded, addresses = read_record(path)
     assert addresses == suite.addresses()
     assert loaded["params_file"] == "params/local.json"
-    assert loaded["verification"] == {"ok": True, "checks": 79, "mismatches": []}
+    assert loaded["verification"] == {"ok": True, "checks": 120, "mismatches": []}
     assert loaded["first_block"] < loaded["block_number"]
     assert isinstance(addresses, SuiteAddresses)
 
@@ -165,14 +246,16 @@ def test_ape_run_deploy_writes_a_verified_record(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     record = json.loads((tmp_path / "31337.json").read_text())
-    assert record["verification"] == {"ok": True, "checks": 79, "mismatches": []}
+    assert record["verification"] == {"ok": True, "checks": 120, "mismatches": []}
     assert set(record["contracts"]) == {
+        "IsolatedFunds",
         "PauseGuardian",
         "collateral",
         "InsuranceFund",
         "MarginEngine",
         "MedianOracle",
     }
-    assert list(record["contracts"]["MedianOracle"]) == ["ETH/USD", "BTC/USD"]
+    assert list(record["contracts"]["MedianOracle"]) == ["ETH/USD", "BTC/USD", "THIN/USD"]
+    assert list(record["contracts"]["IsolatedFunds"]) == ["THIN/USD"]
     assert record["params"] == json.loads(LOCAL.read_text())
-    assert "verified: 79 wires match" in out.stdout
+    assert "verified: 120 wires match" in out.stdout

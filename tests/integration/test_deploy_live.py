@@ -281,7 +281,7 @@ def test_a_rehearsal_runs_everything_on_a_fork_and_sends_nothing(rehearsal):
     assert after == before  # no transaction and no wei moved on the target
     assert list(out.iterdir()) == [out / f"{SEPOLIA}.rehearsal.json"]  # and no deployment record
     assert (
-        report["verification"]["ok"] is True and report["verification"]["checks"] == 53
+        report["verification"]["ok"] is True and report["verification"]["checks"] == 55
     )  # 27 + 26 per market
     assert report["failure"] is None
 

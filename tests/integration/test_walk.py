@@ -10,7 +10,7 @@ from bulwark import PROJECT_ROOT
 BULWARK = Path(sys.executable).parent / "bulwark"  # the console script installed beside this Python
 
 BEATS = [
-    "79 checks, 0 mismatches",  # the fresh deployment verified
+    "120 checks, 0 mismatches",  # the fresh deployment verified
     "2 hostile reports at 1,820 and 3 honest ones at",  # leaked keys, ORA-05
     "breaker TRIPPED",
     "keeper liquidates bob: refused with MedianOracleTripped",  # ENG-06 halt

@@ -65,9 +65,9 @@ def test_the_shipped_files_lint_as_documented():
 
     local = bulwark("params", "check", PARAMS / "local.json")
     assert local.returncode == 0, local.stderr
-    assert local.stdout.splitlines()[0].endswith("local.json: 0 errors, 4 warnings")
+    assert local.stdout.splitlines()[0].endswith("local.json: 0 errors, 5 warnings")
     ids = [line.split()[1] for line in local.stdout.splitlines()[1:] if line.startswith("  warning")]
-    assert ids == ["PL-GRD-02", "PL-ORA-06", "PL-ORA-06", "PL-FND-02"]
+    assert ids == ["PL-GRD-02", "PL-ORA-06", "PL-ORA-06", "PL-ORA-06", "PL-FND-02"]
     assert "  skipped PL-FND-01  no reference_price in markets.0, markets.1" in local.stdout
 
     strict = bulwark("params", "check", "--strict", PARAMS / "local.json")
@@ -225,7 +225,7 @@ def test_a_local_deploy_prints_its_lint_errors_and_deploys_and_verifies_anyway(t
     out = bulwark("deploy", "--params", path, "--out", tmp_path / "deployments", timeout=300)
     assert out.returncode == 0, out.stderr
     text = " ".join(out.stdout.split())
-    assert f"{path}: 4 errors, 4 warnings (local network: deploying anyway; see `bulwark params check" in text
-    assert "verified: 79 wires match" in text
+    assert f"{path}: 4 errors, 5 warnings (local network: deploying anyway; see `bulwark params check" in text
+    assert "verified: 120 wires match" in text
     [record] = [p for p in (tmp_path / "deployments").glob("*.json") if p.stem.isdigit()]  # not .input.json
     assert json.loads(record.read_text())["verification"]["ok"] is True

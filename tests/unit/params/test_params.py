@@ -29,7 +29,8 @@ def test_the_shipped_local_parameters_load():
     params = load_params(LOCAL)
     assert params.collateral.deploy_mock
     assert params.collateral.decimals == 6
-    assert [m.name for m in params.markets] == ["ETH/USD", "BTC/USD"]
+    assert [m.name for m in params.markets] == ["ETH/USD", "BTC/USD", "THIN/USD"]
+    assert [m.isolated_fund is not None for m in params.markets] == [False, False, True]
     assert params.markets[0].oracle.test_reporters == 7
 
 
@@ -47,6 +48,7 @@ def test_the_local_file_lists_its_local_only_fields():
         "guardian.anvil_signers",
         "markets.0.oracle.test_reporters",
         "markets.1.oracle.test_reporters",
+        "markets.2.oracle.test_reporters",
     ]
 
 
@@ -152,9 +154,28 @@ ETH_ORACLE = ("markets", 0, "oracle")
         (_set("markets", value=[]), "markets: List should have at least 1 item"),
         (
             lambda d: d["markets"].append(d["markets"][0]),
-            "(top level): Value error, market names repeat: ['ETH/USD', 'BTC/USD', 'ETH/USD']",
+            "(top level): Value error, market names repeat: ['ETH/USD', 'BTC/USD', 'THIN/USD', 'ETH/USD']",
         ),
         (_set("markets", 0, "name", value=""), "markets.0.name: String should have at least 1 character"),
+        # an isolated market's own fund
+        (
+            _set("markets", 2, "isolated_fund", "symbol", value="bINS-mUSD"),
+            "(top level): Value error, markets.2.isolated_fund.symbol 'bINS-mUSD' repeats fund.symbol: each "
+            "fund needs its own",
+        ),
+        (
+            _set("markets", 2, "isolated_fund", "max_outflow", value=0),
+            "markets.2.isolated_fund.max_outflow: Input should be greater than 0",
+        ),
+        (
+            _set("markets", 2, "isolated_fund", "cooldown", value=59),
+            "markets.2.isolated_fund.cooldown: Input should be greater than or equal to 3600",
+        ),
+        (_drop("markets", 2, "isolated_fund", "name"), "markets.2.isolated_fund.name: Field required"),
+        (
+            _set("markets", 2, "isolated_fund", "surprise", value=1),
+            "markets.2.isolated_fund.surprise: Extra inputs are not permitted",
+        ),
         (_set("markets", 0, "venue", value="x"), "markets.0.venue: Extra inputs are not permitted"),
         # oracle
         (

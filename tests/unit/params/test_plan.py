@@ -42,6 +42,25 @@ def test_local_parameters_become_wad_constructor_arguments():
     )
 
 
+def test_an_isolated_market_plans_its_own_fund_and_shared_markets_none():
+    plan = plan_suite(LOCAL, 6, ANVIL)
+    assert [m.isolated_fund is None for m in plan.markets] == [True, True, False]
+    own = plan.markets[2].isolated_fund
+    assert (own.name, own.symbol, own.outflow_window) == (
+        "Bulwark Insurance THIN mUSD",
+        "bINS-THIN-mUSD",
+        86_400,
+    )
+    assert tuple(own.config) == (7 * 86_400, 2 * 86_400, 10_000 * 10**6)  # max_outflow in token units
+    thin = LOCAL.markets[2]
+    fund = thin.isolated_fund.model_copy(update={"max_outflow": Decimal("0.0000001")})
+    markets = [*LOCAL.markets[:2], thin.model_copy(update={"isolated_fund": fund})]
+    finer = LOCAL.model_copy(update={"markets": markets})
+    expected = r"^markets\.2\.isolated_fund\.max_outflow: 0\.0000001 is finer than the collateral's 6"
+    with pytest.raises(ParamsError, match=expected):
+        plan_suite(finer, 6, ANVIL)
+
+
 def test_the_pausers_are_constructor_arguments_and_never_a_signer():
     """The local file's pauser (dev account 99, GRD-06) is passed as given; a pauser that is also one of
     the Anvil signers is refused before anything is deployed."""

@@ -26,6 +26,19 @@ class OracleState:
     max_staleness: int  # [s]
 
 
+@dataclass(frozen=True)
+class FundState:
+    """One InsuranceFund at one block [token units]."""
+
+    assets: int  # totalAssets
+    balance: int  # collateral.balanceOf(fund)
+    outflow_used: int  # cover paid in the current window
+    max_outflow: int
+
+
+SHARED_FUND = "InsuranceFund"  # the shared fund's name; an isolated market's is "InsuranceFund <market>"
+
+
 @dataclass
 class Snapshot:
     """The deployment at one block, as the monitor read it."""
@@ -34,10 +47,7 @@ class Snapshot:
     timestamp: int  # [unix s]
     oracles: dict[str, OracleState]  # market name -> its oracle
     references: dict[str, int] = field(default_factory=dict)  # market name -> reference price [wad]
-    fund_assets: int = 0  # [token units] InsuranceFund.totalAssets
-    fund_balance: int = 0  # [token units] collateral.balanceOf(fund)
-    outflow_used: int = 0  # [token units] in the current window
-    max_outflow: int = 0  # [token units]
+    funds: dict[str, FundState] = field(default_factory=dict)  # the shared fund, then isolated markets'
     engine_balance: int = 0  # [wad] collateral.balanceOf(engine) * SCALE
     engine_claims: int = 0  # [wad] sum(cash) + fees - sum(unsettled losses) over known accounts
     position_sums: dict[str, int] = field(default_factory=dict)  # market -> sum of sizes [wad]
@@ -120,30 +130,34 @@ class PriceDivergence(Detector):
 
 
 class FundDrawdown(Detector):
+    """Each fund on its own: an isolated market's fund is watched as the shared one is."""
+
     def check(self, history, config):
         now = history[-1]
         window = [s for s in history if now.timestamp - s.timestamp <= config.thresholds.drawdown_window]
-        peak = max(s.fund_assets for s in window)
-        if peak and (peak - now.fund_assets) / peak > config.thresholds.drawdown:
-            fall = (peak - now.fund_assets) / peak
-            yield self.alert(
-                now,
-                "InsuranceFund",
-                f"fund assets fell {fall:.2%} within {config.thresholds.drawdown_window} s "
-                f"({peak} -> {now.fund_assets} units)",
-            )
+        for name, fund in now.funds.items():
+            peak = max(s.funds[name].assets for s in window if name in s.funds)
+            if peak and (peak - fund.assets) / peak > config.thresholds.drawdown:
+                fall = (peak - fund.assets) / peak
+                yield self.alert(
+                    now,
+                    name,
+                    f"{name} assets fell {fall:.2%} within {config.thresholds.drawdown_window} s "
+                    f"({peak} -> {fund.assets} units)",
+                )
 
 
 class OutflowNearCap(Detector):
     def check(self, history, config):
         now = history[-1]
-        if now.max_outflow and now.outflow_used >= now.max_outflow * config.thresholds.outflow:
-            yield self.alert(
-                now,
-                "InsuranceFund",
-                f"cover paid {now.outflow_used} of the window's cap {now.max_outflow} units "
-                f"({now.outflow_used / now.max_outflow:.0%})",
-            )
+        for name, f in now.funds.items():
+            if f.max_outflow and f.outflow_used >= f.max_outflow * config.thresholds.outflow:
+                yield self.alert(
+                    now,
+                    name,
+                    f"{name} paid {f.outflow_used} of the window's cap {f.max_outflow} units "
+                    f"({f.outflow_used / f.max_outflow:.0%})",
+                )
 
 
 class NewDeficit(Detector):
@@ -282,9 +296,10 @@ class InvariantBreach(Detector):
             if total:
                 message = f"sizes in {market} sum to {total}, not 0"
                 yield self.alert(now, "ENG-02", message, key=f"{self.id}:ENG-02:{market}")
-        if now.fund_assets != now.fund_balance:
-            message = f"fund totalAssets {now.fund_assets} != balance {now.fund_balance}"
-            yield self.alert(now, "FND-01", message)
+        for name, fund in now.funds.items():
+            if fund.assets != fund.balance:
+                message = f"{name} totalAssets {fund.assets} != balance {fund.balance}"
+                yield self.alert(now, "FND-01", message, key=f"{self.id}:FND-01:{name}")
 
 
 DETECTORS = (

@@ -19,7 +19,7 @@ from bulwark.abi.scopes import EngineScope, FundScope, OracleScope
 from bulwark.chain.base import Reverted
 from bulwark.deploy import SuiteAddresses
 from bulwark.deployments import read_record
-from bulwark.monitor.detectors import OracleState, Snapshot
+from bulwark.monitor.detectors import SHARED_FUND, FundState, OracleState, Snapshot
 from bulwark.monitor.node import Node, NodeError, Read
 from bulwark.signing.readable import decode_call, render_call
 from bulwark.signing.specs import ContractBook
@@ -54,16 +54,32 @@ class Deployment:
     def markets(self) -> list[str]:
         return list(self.addresses.oracles)
 
+    def funds(self) -> dict[str, str]:
+        """Every InsuranceFund: "InsuranceFund" (the shared one) and "InsuranceFund <market>" (each
+        isolated market's own) -> its address."""
+        a = self.addresses
+        return {SHARED_FUND: a.fund} | {f"{SHARED_FUND} {m}": f for m, f in a.market_funds.items()}
+
+    def isolated_subjects(self) -> set[str]:
+        """How alerts name each isolated market: by name ("THIN/USD"), by id ("market 2", engine events)
+        and by its fund ("InsuranceFund THIN/USD")."""
+        found = set()
+        for i, market in enumerate(self.markets):
+            if market in self.addresses.market_funds:
+                found |= {market, f"market {i}", f"{SHARED_FUND} {market}"}
+        return found
+
     def guarded(self) -> dict[str, tuple[str, type]]:
         """Every Guarded contract: its name -> (address, its scope flags)."""
         a = self.addresses
-        found = {"MarginEngine": (a.engine, EngineScope), "InsuranceFund": (a.fund, FundScope)}
+        found = {"MarginEngine": (a.engine, EngineScope)}
+        found.update({name: (f, FundScope) for name, f in self.funds().items()})
         found.update({f"MedianOracle:{m}": (o, OracleScope) for m, o in a.oracles.items()})
         return found
 
     def watched(self) -> list[str]:
         a = self.addresses
-        return [a.guardian, a.fund, a.engine, *a.oracles.values()]
+        return [a.guardian, *self.funds().values(), a.engine, *a.oracles.values()]
 
 
 class Reader:
@@ -141,11 +157,14 @@ class Reader:
         for oracle in a.oracles.values():
             reads += [Read("MedianOracle", oracle, "latest"), Read("MedianOracle", oracle, "config")]
         reads += [Read("IAggregatorV3", feed, "latestRoundData") for feed in self.references.values()]
+        for fund in self.deployment.funds().values():
+            reads += [
+                Read("InsuranceFund", fund, "totalAssets"),
+                Read("MockERC20", a.collateral, "balanceOf", (fund,)),
+                Read("InsuranceFund", fund, "outflowUsed"),
+                Read("InsuranceFund", fund, "params"),
+            ]
         reads += [
-            Read("InsuranceFund", a.fund, "totalAssets"),
-            Read("MockERC20", a.collateral, "balanceOf", (a.fund,)),
-            Read("InsuranceFund", a.fund, "outflowUsed"),
-            Read("InsuranceFund", a.fund, "params"),
             Read("MockERC20", a.collateral, "balanceOf", (a.engine,)),
             Read("MarginEngine", a.engine, "fees"),
         ]
@@ -179,7 +198,11 @@ class Reader:
             answer = next(values)
             if not isinstance(answer, Reverted) and answer[1] > 0:
                 references[name] = answer[1] * 10**18 // 10 ** self.decimals[name]
-        assets, fund_balance, used, params, engine_balance, fees = (next(values) for _ in range(6))
+        funds = {}
+        for name in self.deployment.funds():
+            assets, balance, used, params = (next(values) for _ in range(4))
+            funds[name] = FundState(assets, balance, used, params.maxOutflow)
+        engine_balance, fees = next(values), next(values)
         unsettled = [next(values) for _ in names]
         fees += sum(next(values).fees for _ in names)
         cash = [next(values) for _ in accounts]
@@ -202,10 +225,7 @@ class Reader:
             timestamp=int(header["timestamp"], 16),
             oracles=oracles,
             references=references,
-            fund_assets=assets,
-            fund_balance=fund_balance,
-            outflow_used=used,
-            max_outflow=params.maxOutflow,
+            funds=funds,
             engine_balance=engine_balance * self.scale,
             engine_claims=sum(cash) + fees - sum(unsettled),  # fees: shared and isolated markets' own
             position_sums=sums,

@@ -21,6 +21,15 @@ from bulwark.monitor.node import Node, NodeError, Read
 from bulwark.monitor.reader import Deployment
 
 CONTAINED_BY_OTHERS = ("PauseGuardianAlreadyPaused", "PauseGuardianPauseReplayed")
+# Why an alert about an isolated market (its feed, its bad debt, its fund) is reported but not paused:
+# the monitor's pauses are the engine's, so they would halt every market, and anyone who can move a thin
+# market (trip its breaker, drain its fund) could then freeze the whole venue at will. ENG-10 keeps that
+# market's losses inside it and ENG-11 its oracle's halts with its holders; the one pause of that market
+# alone, its oracle's, shifts losses, so signers decide it (bulwark guardian).
+ISOLATED = (
+    "isolated market: its losses stay in it (ENG-10) and an engine pause would halt every market; "
+    "pausing its oracle shifts losses, so signers decide (bulwark guardian)"
+)
 
 
 class Responder:
@@ -33,6 +42,7 @@ class Responder:
         self.max_pause = node.read(
             [Read("PauseGuardian", guardian, "MAX_PAUSE_DURATION")], node.block_number()
         )[0]
+        self.isolated = deployment.isolated_subjects()
         self.signer = Account.from_key(key).address if key else None
         self.role = self._role(node, guardian) if self.signer else None
 
@@ -53,6 +63,9 @@ class Responder:
             return None
         if action.suspend is not None:
             return self._suspend(alert, now, action)
+        if alert.subject in self.isolated:
+            base = {"alert": alert.id, "key": alert.key, "target": alert.subject}
+            return self.sink.emit("response", action="none", reason=ISOLATED, **base)
         target, flags = self.deployment.guarded()[action.contract]
         # scopes paused already stay as they are (never re-paused): only the others are asked for
         live = {s: now.pauses.get(f"{action.contract}.{s}", 0) for s in action.scopes}

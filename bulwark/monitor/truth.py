@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 from bulwark.chain import Reverted
 from bulwark.monitor.config import MonitorConfig
-from bulwark.monitor.detectors import OK, STALE, TRIPPED
+from bulwark.monitor.detectors import OK, SHARED_FUND, STALE, TRIPPED
 from bulwark.monitor.node import Node, Read
 from bulwark.monitor.reader import Deployment
 from bulwark.sim.scenario import SOURCE_FAIR
 
-FUND = "InsuranceFund"
+FUND = SHARED_FUND
 ENGINE = "MarginEngine"
 
 
@@ -45,9 +45,7 @@ class Block:
     timestamp: int  # [unix s]
     oracles: dict[str, tuple[int, int, int]]  # market -> (price [wad], updatedAt, status)
     pauses: dict[str, int]  # "Contract.SCOPE" -> pausedUntil [unix s]
-    fund_assets: int
-    outflow_used: int
-    max_outflow: int
+    funds: dict[str, tuple[int, int, int]]  # fund name -> (totalAssets, outflowUsed, maxOutflow)
     ratios: list[float]  # equity / maintenance of the agents with positions (not halted)
     events: list  # bulwark.chain.base.Event
 
@@ -94,11 +92,9 @@ class Truth:
         a = self.deployment.addresses
         reads = [Read("MedianOracle", o, "latest") for o in self.oracles.values()]
         reads += [Read("IGuarded", address, "pausedUntil", (scope,)) for _, address, scope in self.scopes]
-        reads += [
-            Read("InsuranceFund", a.fund, "totalAssets"),
-            Read("InsuranceFund", a.fund, "outflowUsed"),
-            Read("InsuranceFund", a.fund, "params"),
-        ]
+        funds = self.deployment.funds()
+        for fund in funds.values():
+            reads += [Read("InsuranceFund", fund, name) for name in ("totalAssets", "outflowUsed", "params")]
         reads += [Read("MarginEngine", a.engine, "accountState", (x,)) for x in self.accounts]
         events: dict[int, list] = {}
         for block, event in self.node.events(self.last + 1, head, [a.guardian, a.fund, a.engine]):
@@ -107,7 +103,10 @@ class Truth:
             values = iter(self.node.read(reads, number))
             oracles = {m: tuple(next(values)) for m in self.oracles}
             pauses = {name: next(values) for name, _, _ in self.scopes}
-            assets, used, params = next(values), next(values), next(values)
+            states = {}
+            for name in funds:
+                assets, used, params = next(values), next(values), next(values)
+                states[name] = (assets, used, params.maxOutflow)
             ratios = []
             for _ in self.accounts:
                 state = next(values)
@@ -119,9 +118,7 @@ class Truth:
                     self.node.timestamp(number),
                     oracles,
                     pauses,
-                    assets,
-                    used,
-                    params.maxOutflow,
+                    states,
                     ratios,
                     events.get(number, []),
                 )
@@ -168,16 +165,21 @@ class Truth:
         return found
 
     def _fund(self, t) -> list[Incident]:
-        drawdown, outflow, start = [], [], 0
-        for i, b in enumerate(self.blocks):
-            while b.timestamp - self.blocks[start].timestamp > t.drawdown_window:
-                start += 1
-            peak = max(x.fund_assets for x in self.blocks[start : i + 1])
-            drawdown.append((b.number, bool(peak) and (peak - b.fund_assets) / peak > t.drawdown))
-            outflow.append((b.number, bool(b.max_outflow) and b.outflow_used >= b.max_outflow * t.outflow))
+        """Each fund's drawdown and outflow, read at every block; the shared fund's drain, from its
+        Covered events."""
+        found = []
+        for name in self.deployment.funds():
+            drawdown, outflow, start = [], [], 0
+            for i, b in enumerate(self.blocks):
+                while b.timestamp - self.blocks[start].timestamp > t.drawdown_window:
+                    start += 1
+                peak = max(x.funds[name][0] for x in self.blocks[start : i + 1])
+                assets, used, cap = b.funds[name]
+                drawdown.append((b.number, bool(peak) and (peak - assets) / peak > t.drawdown))
+                outflow.append((b.number, bool(cap) and used >= cap * t.outflow))
+            found += intervals(drawdown, "drawdown", name) + intervals(outflow, "outflow", name)
         covers = [b.number for b in self.blocks if any(e.name == "Covered" for e in b.events)]
-        drain = [Incident("drain", FUND, covers[0], covers[-1])] if covers else []
-        return intervals(drawdown, "drawdown", FUND) + intervals(outflow, "outflow", FUND) + drain
+        return found + ([Incident("drain", FUND, covers[0], covers[-1])] if covers else [])
 
     def _events(self) -> list[Incident]:
         """One incident per block with a LossShared, BadDebt or OperationScheduled event."""

@@ -15,7 +15,8 @@ Each step (every `scenario.step` seconds):
 Isolated markets: the market maker and the keepers, who act in every market, hold each isolated market
 in a desk of its own (subaccount 1 + the market's id, funded like their main account), since the engine
 lets an isolated market be held only by a subaccount that holds nothing else; traders hold one market
-each, in their own account (subaccount 0).
+each, in their own account (subaccount 0). The stakers also stake an isolated market's own fund
+(`markets.<name>.fund` tokens, split evenly); they run (`stakers.run_on`) from the shared fund only.
 """
 
 from __future__ import annotations
@@ -243,6 +244,13 @@ class Run:
         for staker in self.roles.stakers:
             amount = self.onboard(staker, share, engine=False)
             self.fund.deposit.transact(amount, staker, sender=staker)
+        for name in self.isolated:  # an isolated market's own fund, staked by the same stakers
+            stake = s.markets[name].fund
+            fund = self.suite.market_funds[name]
+            for staker in self.roles.stakers if stake else ():
+                amount = self.onboard(staker, stake / s.stakers.count, engine=False)
+                self.token.approve.transact(fund.address, MAX_UINT, sender=staker)
+                fund.deposit.transact(amount, staker, sender=staker)
         hostile = self.hostile_spec()
         if hostile is not None:
             self.onboard(self.roles.attacker, hostile[1].collateral)

@@ -166,6 +166,9 @@ class Market(_Strict):
     reporters: list[Reporters] = Field(default_factory=list, description="groups; the rest are honest")
     hostile: Hostile | None = None
     push: Push = Push()
+    fund: Positive | None = Field(
+        None, description="[tokens] staked in an isolated market's own InsuranceFund at the start"
+    )
 
     @model_validator(mode="after")
     def _sources(self):
@@ -322,6 +325,13 @@ def suite_params(scenario: Scenario, base_dir: Path = PROJECT_ROOT) -> SuitePara
     for name in scenario.markets:
         if name not in names:
             raise ScenarioError(f"markets.{name}: no such market in {path.name} ({', '.join(names)})")
+    isolated = {m["name"] for m in data["markets"] if m.get("isolated_fund") is not None}
+    for name, market in scenario.markets.items():
+        if market.fund is not None and name not in isolated:
+            raise ScenarioError(
+                f"markets.{name}.fund: {name} is a shared market in {path.name}; only an isolated market "
+                "(with an isolated_fund) has a fund of its own"
+            )
     for name in scenario.traders.markets or []:
         if name not in scenario.markets:
             raise ScenarioError(f"traders.markets: {name!r} is not one of the scenario's markets")

@@ -112,13 +112,16 @@ def test_a_stale_feed_is_detected_in_its_first_block_and_paused_in_the_next(lane
     assert [r["action"] for r in lines(m, "response")] == ["paused"] + ["none"] * (
         len(suite.plan.markets) - 1
     ), "no second pause"
-    assert all("already paused" in r["reason"] for r in lines(m, "response")[1:])
+    for market, r in zip(suite.plan.markets[1:], lines(m, "response")[1:], strict=True):
+        reason = "isolated market" if market.isolated_fund is not None else "already paused"
+        assert reason in r["reason"], (market.name, r)
 
     other = monitor(chain, suite, key=chain.keys[SIGNER])  # a second instance, with a signer's key
     other.poll()
     assert lines(other, "start")[0]["role"] == "signer"
     responses = lines(other, "response")
-    assert responses and all(r["action"] == "none" and "already paused" in r["reason"] for r in responses)
+    assert responses and all(r["action"] == "none" for r in responses)
+    assert all("already paused" in r["reason"] or "isolated market" in r["reason"] for r in responses)
     assert suite.engine.pausedUntil(int(EngineScope.TRADE)) == response["until"], (
         "the second monitor did not act"
     )
@@ -423,3 +426,32 @@ def test_cash_moved_to_a_fresh_subaccount_is_counted_and_raises_no_breach(lane):
     m.poll()
     assert suite.engine.subaccount(trader, 5) in m.reader.accounts
     assert [a for a in lines(m, "alert") if a["id"] == "MON-11"] == [], "ENG-01"
+
+
+def test_an_isolated_markets_alerts_are_reported_and_halt_no_other_market(lane):
+    """THIN/USD is isolated: its breaker trip and its fund are watched like the others', but the monitor
+    sends no engine pause for it, which would halt every market (anyone who can move a thin market could
+    then freeze the venue). Its own fund is read beside the shared one."""
+    chain, built = lane
+    suite = built["suite"]
+    thin = next(i for i, m in enumerate(suite.plan.markets) if m.isolated_fund is not None)
+    name = suite.plan.markets[thin].name
+    m = monitor(chain, suite, key=PAUSE_KEY)
+    m.poll()
+    fund = m.history[-1].funds[f"InsuranceFund {name}"]
+    own = suite.market_funds[name]
+    assert (fund.assets, fund.max_outflow) == (own.totalAssets(), own.params().maxOutflow)
+    assert set(m.history[-1].funds) == {"InsuranceFund", f"InsuranceFund {name}"}
+    assert f"InsuranceFund {name}.DEPOSIT" in m.history[-1].pauses
+
+    poke(chain, built, thin, built["starts"][thin] * 13 // 10)  # +30%: past maxDeviation
+    m.poll()
+    [alert] = [a for a in lines(m, "alert") if a["id"] == "MON-03"]
+    [response] = lines(m, "response")
+    assert alert["subject"] == name and response["action"] == "none", response
+    assert "isolated market" in response["reason"] and "ENG-10" in response["reason"]
+    assert suite.engine.pausedUntil(int(EngineScope.TRADE)) == 0, "ENG-11: no other market is halted"
+
+    poke(chain, built, 0, built["starts"][0] * 13 // 10)  # a shared market's trip is still contained
+    m.poll()
+    assert lines(m, "response")[-1]["action"] == "paused"

@@ -98,6 +98,29 @@ def test_luna_the_frozen_feed_is_served_and_its_loss_is_booked_inside_luna(resul
     assert r.ok
 
 
+def test_a_mango_style_pump_of_an_isolated_market_is_paid_inside_that_market(results):
+    r = results("mango-2022-thin-isolated")
+    m = r.metrics
+    cap = load_scenario(SCENARIOS / "mango-2022-thin-isolated.yaml")[0].markets["MNGO/USD"].fund
+    assert m["bad_debt"] > 0 and abs(m["bad_debt"] - m["covered"] - m["deficit"]) < 1e-9, (
+        "the pump closes shorts underwater: booked, never silent"
+    )
+    assert 0 < m["isolated_fund_outflow"] <= cap and m["covered"] == m["isolated_fund_outflow"], (
+        "ENG-10: MNGO's own fund covers what its stake allows, and no other fund covers any of it"
+    )
+    assert m["fund_outflow"] == 0 and m["fund_end"] == m["fund_start"], "ENG-10: the shared fund pays nothing"
+    assert r.deficits and all(d.market == "MNGO/USD" for d in r.deficits), (
+        "ENG-10: the rest is owed by MNGO's own other side"
+    )
+    outside = [a for a in r.accounts if "MNGO/USD" not in a.markets]
+    assert any(a.markets == ["ETH/USD"] for a in outside), "ETH traders trade beside the pump"
+    assert all(a.loss_owed == 0 and a.bad_debt == 0 for a in outside), (
+        "ENG-10: no account outside MNGO owes any of its loss"
+    )
+    assert m["bystander_loss"] == 0, "no bystander pays"
+    assert r.ok
+
+
 def test_a_slow_bleed_liquidates_in_time_and_leaves_no_bad_debt(results):
     r = results("slow-bleed")
     assert r.metrics["liquidations"] > 0, "positions fall below maintenance and are liquidated"

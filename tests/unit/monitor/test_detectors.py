@@ -8,10 +8,20 @@ import pytest
 
 from bulwark.chain.base import Event
 from bulwark.monitor.config import Action, MonitorConfig, MonitorConfigError, load_config
-from bulwark.monitor.detectors import BY_ID, OK, STALE, TRIPPED, OracleState, Snapshot
+from bulwark.monitor.detectors import BY_ID, OK, STALE, TRIPPED, FundState, OracleState, Snapshot
 
 WAD = 10**18
 CONFIG = MonitorConfig()
+SHARED, ISOLATED = "InsuranceFund", "InsuranceFund THIN/USD"  # the shared fund, an isolated market's own
+
+
+def funds(shared: dict | None = None, isolated: dict | None = None) -> dict[str, FundState]:
+    """The base snapshot's funds with some fields changed."""
+    base = snapshot().funds
+    return {
+        SHARED: replace(base[SHARED], **(shared or {})),
+        ISOLATED: replace(base[ISOLATED], **(isolated or {})),
+    }
 
 
 def snapshot(block=10, timestamp=10_000, **changes) -> Snapshot:
@@ -19,10 +29,10 @@ def snapshot(block=10, timestamp=10_000, **changes) -> Snapshot:
         block=block,
         timestamp=timestamp,
         oracles={"ETH/USD": OracleState(2000 * WAD, timestamp - 60, OK, 3600)},
-        fund_assets=100_000,
-        fund_balance=100_000,
-        outflow_used=0,
-        max_outflow=50_000,
+        funds={
+            SHARED: FundState(100_000, 100_000, 0, 50_000),
+            ISOLATED: FundState(20_000, 20_000, 0, 10_000),
+        },
         engine_balance=5 * WAD,
         engine_claims=5 * WAD,
         position_sums={"ETH/USD": 0},
@@ -65,15 +75,32 @@ def test_divergence_from_a_reference_fires_past_its_threshold():
 
 
 def test_fund_drawdown_within_the_window_only():
-    start = snapshot(timestamp=10_000, fund_assets=100_000)
-    assert fired("MON-05", start, snapshot(timestamp=10_600, fund_assets=90_000)) == []  # exactly 10%
-    assert fired("MON-05", start, snapshot(timestamp=10_600, fund_assets=89_999))
-    assert fired("MON-05", start, snapshot(timestamp=10_000 + 3601, fund_assets=80_000)) == []  # peak too old
+    start = snapshot(timestamp=10_000)
+    assert fired("MON-05", start, snapshot(timestamp=10_600, funds=funds({"assets": 90_000}))) == []  # 10%
+    [alert] = fired("MON-05", start, snapshot(timestamp=10_600, funds=funds({"assets": 89_999})))
+    assert alert.subject == SHARED
+    late = snapshot(timestamp=10_000 + 3601, funds=funds({"assets": 80_000}))
+    assert fired("MON-05", start, late) == []  # peak too old
+
+
+def test_an_isolated_markets_fund_is_watched_on_its_own():
+    """Each fund against its own peak: THIN/USD's falling 10% alerts about it alone, whatever the shared
+    fund does, and the shared fund's fall is not hidden by the other's."""
+    start = snapshot(timestamp=10_000)
+    at = snapshot(timestamp=10_600, funds=funds(isolated={"assets": 18_000}))
+    assert fired("MON-05", start, at) == []  # exactly 10% of 20,000
+    [alert] = fired("MON-05", start, snapshot(timestamp=10_600, funds=funds(isolated={"assets": 17_999})))
+    assert alert.subject == ISOLATED and "20000 -> 17999" in alert.message
+    both = snapshot(timestamp=10_600, funds=funds({"assets": 50_000}, {"assets": 1}))
+    assert [a.subject for a in fired("MON-05", start, both)] == [SHARED, ISOLATED]
+    assert fired("MON-06", snapshot(funds=funds(isolated={"outflow_used": 7_999}))) == []
+    [alert] = fired("MON-06", snapshot(funds=funds(isolated={"outflow_used": 8_000})))
+    assert alert.subject == ISOLATED and "8000 of the window's cap 10000" in alert.message
 
 
 def test_outflow_near_its_cap():
-    assert fired("MON-06", snapshot(outflow_used=39_999)) == []
-    assert fired("MON-06", snapshot(outflow_used=40_000))
+    assert fired("MON-06", snapshot(funds=funds({"outflow_used": 39_999}))) == []
+    assert [a.subject for a in fired("MON-06", snapshot(funds=funds({"outflow_used": 40_000})))] == [SHARED]
 
 
 def test_a_new_deficit_is_read_from_the_blocks_events():
@@ -121,10 +148,13 @@ def test_invariant_breaches_name_their_id():
     subjects = {
         a.subject
         for a in fired(
-            "MON-11", snapshot(engine_claims=6 * WAD, fund_balance=1, position_sums={"ETH/USD": 5})
+            "MON-11",
+            snapshot(engine_claims=6 * WAD, funds=funds({"balance": 1}), position_sums={"ETH/USD": 5}),
         )
     }
     assert subjects == {"ENG-01", "ENG-02", "FND-01"}
+    [alert] = fired("MON-11", snapshot(funds=funds(isolated={"balance": 19_999})))
+    assert alert.subject == "FND-01" and alert.message.startswith(ISOLATED), "FND-01 holds for every fund"
 
 
 def test_the_config_refuses_to_automate_a_loss_shifting_pause(tmp_path):

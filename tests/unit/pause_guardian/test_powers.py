@@ -119,16 +119,19 @@ def trip(h, suite, market=0) -> int:
 
 # every loss-shifting scope of the suite, with its target: none is within pauseThreshold's reach
 def loss_shifting(suite):
-    eth, btc = suite.oracles
+    eth, *others = suite.oracles  # and BTC/USD, and THIN/USD (isolated)
+    funds = [suite.fund, *suite.market_funds.values()]  # the shared fund and THIN/USD's own
     return [
         (suite.engine, EngineScope.LIQUIDATE),
         (suite.engine, EngineScope.DEPOSIT),
-        (suite.fund, FundScope.REQUEST),
-        (suite.fund, FundScope.REDEEM),
-        (suite.fund, FundScope.COVER),
+        *(
+            (fund, scope)
+            for fund in funds
+            for scope in (FundScope.REQUEST, FundScope.REDEEM, FundScope.COVER)
+        ),
         (eth, OracleScope.POKE),
         (eth, OracleScope.READ),
-        (btc, OracleScope.POKE | OracleScope.READ),
+        *((oracle, OracleScope.POKE | OracleScope.READ) for oracle in others),
     ]
 
 

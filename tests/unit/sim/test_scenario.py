@@ -103,6 +103,16 @@ def test_a_market_the_parameter_file_lacks_is_refused():
         suite_params(parse_scenario(data))
 
 
+def test_a_fund_of_its_own_is_refused_for_a_shared_market():
+    data = with_change("markets.DAI/USD.fund", 20_000)
+    with pytest.raises(
+        ScenarioError, match=r"markets\.DAI/USD\.fund: DAI/USD is a shared market in simulation"
+    ):
+        suite_params(parse_scenario(data))
+    with pytest.raises(ScenarioError, match=r"markets\.DAI/USD\.fund: Input should be greater than 0"):
+        parse_scenario(with_change("markets.DAI/USD.fund", 0))
+
+
 def test_a_file_that_is_not_yaml_says_where(tmp_path: Path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nmarkets: [unclosed\n")

@@ -430,16 +430,13 @@ def run(s: Scenario) -> None:
         error="MarginEngineTooManyMarkets",
     )
     big = chain.deploy("MockERC20", "Nineteen", "N19", 19, sender=a[0])
-    fund19 = chain.deploy(
-        "InsuranceFund",
-        guardian.address,
-        big.address,
-        *fund_args,
-        s.plan.outflow_window,
-        tuple(s.plan.fund_config),
-        [a[0]],
-        sender=a[0],
-    )
+
+    def new_fund(asset: str):
+        """A fund like the suite's over `asset`, with a[0] as its engine."""
+        config = (s.plan.outflow_window, tuple(s.plan.fund_config), [a[0]])
+        return chain.deploy("InsuranceFund", guardian.address, asset, *fund_args, *config, sender=a[0])
+
+    fund19 = new_fund(big.address)
     s.deploy_fails(
         "MarginEngine",
         guardian.address,
@@ -546,16 +543,7 @@ def run(s: Scenario) -> None:
     expect(engine.sweepMarketFees.attempt(ETH, sender=a[0]), "MarginEngineNotIsolated")
 
     s.step("an isolated market is held alone")
-    own = chain.deploy(
-        "InsuranceFund",
-        guardian.address,
-        token.address,
-        *fund_args,
-        s.plan.outflow_window,
-        tuple(s.plan.fund_config),
-        [a[0]],
-        sender=a[0],
-    )
+    own = new_fund(token.address)
     for funds, error in (
         ([fund19.address, ZERO], "MarginEngineFundAsset"),
         ([fund.address, ZERO], "MarginEngineFundInUse"),

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from bulwark import PROJECT_ROOT
+from bulwark.invariants import ENG_10
 from bulwark.sim import batch
 from bulwark.sim.scenario import load_scenario, suite_params
 from bulwark.sim.world import World
@@ -105,18 +106,12 @@ def test_a_mango_style_pump_of_an_isolated_market_is_paid_inside_that_market(res
     assert m["bad_debt"] > 0 and abs(m["bad_debt"] - m["covered"] - m["deficit"]) < 1e-9, (
         "the pump closes shorts underwater: booked, never silent"
     )
-    assert 0 < m["isolated_fund_outflow"] <= cap and m["covered"] == m["isolated_fund_outflow"], (
-        "ENG-10: MNGO's own fund covers what its stake allows, and no other fund covers any of it"
-    )
-    assert m["fund_outflow"] == 0 and m["fund_end"] == m["fund_start"], "ENG-10: the shared fund pays nothing"
-    assert r.deficits and all(d.market == "MNGO/USD" for d in r.deficits), (
-        "ENG-10: the rest is owed by MNGO's own other side"
-    )
+    assert 0 < m["isolated_fund_outflow"] <= cap and m["covered"] == m["isolated_fund_outflow"], ENG_10
+    assert m["fund_outflow"] == 0 and m["fund_end"] == m["fund_start"], ENG_10
+    assert r.deficits and all(d.market == "MNGO/USD" for d in r.deficits), ENG_10
     outside = [a for a in r.accounts if "MNGO/USD" not in a.markets]
     assert any(a.markets == ["ETH/USD"] for a in outside), "ETH traders trade beside the pump"
-    assert all(a.loss_owed == 0 and a.bad_debt == 0 for a in outside), (
-        "ENG-10: no account outside MNGO owes any of its loss"
-    )
+    assert all(a.loss_owed == 0 and a.bad_debt == 0 for a in outside), ENG_10
     assert m["bystander_loss"] == 0, "no bystander pays"
     assert r.ok
 

@@ -141,20 +141,27 @@ def test_two_subaccounts_of_one_owner_never_trade_with_or_liquidate_each_other(
         engine.liquidateInto(sub, ETH, to_wad_down(1), 2, sender=owner)
 
 
+def long_eth_in_sub_1_short_btc_in_sub_0(engine, helper, owner, traders, liquidator, cash_0, cash_1) -> str:
+    """The owner's sub 0 holds `cash_0` tokens and short 1 BTC at 30,000; sub 1 holds `cash_1` and long
+    5 ETH at 2,000 (counterparties and the liquidator funded). Sub 1's address."""
+    engine.setOperator(helper.operator, True, sender=owner)
+    deposit_to(helper, owner, 0, cash_0)
+    deposit_to(helper, owner, 1, cash_1)
+    sub = engine.subaccount(owner, 1)
+    for account in (traders[1], traders[2], liquidator):
+        helper.deposit(account, 100_000)
+    helper.fill(traders[2], sub, ETH, to_wad_down(5), 2_000 * WAD)
+    helper.fill(traders[1], owner, BTC, -to_wad_down(1), 30_000 * WAD)
+    return sub
+
+
 def test_an_insolvent_subaccount_costs_the_owners_other_subaccounts_nothing(
     engine, helper, token, fund, owner, traders, liquidator
 ):
     """Sub 1 holds 1,000 and long 5 ETH; sub 0 holds 20,000 and short 1 BTC. ETH falls to 1,700: sub 1 is
     500 under water. As one cross account the owner would have stayed solvent and paid it from sub 0;
     here the fund pays sub 1's debt and sub 0 keeps every wei of its cash, position and equity (ENG-09)."""
-    engine.setOperator(helper.operator, True, sender=owner)
-    deposit_to(helper, owner, 0, 20_000)
-    deposit_to(helper, owner, 1, 1_000)
-    sub = engine.subaccount(owner, 1)
-    for account in (traders[1], traders[2], liquidator):
-        helper.deposit(account, 100_000)
-    helper.fill(traders[2], sub, ETH, to_wad_down(5), 2_000 * WAD)
-    helper.fill(traders[1], owner, BTC, -to_wad_down(1), 30_000 * WAD)
+    sub = long_eth_in_sub_1_short_btc_in_sub_0(engine, helper, owner, traders, liquidator, 20_000, 1_000)
     before = (engine.cash(owner), engine.position(owner, BTC), helper.state(owner))
     helper.set_price(ETH, 1_700 * WAD)
     assert helper.state(sub).equity == -500 * WAD
@@ -174,14 +181,7 @@ def test_a_halted_market_stops_only_the_subaccounts_that_hold_it(
 ):
     """ETH's oracle is paused. Sub 1 (long ETH) can neither withdraw, transfer out nor trade; sub 0 (short
     BTC) keeps withdrawing, transferring and trading, and is liquidated when BTC rises (ENG-11)."""
-    engine.setOperator(helper.operator, True, sender=owner)
-    deposit_to(helper, owner, 0, 4_000)
-    deposit_to(helper, owner, 1, 5_000)
-    sub = engine.subaccount(owner, 1)
-    for account in (traders[1], traders[2], liquidator):
-        helper.deposit(account, 100_000)
-    helper.fill(traders[2], sub, ETH, to_wad_down(5), 2_000 * WAD)
-    helper.fill(traders[1], owner, BTC, -to_wad_down(1), 30_000 * WAD)
+    sub = long_eth_in_sub_1_short_btc_in_sub_0(engine, helper, owner, traders, liquidator, 4_000, 5_000)
     until = helper.now + 3_600
     oracles[ETH].setPause(OracleScope.READ, until, sender=guardian)
     paused = {"scope": OracleScope.READ, "pausedUntil": until}

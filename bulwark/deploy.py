@@ -53,6 +53,15 @@ def deploy_pause_guardian(project, deployer, signers, thresholds, delay, bounds:
     )
 
 
+SHARED_FUND = "InsuranceFund"  # the shared fund's step (and name in the monitor and the tables)
+
+
+def fund_step(market: str | None = None) -> str:
+    """The deployment step of the shared InsuranceFund, or of isolated `market`'s own; the monitor and
+    the deployment table name the funds by it too."""
+    return SHARED_FUND if market is None else f"{SHARED_FUND} {market}"
+
+
 @dataclass(frozen=True)
 class FundPlan:
     """An isolated market's own InsuranceFund, as constructor arguments (maxOutflow in token units)."""
@@ -221,6 +230,10 @@ class SuiteAddresses:
         if self.market_funds:
             data["IsolatedFunds"] = dict(self.market_funds)
         return data
+
+    def funds(self) -> dict[str, str]:
+        """Every InsuranceFund by its step name (`fund_step`): the shared one, then isolated markets'."""
+        return {fund_step(): self.fund} | {fund_step(m): f for m, f in self.market_funds.items()}
 
     @classmethod
     def from_dict(cls, data: dict) -> SuiteAddresses:
@@ -407,8 +420,8 @@ def _deploy_planned(
     ]
 
     # the shared fund, then each isolated market's own, each listing the engine sent right after them
-    funds = [("InsuranceFund", plan.shared_fund)] + [
-        (f"InsuranceFund {m.name}", m.isolated_fund) for m in plan.markets if m.isolated_fund is not None
+    funds = [(fund_step(), plan.shared_fund)] + [
+        (fund_step(m.name), m.isolated_fund) for m in plan.markets if m.isolated_fund is not None
     ]
 
     def fund_args(f: FundPlan, engine: str) -> tuple:
@@ -435,9 +448,9 @@ def _deploy_planned(
     deployed_funds = {
         step: steps.run(step, "InsuranceFund", *fund_args(f, expected_engine)) for step, f in funds
     }
-    fund = deployed_funds["InsuranceFund"]
+    fund = deployed_funds[fund_step()]
     market_funds = {
-        m.name: deployed_funds[f"InsuranceFund {m.name}"] for m in plan.markets if m.isolated_fund is not None
+        m.name: deployed_funds[fund_step(m.name)] for m in plan.markets if m.isolated_fund is not None
     }
     engine = steps.run(
         "MarginEngine",

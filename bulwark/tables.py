@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from rich.table import Table
 
+from bulwark.deploy import fund_step
 from bulwark.deployments import Verification
 from bulwark.units import WAD
 
@@ -64,7 +65,7 @@ def deployment_table(suite, title: str) -> Table:
     )
     decimals = c.decimals()
     table.add_row("collateral", c.address, f"{c.symbol()} ({c.name()}), {decimals} decimals")
-    funds = {"InsuranceFund": f} | {f"InsuranceFund {m}": fund for m, fund in suite.market_funds.items()}
+    funds = {fund_step(): f} | {fund_step(m): fund for m, fund in suite.market_funds.items()}
     for name, fund in funds.items():
         p = fund.params()
         table.add_row(

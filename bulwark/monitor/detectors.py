@@ -36,9 +36,6 @@ class FundState:
     max_outflow: int
 
 
-SHARED_FUND = "InsuranceFund"  # the shared fund's name; an isolated market's is "InsuranceFund <market>"
-
-
 @dataclass
 class Snapshot:
     """The deployment at one block, as the monitor read it."""

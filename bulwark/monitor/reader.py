@@ -17,9 +17,9 @@ from eth_utils import to_checksum_address
 
 from bulwark.abi.scopes import EngineScope, FundScope, OracleScope
 from bulwark.chain.base import Reverted
-from bulwark.deploy import SuiteAddresses
+from bulwark.deploy import SuiteAddresses, fund_step
 from bulwark.deployments import read_record
-from bulwark.monitor.detectors import SHARED_FUND, FundState, OracleState, Snapshot
+from bulwark.monitor.detectors import FundState, OracleState, Snapshot
 from bulwark.monitor.node import Node, NodeError, Read
 from bulwark.signing.readable import decode_call, render_call
 from bulwark.signing.specs import ContractBook
@@ -54,32 +54,26 @@ class Deployment:
     def markets(self) -> list[str]:
         return list(self.addresses.oracles)
 
-    def funds(self) -> dict[str, str]:
-        """Every InsuranceFund: "InsuranceFund" (the shared one) and "InsuranceFund <market>" (each
-        isolated market's own) -> its address."""
-        a = self.addresses
-        return {SHARED_FUND: a.fund} | {f"{SHARED_FUND} {m}": f for m, f in a.market_funds.items()}
-
     def isolated_subjects(self) -> set[str]:
         """How alerts name each isolated market: by name ("THIN/USD"), by id ("market 2", engine events)
         and by its fund ("InsuranceFund THIN/USD")."""
         found = set()
         for i, market in enumerate(self.markets):
             if market in self.addresses.market_funds:
-                found |= {market, f"market {i}", f"{SHARED_FUND} {market}"}
+                found |= {market, f"market {i}", fund_step(market)}
         return found
 
     def guarded(self) -> dict[str, tuple[str, type]]:
         """Every Guarded contract: its name -> (address, its scope flags)."""
         a = self.addresses
         found = {"MarginEngine": (a.engine, EngineScope)}
-        found.update({name: (f, FundScope) for name, f in self.funds().items()})
+        found.update({name: (f, FundScope) for name, f in a.funds().items()})
         found.update({f"MedianOracle:{m}": (o, OracleScope) for m, o in a.oracles.items()})
         return found
 
     def watched(self) -> list[str]:
         a = self.addresses
-        return [a.guardian, *self.funds().values(), a.engine, *a.oracles.values()]
+        return [a.guardian, *a.funds().values(), a.engine, *a.oracles.values()]
 
 
 class Reader:
@@ -157,7 +151,7 @@ class Reader:
         for oracle in a.oracles.values():
             reads += [Read("MedianOracle", oracle, "latest"), Read("MedianOracle", oracle, "config")]
         reads += [Read("IAggregatorV3", feed, "latestRoundData") for feed in self.references.values()]
-        for fund in self.deployment.funds().values():
+        for fund in self.deployment.addresses.funds().values():
             reads += [
                 Read("InsuranceFund", fund, "totalAssets"),
                 Read("MockERC20", a.collateral, "balanceOf", (fund,)),
@@ -199,7 +193,7 @@ class Reader:
             if not isinstance(answer, Reverted) and answer[1] > 0:
                 references[name] = answer[1] * 10**18 // 10 ** self.decimals[name]
         funds = {}
-        for name in self.deployment.funds():
+        for name in self.deployment.addresses.funds():
             assets, balance, used, params = (next(values) for _ in range(4))
             funds[name] = FundState(assets, balance, used, params.maxOutflow)
         engine_balance, fees = next(values), next(values)

@@ -21,13 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bulwark.chain import Reverted
+from bulwark.deploy import SHARED_FUND
 from bulwark.monitor.config import MonitorConfig
-from bulwark.monitor.detectors import OK, SHARED_FUND, STALE, TRIPPED
+from bulwark.monitor.detectors import OK, STALE, TRIPPED
 from bulwark.monitor.node import Node, Read
 from bulwark.monitor.reader import Deployment
 from bulwark.sim.scenario import SOURCE_FAIR
 
-FUND = SHARED_FUND
 ENGINE = "MarginEngine"
 
 
@@ -92,7 +92,7 @@ class Truth:
         a = self.deployment.addresses
         reads = [Read("MedianOracle", o, "latest") for o in self.oracles.values()]
         reads += [Read("IGuarded", address, "pausedUntil", (scope,)) for _, address, scope in self.scopes]
-        funds = self.deployment.funds()
+        funds = self.deployment.addresses.funds()
         for fund in funds.values():
             reads += [Read("InsuranceFund", fund, name) for name in ("totalAssets", "outflowUsed", "params")]
         reads += [Read("MarginEngine", a.engine, "accountState", (x,)) for x in self.accounts]
@@ -168,7 +168,7 @@ class Truth:
         """Each fund's drawdown and outflow, read at every block; the shared fund's drain, from its
         Covered events."""
         found = []
-        for name in self.deployment.funds():
+        for name in self.deployment.addresses.funds():
             drawdown, outflow, start = [], [], 0
             for i, b in enumerate(self.blocks):
                 while b.timestamp - self.blocks[start].timestamp > t.drawdown_window:
@@ -179,7 +179,7 @@ class Truth:
                 outflow.append((b.number, bool(cap) and used >= cap * t.outflow))
             found += intervals(drawdown, "drawdown", name) + intervals(outflow, "outflow", name)
         covers = [b.number for b in self.blocks if any(e.name == "Covered" for e in b.events)]
-        return found + ([Incident("drain", FUND, covers[0], covers[-1])] if covers else [])
+        return found + ([Incident("drain", SHARED_FUND, covers[0], covers[-1])] if covers else [])
 
     def _events(self) -> list[Incident]:
         """One incident per block with a LossShared, BadDebt or OperationScheduled event."""
